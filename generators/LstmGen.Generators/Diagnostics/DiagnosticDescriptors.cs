@@ -1,0 +1,187 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace LstmGen.Generators.Diagnostics;
+
+/// <summary>
+/// Every LSTMGEN diagnostic. IDs are never reused or renumbered: 001-099 usage, 100-199 topology and shapes,
+/// 200-299 performance advice, 900 internal error. Each has a page under docs/diagnostics/.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    /// <summary>Base of the help links; each ID's page is <c>{base}{ID}.md</c> in the repository's docs/diagnostics.</summary>
+    public const string HelpLinkBase = "https://github.com/lstmgen/lstmgen/blob/main/docs/diagnostics/";
+
+    public const string ClassMustBePartialId = "LSTMGEN001";
+    public const string LayersSplitAcrossDeclarationsId = "LSTMGEN002";
+    public const string InvalidAttributeArgumentId = "LSTMGEN003";
+    public const string WrapperWithoutLayerId = "LSTMGEN004";
+    public const string WrapperMismatchId = "LSTMGEN005";
+    public const string InvalidLayerNameId = "LSTMGEN006";
+    public const string DuplicateLayerNameId = "LSTMGEN007";
+    public const string MissingInputId = "LSTMGEN101";
+    public const string MisplacedInputId = "LSTMGEN102";
+    public const string NonPositiveSizeId = "LSTMGEN103";
+    public const string RecurrentNeedsSequenceId = "LSTMGEN104";
+    public const string RepeatVectorNeedsVectorId = "LSTMGEN105";
+    public const string LayerNeedsSequenceId = "LSTMGEN106";
+    public const string SliceOutOfRangeId = "LSTMGEN107";
+    public const string EmbeddingPlacementId = "LSTMGEN108";
+    public const string MaskNotSupportedId = "LSTMGEN109";
+    public const string InputRankId = "LSTMGEN110";
+    public const string InvalidRecurrentActivationId = "LSTMGEN111";
+    public const string ReturnStateNotLastId = "LSTMGEN112";
+    public const string NoLayersId = "LSTMGEN113";
+    public const string UnrollCappedId = "LSTMGEN201";
+    public const string InternalErrorId = "LSTMGEN900";
+
+    public static readonly DiagnosticDescriptor ClassMustBePartial = Create(ClassMustBePartialId,
+        "Model class must be partial",
+        "The model class '{0}' must be declared partial{1} so that LstmGen can add the generated code",
+        DiagnosticCategories.Usage,
+        "A [Sequential] class is completed by the source generator, which needs the class and every containing type to be partial.");
+
+    public static readonly DiagnosticDescriptor LayersSplitAcrossDeclarations = Create(LayersSplitAcrossDeclarationsId,
+        "Layer attributes split across partial declarations",
+        "The layers of '{0}' are declared on more than one partial declaration; put [Input] and every layer attribute on one declaration so that their order is defined",
+        DiagnosticCategories.Usage,
+        "Layer order is attribute order, which is defined only within one declaration.");
+
+    public static readonly DiagnosticDescriptor InvalidAttributeArgument = Create(InvalidAttributeArgumentId,
+        "Invalid attribute argument",
+        "{0} is not a valid value for {1}: {2}",
+        DiagnosticCategories.Usage,
+        "An attribute argument is outside the values the layer accepts.");
+
+    public static readonly DiagnosticDescriptor WrapperWithoutLayer = Create(WrapperWithoutLayerId,
+        "Wrapper attribute without a layer",
+        "[{0}] must be followed directly by the {1} attribute it wraps, e.g. {2}",
+        DiagnosticCategories.Usage,
+        "TimeDistributed and Bidirectional apply to the layer attribute that follows them.");
+
+    public static readonly DiagnosticDescriptor WrapperMismatch = Create(WrapperMismatchId,
+        "Wrapper cannot wrap this layer",
+        "[{0}] cannot wrap {1}; it wraps {2}",
+        DiagnosticCategories.Usage,
+        "Bidirectional wraps an Lstm; TimeDistributed wraps a Dense.");
+
+    public static readonly DiagnosticDescriptor InvalidLayerName = Create(InvalidLayerNameId,
+        "Invalid layer name",
+        "Layer name '{0}' is invalid: {1}",
+        DiagnosticCategories.Usage,
+        "Layer names prefix weight names ('name/kernel'), so they must be non-empty and contain no '/'.");
+
+    public static readonly DiagnosticDescriptor DuplicateLayerName = Create(DuplicateLayerNameId,
+        "Duplicate layer name",
+        "Layer name '{0}' is already used by an earlier layer; weight names must be unique",
+        DiagnosticCategories.Usage,
+        "Two layers with one name would give two weights the same name.");
+
+    public static readonly DiagnosticDescriptor MissingInput = Create(MissingInputId,
+        "Model has no input shape",
+        "Model '{0}' has no [Input(...)] before its first layer; declare the shape of one sample, e.g. [Input(10, 1)] for 10 steps of 1 feature",
+        DiagnosticCategories.Topology,
+        "Every shape is inferred from the input shape, which must be declared first.");
+
+    public static readonly DiagnosticDescriptor MisplacedInput = Create(MisplacedInputId,
+        "Input declared twice or after a layer",
+        "[Input] must appear exactly once, before every layer; {0}",
+        DiagnosticCategories.Topology,
+        "A sequential model has one input, declared before its layers.");
+
+    public static readonly DiagnosticDescriptor NonPositiveSize = Create(NonPositiveSizeId,
+        "Size out of range",
+        "{0}: {1} must be {2}, but is {3}",
+        DiagnosticCategories.Topology,
+        "Units, dimensions, step counts and repetitions must be positive; padding must not be negative.");
+
+    public static readonly DiagnosticDescriptor RecurrentNeedsSequence = Create(RecurrentNeedsSequenceId,
+        "Recurrent layer fed a 2-D tensor",
+        "{0} needs a sequence (batch, steps, features) but receives {1} from {2}{3}",
+        DiagnosticCategories.Topology,
+        "An LSTM runs over time steps. An LSTM that feeds another must return its whole sequence (ReturnSequences = true).");
+
+    public static readonly DiagnosticDescriptor RepeatVectorNeedsVector = Create(RepeatVectorNeedsVectorId,
+        "RepeatVector fed a sequence",
+        "{0} repeats a vector (batch, features) but receives the sequence {1} from {2}",
+        DiagnosticCategories.Topology,
+        "RepeatVector turns a vector into a sequence; its input must not already be a sequence.");
+
+    public static readonly DiagnosticDescriptor LayerNeedsSequence = Create(LayerNeedsSequenceId,
+        "Sequence layer fed a 2-D tensor",
+        "{0} works on a sequence (batch, steps, features) but receives {1} from {2}",
+        DiagnosticCategories.Topology,
+        "SliceLast, ZeroPadding1D and TimeDistributed act on the time axis, which a 2-D tensor does not have.");
+
+    public static readonly DiagnosticDescriptor SliceOutOfRange = Create(SliceOutOfRangeId,
+        "SliceLast longer than the sequence",
+        "{0} keeps the last {1} steps, but its input {2} has only {3}",
+        DiagnosticCategories.Topology,
+        "SliceLast(n) needs 1 <= n <= the number of steps of its input.");
+
+    public static readonly DiagnosticDescriptor EmbeddingPlacement = Create(EmbeddingPlacementId,
+        "Embedding not first or not on token input",
+        "{0} must come directly after an Input of token ids such as [Input(20)]; {1}",
+        DiagnosticCategories.Topology,
+        "An Embedding maps token ids to vectors, so it is the first layer and its input is one id per step.");
+
+    public static readonly DiagnosticDescriptor MaskNotSupported = Create(MaskNotSupportedId,
+        "Layer cannot carry the padding mask",
+        "{0} cannot carry the padding mask of {1} (MaskZero = true); only Lstm, Bidirectional, Dense and TimeDistributed can follow a masking Embedding until an Lstm without ReturnSequences consumes the mask",
+        DiagnosticCategories.Topology,
+        "With MaskZero the padded steps must be skipped by every recurrent layer; a layer that changes the time axis would misalign the mask.");
+
+    public static readonly DiagnosticDescriptor InputRank = Create(InputRankId,
+        "Unsupported input rank",
+        "Input({0}) declares {1} dimensions; an input is (features), (steps, features), or (steps) of token ids before an Embedding",
+        DiagnosticCategories.Topology,
+        "Inputs are 1-D or 2-D per sample.");
+
+    public static readonly DiagnosticDescriptor InvalidRecurrentActivation = Create(InvalidRecurrentActivationId,
+        "Softmax is not an LSTM activation",
+        "{0}: {1} cannot be Softmax; use Tanh, Sigmoid, Relu or Linear",
+        DiagnosticCategories.Topology,
+        "LSTM activations apply element-wise; softmax does not.");
+
+    public static readonly DiagnosticDescriptor ReturnStateNotLast = Create(ReturnStateNotLastId,
+        "ReturnState only on the last LSTM",
+        "{0} sets ReturnState, which is supported only on a unidirectional Lstm that is the model's last layer (a Sequential model has a single output otherwise)",
+        DiagnosticCategories.Topology,
+        "The final states are returned beside the model's output, so the LSTM must be the last layer.");
+
+    public static readonly DiagnosticDescriptor NoLayers = Create(NoLayersId,
+        "Model has no layers",
+        "Model '{0}' declares an input but no layers",
+        DiagnosticCategories.Topology,
+        "A model needs at least one layer after its [Input].");
+
+    public static readonly DiagnosticDescriptor UnrollCapped = Create(UnrollCappedId,
+        "Sequence too long to unroll",
+        "{0} runs {1} steps, more than the unroll cap of {2}; it is emitted as a loop although Unroll = Always",
+        DiagnosticCategories.Performance,
+        "Unrolling is capped so that generated code stays small for long sequences.",
+        DiagnosticSeverity.Info);
+
+    public static readonly DiagnosticDescriptor InternalError = Create(InternalErrorId,
+        "LstmGen internal error",
+        "LstmGen failed to generate code for '{0}': {1}: {2}. Please report this with the model declaration.",
+        DiagnosticCategories.Internal,
+        "The generator hit an unexpected error; no code was generated for this model.");
+
+    /// <summary>All descriptors, by ID.</summary>
+    public static readonly ImmutableDictionary<string, DiagnosticDescriptor> ById = new[]
+    {
+        ClassMustBePartial, LayersSplitAcrossDeclarations, InvalidAttributeArgument, WrapperWithoutLayer, WrapperMismatch,
+        InvalidLayerName, DuplicateLayerName, MissingInput, MisplacedInput, NonPositiveSize, RecurrentNeedsSequence,
+        RepeatVectorNeedsVector, LayerNeedsSequence, SliceOutOfRange, EmbeddingPlacement, MaskNotSupported, InputRank,
+        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, UnrollCapped, InternalError,
+    }.ToImmutableDictionary(d => d.Id);
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description,
+        DiagnosticSeverity severity = DiagnosticSeverity.Error) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, description: description,
+            helpLinkUri: HelpLinkBase + id + ".md");
+
+    public static IEnumerable<DiagnosticDescriptor> All => ById.Values;
+}

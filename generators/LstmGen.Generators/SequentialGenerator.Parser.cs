@@ -1,0 +1,353 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using LstmGen.Generators.Diagnostics;
+using LstmGen.Generators.Helpers;
+using LstmGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LstmGen.Generators;
+
+public sealed partial class SequentialGenerator
+{
+    /// <summary>
+    /// Reads a [Sequential] class into a <see cref="NetworkSpec"/>. The only stage that touches symbols and syntax; shared by
+    /// the generator and the analyzers so that both see the same model.
+    /// </summary>
+    internal static class Parser
+    {
+        /// <summary>The class's LstmGen attributes in source order; <see cref="LayerSpec.AttributeIndex"/> indexes this list.</summary>
+        public static ImmutableArray<AttributeData> GetModelAttributes(INamedTypeSymbol type)
+        {
+            var builder = ImmutableArray.CreateBuilder<AttributeData>();
+            foreach (AttributeData attribute in type.GetAttributes())
+            {
+                if (IsModelAttribute(attribute.AttributeClass))
+                {
+                    builder.Add(attribute);
+                }
+            }
+            return builder.ToImmutable();
+        }
+
+        private static bool IsModelAttribute(INamedTypeSymbol? type) =>
+            type is { TypeKind: not TypeKind.Error } &&
+            KnownNames.IsModelAttribute(type.Name) &&
+            type.ContainingNamespace is { Name: KnownNames.Namespace, ContainingNamespace.IsGlobalNamespace: true };
+
+        /// <summary>
+        /// Parses the model, or returns null when the code is incomplete in a way the compiler reports itself (an unknown
+        /// attribute type, an argument that does not bind): then nothing is generated and nothing more is reported.
+        /// </summary>
+        public static NetworkSpec? Parse(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (AttributeData attribute in type.GetAttributes())
+            {
+                if (attribute.AttributeClass is null || attribute.AttributeClass.TypeKind == TypeKind.Error)
+                {
+                    return null;
+                }
+            }
+
+            ImmutableArray<AttributeData> attributes = GetModelAttributes(type);
+            foreach (AttributeData attribute in attributes)
+            {
+                if (attribute.AttributeConstructor is null ||
+                    attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error) ||
+                    attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
+                {
+                    return null;
+                }
+            }
+
+            var diagnostics = new List<DiagnosticInfo>();
+            int sequentialIndex = -1;
+            for (int i = 0; i < attributes.Length; i++)
+            {
+                if (attributes[i].AttributeClass!.Name == KnownNames.Sequential)
+                {
+                    sequentialIndex = i;
+                    break;
+                }
+            }
+
+            TypeHierarchySpec hierarchy = ReadHierarchy(type);
+            CheckPartial(type, sequentialIndex, diagnostics, cancellationToken);
+            CheckSingleDeclaration(type, attributes, diagnostics, cancellationToken);
+
+            int seed = 0;
+            UnrollKind unroll = UnrollKind.Auto;
+            if (sequentialIndex >= 0)
+            {
+                AttributeData sequential = attributes[sequentialIndex];
+                seed = Named(sequential, "Seed", 0);
+                unroll = (UnrollKind)Enum(sequential, sequentialIndex, "Unroll", 0, 2, "UnrollPolicy", diagnostics);
+            }
+
+            var layers = new List<LayerSpec>();
+            (WrapperKind Kind, int Index, string? Name, MergeModeKind Merge)? pending = null;
+            for (int i = 0; i < attributes.Length; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                AttributeData a = attributes[i];
+                string name = a.AttributeClass!.Name;
+                if (name == KnownNames.Sequential)
+                {
+                    continue;
+                }
+
+                if (name is KnownNames.TimeDistributed or KnownNames.Bidirectional)
+                {
+                    if (pending is { } dangling)
+                    {
+                        ReportDanglingWrapper(dangling.Kind, dangling.Index, diagnostics);
+                    }
+                    WrapperKind kind = name == KnownNames.TimeDistributed ? WrapperKind.TimeDistributed : WrapperKind.Bidirectional;
+                    MergeModeKind merge = kind == WrapperKind.Bidirectional
+                        ? (MergeModeKind)EnumArgument(a, i, 0, "mergeMode", 3, "MergeMode", diagnostics)
+                        : MergeModeKind.Concat;
+                    pending = (kind, i, Named<string?>(a, "Name", null), merge);
+                    continue;
+                }
+
+                LayerSpec? layer = ReadLayer(a, i, name, diagnostics);
+                if (layer is null)
+                {
+                    continue;
+                }
+
+                if (pending is { } wrapper)
+                {
+                    pending = null;
+                    bool fits = wrapper.Kind == WrapperKind.Bidirectional ? layer.Kind == LayerKind.Lstm : layer.Kind == LayerKind.Dense;
+                    if (layer.Kind == LayerKind.Input)
+                    {
+                        ReportDanglingWrapper(wrapper.Kind, wrapper.Index, diagnostics);
+                    }
+                    else if (!fits)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrapperMismatchId, wrapper.Index, null,
+                            WrapperName(wrapper.Kind), layer.Describe(), wrapper.Kind == WrapperKind.Bidirectional ? "an Lstm" : "a Dense"));
+                    }
+                    else
+                    {
+                        layer = layer with
+                        {
+                            Wrapper = wrapper.Kind,
+                            WrapperAttributeIndex = wrapper.Index,
+                            WrapperName = wrapper.Name,
+                            MergeMode = wrapper.Merge,
+                        };
+                    }
+                }
+                layers.Add(layer);
+            }
+            if (pending is { } last)
+            {
+                ReportDanglingWrapper(last.Kind, last.Index, diagnostics);
+            }
+
+            return new NetworkSpec(hierarchy, seed, unroll, sequentialIndex, layers.ToEquatableArray(), diagnostics.ToEquatableArray());
+        }
+
+        private static string WrapperName(WrapperKind kind) => kind == WrapperKind.Bidirectional ? "Bidirectional" : "TimeDistributed";
+
+        private static void ReportDanglingWrapper(WrapperKind kind, int index, List<DiagnosticInfo> diagnostics) =>
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrapperWithoutLayerId, index, null,
+                WrapperName(kind),
+                kind == WrapperKind.Bidirectional ? "Lstm" : "Dense",
+                kind == WrapperKind.Bidirectional ? "[Bidirectional, Lstm(32)]" : "[TimeDistributed, Dense(2)]"));
+
+        private static LayerSpec? ReadLayer(AttributeData a, int index, string name, List<DiagnosticInfo> diagnostics)
+        {
+            string? layerName = Named<string?>(a, "Name", null);
+            switch (name)
+            {
+                case KnownNames.Input:
+                    var shape = a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Kind == TypedConstantKind.Array
+                        ? a.ConstructorArguments[0].Values.Select(v => v.Value is int n ? n : 0).ToArray()
+                        : a.ConstructorArguments.Select(v => v.Value is int n ? n : 0).ToArray();
+                    return new LayerSpec(LayerKind.Input, index) { Shape = new EquatableArray<int>(shape) };
+                case KnownNames.Dense:
+                    return new LayerSpec(LayerKind.Dense, index)
+                    {
+                        Name = layerName,
+                        Units = IntArgument(a, 0),
+                        Activation = (ActivationKind)Enum(a, index, "Activation", 0, 4, "Activation", diagnostics),
+                        UseBias = Named(a, "UseBias", true),
+                    };
+                case KnownNames.Embedding:
+                    return new LayerSpec(LayerKind.Embedding, index)
+                    {
+                        Name = layerName,
+                        InputDim = IntArgument(a, 0),
+                        OutputDim = IntArgument(a, 1),
+                        MaskZero = Named(a, "MaskZero", false),
+                    };
+                case KnownNames.Lstm:
+                    return new LayerSpec(LayerKind.Lstm, index)
+                    {
+                        Name = layerName,
+                        Units = IntArgument(a, 0),
+                        ReturnSequences = Named(a, "ReturnSequences", false),
+                        ReturnState = Named(a, "ReturnState", false),
+                        GoBackwards = Named(a, "GoBackwards", false),
+                        Activation = (ActivationKind)Enum(a, index, "Activation", (int)ActivationKind.Tanh, 4, "Activation", diagnostics),
+                        RecurrentActivation = (ActivationKind)Enum(a, index, "RecurrentActivation", (int)ActivationKind.Sigmoid, 4, "Activation", diagnostics),
+                        UseBias = Named(a, "UseBias", true),
+                        UnitForgetBias = Named(a, "UnitForgetBias", true),
+                    };
+                case KnownNames.RepeatVector:
+                    return new LayerSpec(LayerKind.RepeatVector, index) { Name = layerName, N = IntArgument(a, 0) };
+                case KnownNames.SliceLast:
+                    return new LayerSpec(LayerKind.SliceLast, index) { Name = layerName, N = IntArgument(a, 0) };
+                case KnownNames.ZeroPadding1D:
+                    int left = IntArgument(a, 0);
+                    int right = a.ConstructorArguments.Length > 1 ? IntArgument(a, 1) : left;
+                    return new LayerSpec(LayerKind.ZeroPadding1D, index) { Name = layerName, Left = left, Right = right };
+                default:
+                    return null;
+            }
+        }
+
+        private static int IntArgument(AttributeData a, int position) =>
+            position < a.ConstructorArguments.Length && a.ConstructorArguments[position].Value is int value ? value : 0;
+
+        private static T Named<T>(AttributeData a, string name, T fallback)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in a.NamedArguments)
+            {
+                if (argument.Key == name && argument.Value.Value is T value)
+                {
+                    return value;
+                }
+            }
+            return fallback;
+        }
+
+        private static int Enum(AttributeData a, int index, string property, int fallback, int max, string enumName, List<DiagnosticInfo> diagnostics)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in a.NamedArguments)
+            {
+                if (argument.Key == property && argument.Value.Value is int value)
+                {
+                    return CheckEnum(value, index, property, max, enumName, fallback, diagnostics);
+                }
+            }
+            return fallback;
+        }
+
+        private static int EnumArgument(AttributeData a, int index, int position, string parameter, int max, string enumName, List<DiagnosticInfo> diagnostics)
+        {
+            if (position < a.ConstructorArguments.Length && a.ConstructorArguments[position].Value is int value)
+            {
+                return CheckEnum(value, index, parameter, max, enumName, 0, diagnostics);
+            }
+            return 0;
+        }
+
+        private static int CheckEnum(int value, int index, string argument, int max, string enumName, int fallback, List<DiagnosticInfo> diagnostics)
+        {
+            if (value < 0 || value > max)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidAttributeArgumentId, index, argument,
+                    value.ToString(System.Globalization.CultureInfo.InvariantCulture), argument, $"it is not a defined {enumName} value"));
+                return fallback;
+            }
+            return value;
+        }
+
+        private static TypeHierarchySpec ReadHierarchy(INamedTypeSymbol type)
+        {
+            string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+            var containing = new List<TypeDeclarationSpec>();
+            for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
+            {
+                containing.Insert(0, Declaration(t));
+            }
+            // From metadata names (arity included, '`' replaced), so that nested and generic types get unique hints.
+            var path = new List<string> { type.MetadataName.Replace('`', '_') };
+            for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
+            {
+                path.Insert(0, t.MetadataName.Replace('`', '_'));
+            }
+            string hint = (ns is null ? "" : ns + ".") + string.Join(".", path) + ".g.cs";
+            return new TypeHierarchySpec(ns, containing.ToEquatableArray(), Declaration(type), hint);
+        }
+
+        private static TypeDeclarationSpec Declaration(INamedTypeSymbol t)
+        {
+            string keyword = t.TypeKind switch
+            {
+                TypeKind.Struct => t.IsRecord ? "record struct" : "struct",
+                TypeKind.Interface => "interface",
+                _ => t.IsRecord ? "record" : "class",
+            };
+            string withParameters = t.TypeParameters.Length == 0
+                ? t.Name
+                : t.Name + "<" + string.Join(", ", t.TypeParameters.Select(p => p.Name)) + ">";
+            return new TypeDeclarationSpec(keyword, t.Name, withParameters);
+        }
+
+        private static void CheckPartial(INamedTypeSymbol type, int sequentialIndex, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            if (!IsPartial(type, cancellationToken))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBePartialId, sequentialIndex, null, type.Name, ""));
+                return;
+            }
+            for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
+            {
+                if (!IsPartial(t, cancellationToken))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBePartialId, sequentialIndex, null, type.Name,
+                        $" (and so must its containing type '{t.Name}')"));
+                    return;
+                }
+            }
+        }
+
+        private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration &&
+                    !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static void CheckSingleDeclaration(INamedTypeSymbol type, ImmutableArray<AttributeData> attributes, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            SyntaxNode? first = null;
+            for (int i = 0; i < attributes.Length; i++)
+            {
+                if (attributes[i].AttributeClass!.Name == KnownNames.Sequential)
+                {
+                    continue;
+                }
+                SyntaxNode? declaration = attributes[i].ApplicationSyntaxReference?.GetSyntax(cancellationToken)
+                    .FirstAncestorOrSelf<TypeDeclarationSyntax>();
+                if (declaration is null)
+                {
+                    continue;
+                }
+                if (first is null)
+                {
+                    first = declaration;
+                }
+                else if (declaration != first)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersSplitAcrossDeclarationsId, i, null, type.Name));
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,382 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using LstmGen.Generators.Diagnostics;
+using LstmGen.Generators.Model;
+
+namespace LstmGen.Generators.Validation;
+
+/// <summary>The validator's answer: a plan when the model is valid (no error), and every diagnostic.</summary>
+internal sealed record ValidationResult(ModelPlan? Plan, ImmutableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>
+/// Shape inference and topology rules, layer by layer, on a <see cref="NetworkSpec"/> (no Roslyn types). The generator
+/// emits only from a plan this returns; the analyzer reports its diagnostics.
+/// </summary>
+internal static class TopologyValidator
+{
+    /// <summary>Unroll limits; mirror LstmGen.SequentialAttribute.AutoUnrollMaxSteps and MaxUnrolledSteps.</summary>
+    public const int AutoUnrollMaxSteps = 16;
+    public const int MaxUnrolledSteps = 128;
+
+    public static ValidationResult Validate(NetworkSpec spec)
+    {
+        var diagnostics = new List<DiagnosticInfo>(spec.ParseDiagnostics);
+        var layers = spec.Layers;
+        string model = spec.Type.DisplayName;
+
+        if (layers.Count == 0 || layers[0].Kind != LayerKind.Input)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInputId,
+                layers.Count > 0 ? layers[0].PrimaryAttributeIndex : spec.SequentialAttributeIndex, null, model));
+            return Fail(diagnostics);
+        }
+
+        LayerSpec input = layers[0];
+        for (int i = 1; i < layers.Count; i++)
+        {
+            if (layers[i].Kind == LayerKind.Input)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MisplacedInputId, layers[i].AttributeIndex, null,
+                    $"this is a second [Input] (the first declares {input.Describe()})"));
+            }
+        }
+
+        if (input.Shape.Count is < 1 or > 2)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InputRankId, input.AttributeIndex, null,
+                string.Join(", ", input.Shape), input.Shape.Count.ToString(CultureInfo.InvariantCulture)));
+            return Fail(diagnostics);
+        }
+        for (int d = 0; d < input.Shape.Count; d++)
+        {
+            if (input.Shape[d] <= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSizeId, input.AttributeIndex, "shape",
+                    input.Describe(), input.Shape.Count == 1 ? "the size" : d == 0 ? "the number of steps" : "the number of features",
+                    "positive", Num(input.Shape[d])));
+                return Fail(diagnostics);
+            }
+        }
+
+        if (layers.Count == 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayersId, input.AttributeIndex, null, model));
+            return Fail(diagnostics);
+        }
+
+        bool tokenInput = input.Shape.Count == 1 && layers[1].Kind == LayerKind.Embedding;
+        TensorShape inputShape = input.Shape.Count == 2 ? new TensorShape(input.Shape[0], input.Shape[1]) : new TensorShape(0, input.Shape[0]);
+
+        var names = new KerasNames();
+        var plans = new List<LayerPlan>();
+        var weights = new List<WeightPlan>();
+        TensorShape shape = inputShape;
+        string from = "the input";
+        LayerPlan? producer = null;
+        string? maskSource = null;
+        int vocabulary = 0;
+        int offset = 0;
+
+        for (int i = 1; i < layers.Count; i++)
+        {
+            LayerSpec layer = layers[i];
+            if (layer.Kind == LayerKind.Input)
+            {
+                continue; // reported above
+            }
+            int number = plans.Count + 1;
+            (string name, string? inner) = names.Assign(layer, diagnostics);
+            var plan = new LayerPlan(number, layer, name, inner, shape, shape) { MaskIn = maskSource is not null };
+            string who = plan.Display;
+            TensorShape? output = null;
+
+            switch (layer.Kind)
+            {
+                case LayerKind.Embedding:
+                    if (i != 1 || !tokenInput)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingPlacementId, layer.AttributeIndex, null, who,
+                            i != 1 ? $"it follows {from}" : $"its input is {shape}"));
+                        break;
+                    }
+                    if (Positive(layer.InputDim, "inputDim", "the vocabulary size (inputDim)", layer, who, diagnostics) &
+                        Positive(layer.OutputDim, "outputDim", "the embedding size (outputDim)", layer, who, diagnostics))
+                    {
+                        vocabulary = layer.InputDim;
+                        output = new TensorShape(inputShape.Features, layer.OutputDim);
+                        plan = plan with { In = new TensorShape(inputShape.Features, 1) };
+                        Add(weights, ref offset, ref plan, $"{name}/embeddings", "Uniform005", layer.InputDim, layer.OutputDim);
+                        if (layer.MaskZero)
+                        {
+                            maskSource = who;
+                        }
+                    }
+                    break;
+
+                case LayerKind.Lstm:
+                    bool ok = Positive(layer.Units, "units", "units", layer, who, diagnostics);
+                    if (layer.Activation == ActivationKind.Softmax)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidRecurrentActivationId, layer.AttributeIndex, "Activation", who, "Activation"));
+                        ok = false;
+                    }
+                    if (layer.RecurrentActivation == ActivationKind.Softmax)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidRecurrentActivationId, layer.AttributeIndex, "RecurrentActivation", who, "RecurrentActivation"));
+                        ok = false;
+                    }
+                    if (layer.ReturnState && (i != layers.Count - 1 || layer.Wrapper != WrapperKind.None))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReturnStateNotLastId, layer.AttributeIndex, "ReturnState", who));
+                        ok = false;
+                    }
+                    if (!shape.IsSequence)
+                    {
+                        string fix = producer is { Spec.Kind: LayerKind.Lstm, Spec.ReturnSequences: false }
+                            ? $": set ReturnSequences = true on '{producer.Name}'"
+                            : "";
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RecurrentNeedsSequenceId, layer.PrimaryAttributeIndex, null, who, shape.ToString(), from, fix));
+                        ok = false;
+                    }
+                    if (!ok)
+                    {
+                        break;
+                    }
+                    int units = layer.Units;
+                    bool bidirectional = layer.Wrapper == WrapperKind.Bidirectional;
+                    int features = bidirectional && layer.MergeMode == MergeModeKind.Concat ? 2 * units : units;
+                    output = layer.ReturnSequences ? new TensorShape(shape.Steps, features) : new TensorShape(0, features);
+                    foreach (string prefix in bidirectional ? new[] { $"{name}/forward_{inner}", $"{name}/backward_{inner}" } : new[] { name })
+                    {
+                        Add(weights, ref offset, ref plan, $"{prefix}/kernel", "GlorotUniform", shape.Features, 4 * units);
+                        Add(weights, ref offset, ref plan, $"{prefix}/recurrent_kernel", "Orthogonal", units, 4 * units);
+                        if (layer.UseBias)
+                        {
+                            Add(weights, ref offset, ref plan, $"{prefix}/bias", layer.UnitForgetBias ? "UnitForgetBias" : "Zeros", 4 * units);
+                        }
+                    }
+                    plan = plan with { Unrolled = Unroll(spec, layer, who, shape.Steps, diagnostics) };
+                    if (!layer.ReturnSequences)
+                    {
+                        maskSource = null; // consumed
+                    }
+                    break;
+
+                case LayerKind.Dense:
+                    if (!Positive(layer.Units, "units", "units", layer, who, diagnostics))
+                    {
+                        break;
+                    }
+                    if (layer.Wrapper == WrapperKind.TimeDistributed && !shape.IsSequence)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNeedsSequenceId, layer.WrapperAttributeIndex, null, who, shape.ToString(), from));
+                        break;
+                    }
+                    output = new TensorShape(shape.Steps, layer.Units);
+                    Add(weights, ref offset, ref plan, $"{name}/kernel", "GlorotUniform", shape.Features, layer.Units);
+                    if (layer.UseBias)
+                    {
+                        Add(weights, ref offset, ref plan, $"{name}/bias", "Zeros", layer.Units);
+                    }
+                    break;
+
+                case LayerKind.RepeatVector:
+                    if (!Positive(layer.N, "n", "n", layer, who, diagnostics) || !MaskFree(maskSource, layer, who, diagnostics))
+                    {
+                        break;
+                    }
+                    if (shape.IsSequence)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepeatVectorNeedsVectorId, layer.AttributeIndex, null, who, shape.ToString(), from));
+                        break;
+                    }
+                    output = new TensorShape(layer.N, shape.Features);
+                    break;
+
+                case LayerKind.SliceLast:
+                    if (!NeedsSequence(shape, layer, who, from, diagnostics) || !MaskFree(maskSource, layer, who, diagnostics))
+                    {
+                        break;
+                    }
+                    if (layer.N < 1 || layer.N > shape.Steps)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SliceOutOfRangeId, layer.AttributeIndex, "n", who, Num(layer.N), shape.ToString(), Num(shape.Steps)));
+                        break;
+                    }
+                    output = new TensorShape(layer.N, shape.Features);
+                    break;
+
+                case LayerKind.ZeroPadding1D:
+                    bool padOk = NonNegative(layer.Left, "left", layer, who, diagnostics) & NonNegative(layer.Right, "right", layer, who, diagnostics);
+                    if (!padOk || !NeedsSequence(shape, layer, who, from, diagnostics) || !MaskFree(maskSource, layer, who, diagnostics))
+                    {
+                        break;
+                    }
+                    output = new TensorShape(shape.Steps + layer.Left + layer.Right, shape.Features);
+                    break;
+            }
+
+            if (output is null)
+            {
+                return Fail(diagnostics); // shapes after an invalid layer are unknown: stop at the first
+            }
+            plan = plan with { Out = output.Value };
+            plans.Add(plan);
+            producer = plan;
+            from = $"'{plan.Name}'";
+            shape = output.Value;
+        }
+
+        if (HasError(diagnostics))
+        {
+            return Fail(diagnostics);
+        }
+        var modelPlan = new ModelPlan(spec, inputShape, tokenInput, vocabulary, plans.ToImmutableArray(), weights.ToImmutableArray(), offset);
+        return new ValidationResult(modelPlan, diagnostics.ToImmutableArray());
+    }
+
+    private static bool HasError(List<DiagnosticInfo> diagnostics)
+    {
+        foreach (DiagnosticInfo d in diagnostics)
+        {
+            if (DiagnosticDescriptors.ById[d.Id].DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ValidationResult Fail(List<DiagnosticInfo> diagnostics) => new(null, diagnostics.ToImmutableArray());
+
+    private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static bool Positive(int value, string argument, string what, LayerSpec layer, string who, List<DiagnosticInfo> diagnostics)
+    {
+        if (value > 0)
+        {
+            return true;
+        }
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSizeId, layer.AttributeIndex, argument, who, what, "positive", Num(value)));
+        return false;
+    }
+
+    private static bool NonNegative(int value, string argument, LayerSpec layer, string who, List<DiagnosticInfo> diagnostics)
+    {
+        if (value >= 0)
+        {
+            return true;
+        }
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSizeId, layer.AttributeIndex, argument, who, argument, "zero or more", Num(value)));
+        return false;
+    }
+
+    private static bool NeedsSequence(TensorShape shape, LayerSpec layer, string who, string from, List<DiagnosticInfo> diagnostics)
+    {
+        if (shape.IsSequence)
+        {
+            return true;
+        }
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNeedsSequenceId, layer.AttributeIndex, null, who, shape.ToString(), from));
+        return false;
+    }
+
+    private static bool MaskFree(string? maskSource, LayerSpec layer, string who, List<DiagnosticInfo> diagnostics)
+    {
+        if (maskSource is null)
+        {
+            return true;
+        }
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MaskNotSupportedId, layer.AttributeIndex, null, who, maskSource));
+        return false;
+    }
+
+    private static bool Unroll(NetworkSpec spec, LayerSpec layer, string who, int steps, List<DiagnosticInfo> diagnostics)
+    {
+        switch (spec.Unroll)
+        {
+            case UnrollKind.Never:
+                return false;
+            case UnrollKind.Always:
+                if (steps <= MaxUnrolledSteps)
+                {
+                    return true;
+                }
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnrollCappedId, layer.PrimaryAttributeIndex, null, who, Num(steps), Num(MaxUnrolledSteps)));
+                return false;
+            default:
+                return steps <= AutoUnrollMaxSteps;
+        }
+    }
+
+    private static void Add(List<WeightPlan> weights, ref int offset, ref LayerPlan plan, string name, string initializer, params int[] shape)
+    {
+        int length = 1;
+        foreach (int d in shape) length *= d;
+        var weight = new WeightPlan(name, shape.ToImmutableArray(), offset, length, initializer);
+        weights.Add(weight);
+        plan = plan with { Weights = plan.Weights.Add(weight) };
+        offset += length;
+    }
+
+    /// <summary>Keras's automatic layer names in a Sequential model: per-class counters, first bare, then _1, _2, ...</summary>
+    private sealed class KerasNames
+    {
+        private readonly Dictionary<string, int> _counters = new();
+        private readonly HashSet<string> _used = new();
+
+        public (string Name, string? Inner) Assign(LayerSpec layer, List<DiagnosticInfo> diagnostics)
+        {
+            // A wrapped layer is constructed first in Keras, so it takes its own counter before the wrapper's.
+            string own = Take(layer.Name, Snake(layer.Kind), layer.AttributeIndex, diagnostics);
+            if (layer.Wrapper == WrapperKind.None)
+            {
+                return (own, null);
+            }
+            string wrapper = Take(layer.WrapperName, layer.Wrapper == WrapperKind.Bidirectional ? "bidirectional" : "time_distributed",
+                layer.WrapperAttributeIndex, diagnostics);
+            return (wrapper, own);
+        }
+
+        private string Take(string? explicitName, string kind, int attributeIndex, List<DiagnosticInfo> diagnostics)
+        {
+            string name;
+            if (explicitName is not null)
+            {
+                name = explicitName;
+                if (name.Length == 0 || name.IndexOf('/') >= 0 || name.Trim().Length != name.Length)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNameId, attributeIndex, "Name", name,
+                        "it must be non-empty, contain no '/' and have no leading or trailing spaces"));
+                }
+            }
+            else
+            {
+                _counters.TryGetValue(kind, out int n);
+                _counters[kind] = n + 1;
+                name = n == 0 ? kind : kind + "_" + n.ToString(CultureInfo.InvariantCulture);
+            }
+            if (_used.Contains(name))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerNameId, attributeIndex, explicitName is null ? null : "Name", name));
+            }
+            else
+            {
+                _used.Add(name);
+            }
+            return name;
+        }
+
+        private static string Snake(LayerKind kind) => kind switch
+        {
+            LayerKind.Dense => "dense",
+            LayerKind.Embedding => "embedding",
+            LayerKind.Lstm => "lstm",
+            LayerKind.RepeatVector => "repeat_vector",
+            LayerKind.SliceLast => "lambda",
+            LayerKind.ZeroPadding1D => "zero_padding1d",
+            _ => "layer",
+        };
+    }
+}

@@ -1,0 +1,217 @@
+using System;
+
+namespace LstmGen;
+
+/// <summary>
+/// Marks a <c>partial</c> class as a Keras-style sequential model. The layer attributes on the same
+/// declaration (<see cref="InputAttribute"/> first, then layers in the order written) describe the model;
+/// the LstmGen source generator checks every tensor shape at compile time and emits the model's code.
+/// </summary>
+/// <example>
+/// <code>
+/// [Sequential(Seed = 42)]
+/// [Input(10, 1)]
+/// [Lstm(50, ReturnSequences = true)]
+/// [Lstm(50)]
+/// [Dense(1)]
+/// public partial class StockModel;
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class SequentialAttribute : Attribute
+{
+    /// <summary>Sequences up to this many steps are unrolled under <see cref="UnrollPolicy.Auto"/>.</summary>
+    public const int AutoUnrollMaxSteps = 16;
+
+    /// <summary>The hard cap on unrolled steps, whatever the policy: longer sequences always loop.</summary>
+    public const int MaxUnrolledSteps = 128;
+
+    /// <summary>Seed of the weight initialisers (each weight draws from its own stream derived from this seed and its name). Default 0.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>Unrolling of the time loop in the generated code. Default <see cref="UnrollPolicy.Auto"/>.</summary>
+    public UnrollPolicy Unroll { get; set; }
+}
+
+/// <summary>Base class of the layer attributes.</summary>
+public abstract class LayerAttribute : Attribute
+{
+    /// <summary>
+    /// The layer's name, which prefixes its weight names (<c>name/kernel</c>). When not set, the layer is named as Keras names it
+    /// in a Sequential model: the class name in snake case, then <c>_1</c>, <c>_2</c>, ... for later layers of the same class.
+    /// </summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>
+/// The input shape of one sample, without the batch axis, as Keras's <c>Input(shape=...)</c>:
+/// <c>[Input(10, 1)]</c> is 10 steps of 1 feature, <c>[Input(4)]</c> is 4 features, and before an
+/// <see cref="EmbeddingAttribute"/> <c>[Input(20)]</c> is 20 token ids.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class InputAttribute : Attribute
+{
+    /// <summary>Declares the input shape.</summary>
+    /// <param name="shape">One or two positive sizes: (features) or (steps, features); (steps) of token ids before an Embedding.</param>
+    public InputAttribute(params int[] shape) => Shape = shape;
+
+    /// <summary>The declared shape.</summary>
+    public int[] Shape { get; }
+}
+
+/// <summary>
+/// A fully connected layer (Keras <c>Dense</c>): <c>activation(x · kernel + bias)</c> over the last axis,
+/// so on a sequence it applies to every step. Weights: <c>kernel</c> (in, units), <c>bias</c> (units).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DenseAttribute : LayerAttribute
+{
+    /// <summary>Declares a Dense layer.</summary>
+    /// <param name="units">Output size (positive).</param>
+    public DenseAttribute(int units) => Units = units;
+
+    /// <summary>Output size.</summary>
+    public int Units { get; }
+
+    /// <summary>Activation. Default <see cref="Activation.Linear"/>.</summary>
+    public Activation Activation { get; set; } = Activation.Linear;
+
+    /// <summary>Whether the layer has a bias. Default true.</summary>
+    public bool UseBias { get; set; } = true;
+}
+
+/// <summary>
+/// Maps token ids to dense vectors (Keras <c>Embedding</c>). Must follow the <see cref="InputAttribute"/> directly;
+/// the input is then a sequence of token ids. Weight: <c>embeddings</c> (inputDim, outputDim).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class EmbeddingAttribute : LayerAttribute
+{
+    /// <summary>Declares an Embedding layer.</summary>
+    /// <param name="inputDim">Vocabulary size: token ids are in [0, inputDim).</param>
+    /// <param name="outputDim">Size of each embedding vector.</param>
+    public EmbeddingAttribute(int inputDim, int outputDim)
+    {
+        InputDim = inputDim;
+        OutputDim = outputDim;
+    }
+
+    /// <summary>Vocabulary size.</summary>
+    public int InputDim { get; }
+
+    /// <summary>Embedding size.</summary>
+    public int OutputDim { get; }
+
+    /// <summary>
+    /// When true, token id 0 is padding: the recurrent layers downstream skip those steps (their state is carried unchanged),
+    /// as Keras's <c>mask_zero=True</c>. Default false.
+    /// </summary>
+    public bool MaskZero { get; set; }
+}
+
+/// <summary>
+/// A Long Short-Term Memory layer (Keras <c>LSTM</c>), with Keras's gate order (i, f, c, o) and weights
+/// <c>kernel</c> (in, 4·units), <c>recurrent_kernel</c> (units, 4·units), <c>bias</c> (4·units).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LstmAttribute : LayerAttribute
+{
+    /// <summary>Declares an LSTM layer.</summary>
+    /// <param name="units">Size of the hidden state (positive).</param>
+    public LstmAttribute(int units) => Units = units;
+
+    /// <summary>Size of the hidden state.</summary>
+    public int Units { get; }
+
+    /// <summary>Return the output of every step (batch, steps, units) rather than the last one (batch, units). Default false.</summary>
+    public bool ReturnSequences { get; set; }
+
+    /// <summary>Also return the final hidden and cell states (last layer only). Default false.</summary>
+    public bool ReturnState { get; set; }
+
+    /// <summary>Process the sequence backwards and return the reversed sequence, as Keras. Default false.</summary>
+    public bool GoBackwards { get; set; }
+
+    /// <summary>Activation of the cell input and output. Default <see cref="Activation.Tanh"/>.</summary>
+    public Activation Activation { get; set; } = Activation.Tanh;
+
+    /// <summary>Activation of the input, forget and output gates. Default <see cref="Activation.Sigmoid"/>.</summary>
+    public Activation RecurrentActivation { get; set; } = Activation.Sigmoid;
+
+    /// <summary>Whether the layer has a bias. Default true.</summary>
+    public bool UseBias { get; set; } = true;
+
+    /// <summary>Initialise the forget-gate bias to 1 (Keras's <c>unit_forget_bias</c>). Default true.</summary>
+    public bool UnitForgetBias { get; set; } = true;
+}
+
+/// <summary>
+/// Wraps the LSTM declared by the next attribute so that it runs over the sequence in both directions (Keras <c>Bidirectional</c>).
+/// Write it in the same attribute list: <c>[Bidirectional(MergeMode.Sum), Lstm(32)]</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class BidirectionalAttribute : LayerAttribute
+{
+    /// <summary>Declares a Bidirectional wrapper.</summary>
+    /// <param name="mergeMode">How the two directions are combined. Default <see cref="MergeMode.Concat"/>.</param>
+    public BidirectionalAttribute(MergeMode mergeMode = MergeMode.Concat) => MergeMode = mergeMode;
+
+    /// <summary>How the two directions are combined.</summary>
+    public MergeMode MergeMode { get; }
+}
+
+/// <summary>
+/// Applies the Dense layer declared by the next attribute to every step of a sequence (Keras <c>TimeDistributed</c>).
+/// Write it in the same attribute list: <c>[TimeDistributed, Dense(2)]</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class TimeDistributedAttribute : LayerAttribute
+{
+}
+
+/// <summary>Repeats a vector (batch, features) <c>n</c> times into a sequence (batch, n, features) (Keras <c>RepeatVector</c>).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class RepeatVectorAttribute : LayerAttribute
+{
+    /// <summary>Declares a RepeatVector layer.</summary>
+    /// <param name="n">Number of repetitions (positive).</param>
+    public RepeatVectorAttribute(int n) => N = n;
+
+    /// <summary>Number of repetitions.</summary>
+    public int N { get; }
+}
+
+/// <summary>Keeps the last <c>n</c> steps of a sequence, as Keras's <c>Lambda(lambda x: x[:, -n:, :])</c>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SliceLastAttribute : LayerAttribute
+{
+    /// <summary>Declares a SliceLast layer.</summary>
+    /// <param name="n">Number of steps kept, from 1 to the sequence length.</param>
+    public SliceLastAttribute(int n) => N = n;
+
+    /// <summary>Number of steps kept.</summary>
+    public int N { get; }
+}
+
+/// <summary>Pads a sequence with zero steps at its start and end (Keras <c>ZeroPadding1D((left, right))</c>).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class ZeroPadding1DAttribute : LayerAttribute
+{
+    /// <summary>Pads <paramref name="padding"/> zero steps at both ends (Keras <c>ZeroPadding1D(padding)</c>).</summary>
+    public ZeroPadding1DAttribute(int padding) : this(padding, padding)
+    {
+    }
+
+    /// <summary>Pads <paramref name="left"/> zero steps before and <paramref name="right"/> after the sequence.</summary>
+    public ZeroPadding1DAttribute(int left, int right)
+    {
+        Left = left;
+        Right = right;
+    }
+
+    /// <summary>Zero steps before the sequence.</summary>
+    public int Left { get; }
+
+    /// <summary>Zero steps after the sequence.</summary>
+    public int Right { get; }
+}

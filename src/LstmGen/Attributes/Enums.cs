@@ -1,0 +1,40 @@
+namespace LstmGen;
+
+/// <summary>Element-wise activation functions, with Keras's definitions.</summary>
+public enum Activation
+{
+    /// <summary><c>linear</c>: the identity (Keras's default for <c>Dense</c>).</summary>
+    Linear = 0,
+    /// <summary><c>relu</c>: <c>max(x, 0)</c>.</summary>
+    Relu = 1,
+    /// <summary><c>tanh</c>: the hyperbolic tangent (Keras's default LSTM activation).</summary>
+    Tanh = 2,
+    /// <summary><c>sigmoid</c>: <c>1 / (1 + exp(-x))</c> (Keras's default LSTM recurrent activation).</summary>
+    Sigmoid = 3,
+    /// <summary><c>softmax</c> over the last axis (Dense only).</summary>
+    Softmax = 4,
+}
+
+/// <summary>How <see cref="BidirectionalAttribute"/> combines the forward and backward outputs (Keras's <c>merge_mode</c>).</summary>
+public enum MergeMode
+{
+    /// <summary><c>concat</c>: forward then backward along the feature axis (Keras's default).</summary>
+    Concat = 0,
+    /// <summary><c>sum</c>: element-wise sum.</summary>
+    Sum = 1,
+    /// <summary><c>mul</c>: element-wise product.</summary>
+    Mul = 2,
+    /// <summary><c>ave</c>: element-wise mean.</summary>
+    Ave = 3,
+}
+
+/// <summary>Whether the generated code is written out step by step (Keras's <c>unroll=True</c>) or as a loop.</summary>
+public enum UnrollPolicy
+{
+    /// <summary>Unroll sequences of at most <see cref="SequentialAttribute.AutoUnrollMaxSteps"/> steps, loop beyond.</summary>
+    Auto = 0,
+    /// <summary>Always emit loops.</summary>
+    Never = 1,
+    /// <summary>Unroll sequences up to <see cref="SequentialAttribute.MaxUnrolledSteps"/> steps (a hard cap that bounds code size), loop beyond.</summary>
+    Always = 2,
+}

@@ -1,0 +1,246 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen;
+
+public static partial class Kernels
+{
+    /// <summary>
+    /// Row-major matrix product <c>c = a · b</c> (or <c>c += a · b</c> when <paramref name="accumulate"/>), with
+    /// <c>a</c> (m, k), <c>b</c> (k, n), <c>c</c> (m, n), all contiguous.
+    /// </summary>
+    public static void Gemm(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate)
+    {
+        CheckGemm(a.Length, b.Length, c.Length, m, n, k);
+        if (!accumulate)
+        {
+            c.Slice(0, m * n).Clear();
+        }
+        GemmCore(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, n, k);
+    }
+
+    /// <summary>
+    /// Row-major matrix product plus a bias broadcast over the rows: <c>c = a · b + bias</c>. An empty
+    /// <paramref name="bias"/> means no bias.
+    /// </summary>
+    public static void GemmBias(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int m, int n, int k)
+    {
+        CheckGemm(a.Length, b.Length, c.Length, m, n, k);
+        if (bias.IsEmpty)
+        {
+            c.Slice(0, m * n).Clear();
+        }
+        else
+        {
+            if (bias.Length != n)
+            {
+                throw new ArgumentException($"bias has {bias.Length} elements, expected {n}.", nameof(bias));
+            }
+            for (int i = 0; i < m; i++)
+            {
+                bias.CopyTo(c.Slice(i * n, n));
+            }
+        }
+        GemmCore(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, n, k);
+    }
+
+    private static void CheckGemm(int aLength, int bLength, int cLength, int m, int n, int k)
+    {
+        if (m < 0 || n < 0 || k < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(m), $"Matrix sizes must be non-negative (m={m}, n={n}, k={k}).");
+        }
+        if (aLength < m * k || bLength < k * n || cLength < m * n)
+        {
+            throw new ArgumentException($"Spans too short for ({m}x{k})·({k}x{n}): a={aLength}, b={bLength}, c={cLength}.");
+        }
+    }
+
+    // c += a · b, c already initialised.
+    private static void GemmCore(ref float a, ref float b, ref float c, int m, int n, int k)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + 32 <= n; j += 32)
+            {
+                int i = 0;
+                for (; i + 4 <= m; i += 4) Kernel4x32(ref a, ref b, ref c, i, j, n, k);
+                for (; i < m; i++) Kernel1x32(ref a, ref b, ref c, i, j, n, k);
+            }
+            for (; j + 16 <= n; j += 16)
+            {
+                int i = 0;
+                for (; i + 4 <= m; i += 4) Kernel4x16(ref a, ref b, ref c, i, j, n, k);
+                for (; i < m; i++) Kernel1x16(ref a, ref b, ref c, i, j, n, k);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j + 8 <= n; j += 8)
+            {
+                int i = 0;
+                for (; i + 4 <= m; i += 4) Kernel4x8(ref a, ref b, ref c, i, j, n, k);
+                for (; i < m; i++) Kernel1x8(ref a, ref b, ref c, i, j, n, k);
+            }
+        }
+        if (j < n)
+        {
+            GemmScalar(ref a, ref b, ref c, m, n, k, j);
+        }
+    }
+
+    private static void GemmScalar(ref float a, ref float b, ref float c, int m, int n, int k, int j0)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                float av = Unsafe.Add(ref a, i * k + p);
+                ref float brow = ref Unsafe.Add(ref b, p * n);
+                ref float crow = ref Unsafe.Add(ref c, i * n);
+                for (int j = j0; j < n; j++)
+                {
+                    Unsafe.Add(ref crow, j) = MathF.FusedMultiplyAdd(av, Unsafe.Add(ref brow, j), Unsafe.Add(ref crow, j));
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel4x32(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    {
+        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
+        ref float c1 = ref Unsafe.Add(ref c0, n);
+        ref float c2 = ref Unsafe.Add(ref c1, n);
+        ref float c3 = ref Unsafe.Add(ref c2, n);
+        var s00 = Vector512.LoadUnsafe(ref c0); var s01 = Vector512.LoadUnsafe(ref c0, 16);
+        var s10 = Vector512.LoadUnsafe(ref c1); var s11 = Vector512.LoadUnsafe(ref c1, 16);
+        var s20 = Vector512.LoadUnsafe(ref c2); var s21 = Vector512.LoadUnsafe(ref c2, 16);
+        var s30 = Vector512.LoadUnsafe(ref c3); var s31 = Vector512.LoadUnsafe(ref c3, 16);
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float a1 = ref Unsafe.Add(ref a0, k);
+        ref float a2 = ref Unsafe.Add(ref a1, k);
+        ref float a3 = ref Unsafe.Add(ref a2, k);
+        ref float bp = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++)
+        {
+            var b0 = Vector512.LoadUnsafe(ref bp);
+            var b1 = Vector512.LoadUnsafe(ref bp, 16);
+            var x = Vector512.Create(Unsafe.Add(ref a0, p));
+            s00 = Vector512.FusedMultiplyAdd(x, b0, s00); s01 = Vector512.FusedMultiplyAdd(x, b1, s01);
+            x = Vector512.Create(Unsafe.Add(ref a1, p));
+            s10 = Vector512.FusedMultiplyAdd(x, b0, s10); s11 = Vector512.FusedMultiplyAdd(x, b1, s11);
+            x = Vector512.Create(Unsafe.Add(ref a2, p));
+            s20 = Vector512.FusedMultiplyAdd(x, b0, s20); s21 = Vector512.FusedMultiplyAdd(x, b1, s21);
+            x = Vector512.Create(Unsafe.Add(ref a3, p));
+            s30 = Vector512.FusedMultiplyAdd(x, b0, s30); s31 = Vector512.FusedMultiplyAdd(x, b1, s31);
+            bp = ref Unsafe.Add(ref bp, n);
+        }
+        s00.StoreUnsafe(ref c0); s01.StoreUnsafe(ref c0, 16);
+        s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, 16);
+        s20.StoreUnsafe(ref c2); s21.StoreUnsafe(ref c2, 16);
+        s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel1x32(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    {
+        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
+        var s0 = Vector512.LoadUnsafe(ref c0); var s1 = Vector512.LoadUnsafe(ref c0, 16);
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float bp = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++)
+        {
+            var x = Vector512.Create(Unsafe.Add(ref a0, p));
+            s0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp), s0);
+            s1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 16), s1);
+            bp = ref Unsafe.Add(ref bp, n);
+        }
+        s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c0, 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel4x16(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    {
+        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
+        ref float c1 = ref Unsafe.Add(ref c0, n);
+        ref float c2 = ref Unsafe.Add(ref c1, n);
+        ref float c3 = ref Unsafe.Add(ref c2, n);
+        var s0 = Vector512.LoadUnsafe(ref c0); var s1 = Vector512.LoadUnsafe(ref c1);
+        var s2 = Vector512.LoadUnsafe(ref c2); var s3 = Vector512.LoadUnsafe(ref c3);
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float a1 = ref Unsafe.Add(ref a0, k);
+        ref float a2 = ref Unsafe.Add(ref a1, k);
+        ref float a3 = ref Unsafe.Add(ref a2, k);
+        ref float bp = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++)
+        {
+            var bv = Vector512.LoadUnsafe(ref bp);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, p)), bv, s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a1, p)), bv, s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a2, p)), bv, s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a3, p)), bv, s3);
+            bp = ref Unsafe.Add(ref bp, n);
+        }
+        s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c1); s2.StoreUnsafe(ref c2); s3.StoreUnsafe(ref c3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel1x16(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    {
+        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
+        var s0 = Vector512.LoadUnsafe(ref c0);
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float bp = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++)
+        {
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, p)), Vector512.LoadUnsafe(ref bp), s0);
+            bp = ref Unsafe.Add(ref bp, n);
+        }
+        s0.StoreUnsafe(ref c0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel4x8(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    {
+        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
+        ref float c1 = ref Unsafe.Add(ref c0, n);
+        ref float c2 = ref Unsafe.Add(ref c1, n);
+        ref float c3 = ref Unsafe.Add(ref c2, n);
+        var s0 = Vector256.LoadUnsafe(ref c0); var s1 = Vector256.LoadUnsafe(ref c1);
+        var s2 = Vector256.LoadUnsafe(ref c2); var s3 = Vector256.LoadUnsafe(ref c3);
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float a1 = ref Unsafe.Add(ref a0, k);
+        ref float a2 = ref Unsafe.Add(ref a1, k);
+        ref float a3 = ref Unsafe.Add(ref a2, k);
+        ref float bp = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++)
+        {
+            var bv = Vector256.LoadUnsafe(ref bp);
+            s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p)), bv, s0);
+            s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, p)), bv, s1);
+            s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a2, p)), bv, s2);
+            s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, p)), bv, s3);
+            bp = ref Unsafe.Add(ref bp, n);
+        }
+        s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c1); s2.StoreUnsafe(ref c2); s3.StoreUnsafe(ref c3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel1x8(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    {
+        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
+        var s0 = Vector256.LoadUnsafe(ref c0);
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float bp = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++)
+        {
+            s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p)), Vector256.LoadUnsafe(ref bp), s0);
+            bp = ref Unsafe.Add(ref bp, n);
+        }
+        s0.StoreUnsafe(ref c0);
+    }
+}
