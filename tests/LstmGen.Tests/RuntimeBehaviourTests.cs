@@ -1,0 +1,159 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using LstmGen.Tests.Models;
+using Xunit;
+
+namespace LstmGen.Tests;
+
+/// <summary>Allocation-free inference, clear errors for bad input, and the weight store.</summary>
+public class RuntimeBehaviourTests
+{
+    private static float[] Random(int n, int seed, float scale = 1f)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();
+    }
+
+    private static long AllocatedDuring(Action action, int repeats = 50)
+    {
+        action(); // warm up: first calls may JIT
+        action();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < repeats; i++) action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
+    public void Predict_and_PredictBatch_allocate_nothing_after_construction()
+    {
+        var stacked = new Stacked();
+        float[] x = Random(Stacked.InputLength, 1), y = new float[Stacked.OutputLength];
+        Assert.Equal(0, AllocatedDuring(() => stacked.Predict(x, y)));
+
+        float[] xs = Random(70 * Stacked.InputLength, 2), ys = new float[70 * Stacked.OutputLength];
+        Assert.Equal(0, AllocatedDuring(() => stacked.PredictBatch(xs, ys, 70))); // 70 > MaxBatch: chunked
+
+        var sentiment = new Sentiment();
+        int[] tokens = Enumerable.Range(0, 32 * Sentiment.InputLength).Select(i => i % 7 == 0 ? 0 : (i * 31) % 5000).ToArray();
+        float[] p = new float[32];
+        Assert.Equal(0, AllocatedDuring(() => sentiment.PredictBatch(tokens, p, 32)));
+        Assert.Equal(0, AllocatedDuring(() => sentiment.Predict(tokens.AsSpan(0, 20), p.AsSpan(0, 1))));
+
+        var bidi = new BidirectionalConcatSeq();
+        float[] bx = Random(5 * BidirectionalConcatSeq.InputLength, 3), by = new float[5 * BidirectionalConcatSeq.OutputLength];
+        Assert.Equal(0, AllocatedDuring(() => bidi.PredictBatch(bx, by, 5)));
+
+        var encdec = new EncoderDecoder();
+        float[] ex = Random(3 * EncoderDecoder.InputLength, 4), ey = new float[3 * EncoderDecoder.OutputLength];
+        Assert.Equal(0, AllocatedDuring(() => encdec.PredictBatch(ex, ey, 3)));
+
+        var pad = new ManyToManyPad();
+        float[] px = Random(3 * ManyToManyPad.InputLength, 5), py = new float[3 * ManyToManyPad.OutputLength];
+        Assert.Equal(0, AllocatedDuring(() => pad.PredictBatch(px, py, 3)));
+
+        var stream = stacked.OpenStream();
+        float[] step = [0.5f], o = new float[1];
+        Assert.Equal(0, AllocatedDuring(() => stream.Step(step, o)));
+    }
+
+    [Fact]
+    public void Wrong_span_lengths_are_rejected_with_the_expected_shape()
+    {
+        var model = new ManyToOne();
+        var ex = Assert.Throws<ArgumentException>(() => model.Predict(new float[20], new float[1]));
+        Assert.Equal("input", ex.ParamName);
+        Assert.Contains("20 elements; expected 21", ex.Message);
+        Assert.Contains("(7, 3)", ex.Message);
+
+        ex = Assert.Throws<ArgumentException>(() => model.Predict(new float[21], new float[2]));
+        Assert.Equal("output", ex.ParamName);
+
+        ex = Assert.Throws<ArgumentException>(() => model.PredictBatch(new float[42], new float[3], 3));
+        Assert.Contains("3 samples of shape (7, 3)", ex.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictBatch(new float[0], new float[0], -1));
+    }
+
+    [Fact]
+    public void Non_finite_inputs_are_rejected_naming_the_element()
+    {
+        var model = new ManyToOne();
+        var x = new float[21];
+        x[4] = float.NaN;
+        var ex = Assert.Throws<ArgumentException>(() => model.Predict(x, new float[1]));
+        Assert.Contains("input[4] is NaN", ex.Message);
+        x[4] = 0;
+        x[20] = float.PositiveInfinity;
+        ex = Assert.Throws<ArgumentException>(() => model.PredictBatch(x, new float[1], 1));
+        Assert.Contains("inputs[20]", ex.Message);
+    }
+
+    [Fact]
+    public void Token_ids_outside_the_vocabulary_are_rejected_naming_sample_and_step()
+    {
+        var model = new EmbeddingMask();
+        var tokens = new int[16];
+        tokens[8 + 3] = 20;
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictBatch(tokens, new float[2], 2));
+        Assert.Contains("Token id 20 at sample 1, step 3", ex.Message);
+        Assert.Contains("[0, 20)", ex.Message);
+        tokens[11] = -1;
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(tokens.AsSpan(8, 8), new float[1]));
+    }
+
+    [Fact]
+    public void Unknown_weight_names_list_the_weights_there_are()
+    {
+        var model = new ManyToOne();
+        var ex = Assert.Throws<KeyNotFoundException>(() => model.Weights.Get("lstm/kernal"));
+        Assert.Contains("no weight named 'lstm/kernal'", ex.Message);
+        Assert.Contains("lstm/kernel (3, 20)", ex.Message);
+        Assert.Contains("dense/bias (1)", ex.Message);
+    }
+
+    [Fact]
+    public void Setting_weights_checks_length_and_values_and_SetMany_is_all_or_nothing()
+    {
+        var model = new ManyToOne();
+        var ex = Assert.Throws<ArgumentException>(() => model.Weights.Set("lstm/bias", new float[19]));
+        Assert.Contains("shape (20)", ex.Message);
+        var bad = new float[20];
+        bad[7] = float.NaN;
+        ex = Assert.Throws<ArgumentException>(() => model.Weights.Set("lstm/bias", bad));
+        Assert.Contains("value [7] is NaN", ex.Message);
+
+        float[] before = model.Weights.Parameters.ToArray();
+        Assert.Throws<ArgumentException>(() => model.Weights.SetMany(
+        [
+            KeyValuePair.Create("lstm/bias", Enumerable.Repeat(0.5f, 20).ToArray()), // valid
+            KeyValuePair.Create("dense/kernel", new float[4]),                       // wrong length
+        ]));
+        Assert.Equal(before, model.Weights.Parameters);
+
+        model.Weights.Set("dense/bias", [0.25f]);
+        Assert.Equal([0.25f], model.Weights.Get("dense/bias"));
+        Assert.Equal(0.25f, model.Weights.Parameters[model.Weights.Find("dense/bias").Offset]);
+    }
+
+    [Fact]
+    public void MaxBatch_must_be_positive()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ManyToOne(new ModelOptions { MaxBatch = 0 }));
+    }
+
+    [Fact]
+    public void Constants_and_summary_describe_the_model()
+    {
+        Assert.Equal(10, Stacked.InputSteps);
+        Assert.Equal(1, Stacked.InputFeatures);
+        Assert.Equal(1, Stacked.OutputLength);
+        // Keras: LSTM(50) on 1 feature = 4*50*(1+50+1) = 10400; LSTM(50) on 50 = 4*50*(50+50+1) = 20200; Dense(1) = 51.
+        Assert.Equal(10400 + 20200 + 51, Stacked.ParameterCount);
+        Assert.Equal([10, 1], Stacked.InputShape.ToArray());
+        Assert.Contains("lstm_1 (Lstm)", Stacked.Summary);
+        Assert.Contains("Total params: 30651", Stacked.Summary);
+        Assert.Equal(5000, Sentiment.Vocabulary);
+        Assert.Equal(["encoder/kernel", "encoder/recurrent_kernel", "encoder/bias", "lstm/kernel", "lstm/recurrent_kernel", "lstm/bias", "head/kernel", "head/bias"],
+            new NamedLayers().Weights.Entries.Select(e => e.Name));
+    }
+}
