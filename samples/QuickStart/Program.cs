@@ -1,0 +1,65 @@
+// LstmGen quick start: declare a model with attributes, let the generator check its shapes at compile time and write
+// its code, then run it on real data (monthly airline passengers, 1949-1960, shipped in samples/data).
+//
+// The weights here are the Keras-default initialisation (seeded), not trained: training (backward pass, losses,
+// optimisers, Fit) is the next milestone. What this shows is the generated API: shapes as constants, Keras weight
+// names, batch and single-sample Predict, the streaming form, and the errors you get for bad input.
+using System.Globalization;
+using LstmGen;
+
+string csv = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "airline-passengers.csv");
+float[] passengers = File.ReadLines(csv).Skip(1)
+    .Select(line => float.Parse(line.Split(',')[1], CultureInfo.InvariantCulture))
+    .ToArray();
+float min = passengers.Min(), max = passengers.Max();
+float[] scaled = passengers.Select(v => (v - min) / (max - min)).ToArray();
+Console.WriteLine($"Read {passengers.Length} monthly totals from {Path.GetFileName(csv)} ({min}..{max} thousand passengers).");
+Console.WriteLine();
+
+var model = new PassengerForecaster();
+Console.WriteLine(PassengerForecaster.Summary);
+Console.WriteLine();
+Console.WriteLine("Weights (Keras names and shapes):");
+foreach (WeightInfo w in model.Weights.Entries)
+{
+    Console.WriteLine($"  {w.Name,-24} {w.ShapeText}");
+}
+Console.WriteLine();
+
+// Every 12-month window of the series as one batch: (windows, 12 steps, 1 feature), batch-major as in Keras.
+int windows = scaled.Length - PassengerForecaster.InputSteps;
+var inputs = new float[windows * PassengerForecaster.InputLength];
+for (int i = 0; i < windows; i++)
+{
+    scaled.AsSpan(i, PassengerForecaster.InputSteps).CopyTo(inputs.AsSpan(i * PassengerForecaster.InputLength));
+}
+var outputs = new float[windows];
+model.PredictBatch(inputs, outputs, windows);
+Console.WriteLine($"PredictBatch: {windows} windows -> first outputs {string.Join(", ", outputs.Take(4).Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))} (untrained)");
+
+// The same numbers one step at a time with carried state, as a real-time application would feed them.
+var stream = model.OpenStream();
+var y = new float[1];
+for (int t = 0; t < PassengerForecaster.InputSteps; t++)
+{
+    stream.Step(scaled.AsSpan(t, 1), y);
+}
+Console.WriteLine($"Streaming the first window step by step gives {y[0]:F6}; PredictBatch gave {outputs[0]:F6}.");
+
+// Bad input is reported with the shape the model expects.
+try
+{
+    model.Predict(scaled.AsSpan(0, 11), y);
+}
+catch (ArgumentException e)
+{
+    Console.WriteLine($"Predict on 11 values: {e.Message}");
+}
+
+/// <summary>Next-month forecaster: 12 months in, stacked LSTMs, one value out.</summary>
+[Sequential(Seed = 42)]
+[Input(12, 1)]
+[Lstm(32, ReturnSequences = true)]
+[Lstm(32)]
+[Dense(1)]
+public partial class PassengerForecaster;

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+
+namespace LstmGen.Benchmarks;
+
+/// <summary>
+/// Side-by-side run: times LstmGen's workloads (median of single calls, the peer's method), then runs the PyTorch peer
+/// script in the same run and prints one table with the ratio per workload.
+/// </summary>
+public static class Compare
+{
+    public static int Run(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        bool noPeer = args.Contains("--no-peer");
+        double seconds = quick ? 0.2 : 1.0;
+        Console.WriteLine($"LstmGen {typeof(Kernels).Assembly.GetName().Version} | .NET {Environment.Version} | {Environment.ProcessorCount} logical CPUs | " +
+                          $"AVX-512: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated} | single thread");
+        var ours = new List<(string Workload, string Variant, double MedianUs, double P10, double P90, int N)>();
+        foreach (Workload w in Workloads.Inference())
+        {
+            (double median, double p10, double p90, int n) = Time(w.Run, seconds);
+            ours.Add((w.Name, w.Variant, median, p10, p90, n));
+            Console.WriteLine($"  {w.Name} {w.Variant,-18} median {median,10:F2} us  (p10 {p10:F2}, p90 {p90:F2}, n={n})");
+        }
+
+        Dictionary<(string, string), double> peer = new();
+        if (!noPeer)
+        {
+            peer = RunPeer(quick);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"workload",-8} {"variant",-18} {"LstmGen us",12} {"PyTorch us",12} {"speed-up",9}");
+        foreach (var r in ours)
+        {
+            string baseVariant = r.Variant.Split(' ')[0];
+            string torch = peer.TryGetValue((r.Workload, baseVariant), out double t) ? t.ToString("F1", CultureInfo.InvariantCulture) : "-";
+            string ratio = peer.ContainsKey((r.Workload, baseVariant)) ? (t / r.MedianUs).ToString("F1", CultureInfo.InvariantCulture) + "x" : "-";
+            Console.WriteLine($"{r.Workload,-8} {r.Variant,-18} {r.MedianUs,12:F1} {torch,12} {ratio,9}");
+        }
+        Console.WriteLine("PyTorch: best of 1 and 2 threads (see the peer's own table above for each); LstmGen: one thread.");
+        return 0;
+    }
+
+    private static (double Median, double P10, double P90, int N) Time(Action run, double seconds)
+    {
+        for (int i = 0; i < 20; i++) run(); // warm up (JIT tiers)
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < seconds / 4) run();
+        var samples = new List<double>();
+        var total = Stopwatch.StartNew();
+        while ((total.Elapsed.TotalSeconds < seconds || samples.Count < 50) && samples.Count < 200_000)
+        {
+            long start = Stopwatch.GetTimestamp();
+            run();
+            samples.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+        samples.Sort();
+        return (samples[samples.Count / 2], samples[samples.Count / 10], samples[samples.Count * 9 / 10], samples.Count);
+    }
+
+    private static Dictionary<(string, string), double> RunPeer(bool quick)
+    {
+        var result = new Dictionary<(string, string), double>();
+        string? script = FindPeerScript();
+        if (script is null || !File.Exists("/usr/bin/python3"))
+        {
+            Console.WriteLine("PyTorch peer not run: tests/LstmGen.Benchmarks/peer/torch_peer.py or /usr/bin/python3 not found.");
+            return result;
+        }
+        string json = Path.Combine(Path.GetTempPath(), $"lstmgen-peer-{Environment.ProcessId}.json");
+        var psi = new ProcessStartInfo("/usr/bin/python3")
+        {
+            ArgumentList = { script, "--threads", "1,2", "--only", "W1,W2", "--json", json },
+            UseShellExecute = false,
+        };
+        if (quick) psi.ArgumentList.Add("--quick");
+        Console.WriteLine();
+        Console.WriteLine($"Running the PyTorch peer: /usr/bin/python3 {string.Join(' ', psi.ArgumentList)}");
+        using (Process p = Process.Start(psi)!)
+        {
+            p.WaitForExit();
+            if (p.ExitCode != 0 || !File.Exists(json))
+            {
+                Console.WriteLine($"PyTorch peer failed (exit {p.ExitCode}); is python3-torch installed? (apt-get install python3-torch libopenblas0-pthread)");
+                return result;
+            }
+        }
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+        foreach (JsonElement row in doc.RootElement.GetProperty("results").EnumerateArray())
+        {
+            var key = (row.GetProperty("workload").GetString()!, row.GetProperty("variant").GetString()!);
+            double median = row.GetProperty("median_us").GetDouble();
+            result[key] = result.TryGetValue(key, out double best) ? Math.Min(best, median) : median;
+        }
+        File.Delete(json);
+        return result;
+    }
+
+    private static string? FindPeerScript()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            string candidate = Path.Combine(d.FullName, "tests", "LstmGen.Benchmarks", "peer", "torch_peer.py");
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,21 @@
+using System.Linq;
+using BenchmarkDotNet.Running;
+
+namespace LstmGen.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/LstmGen.Benchmarks -- compare [--quick] [--no-peer]</c>: LstmGen beside PyTorch
+/// in one run. Any other arguments go to BenchmarkDotNet's switcher (e.g. <c>--filter *</c>).
+/// </summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        if (args.FirstOrDefault() == "compare")
+        {
+            return Compare.Run(args.Skip(1).ToArray());
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
