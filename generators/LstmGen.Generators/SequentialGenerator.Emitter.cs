@@ -97,6 +97,7 @@ public sealed partial class SequentialGenerator
                 w.Line("/// " + line.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;"));
             }
             w.Line("/// </code>");
+            w.Line("/// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.");
             w.Line("/// </summary>");
         }
 
@@ -146,16 +147,16 @@ public sealed partial class SequentialGenerator
 
         private static void EmitFieldsAndConstructor(SourceWriter w, ModelPlan plan, EmitContext ctx, string name)
         {
-            w.Open("private static readonly global::LstmGen.WeightInfo[] s_weights =");
+            w.Open("private static readonly global::LstmGen.WeightInfo[] __weightTable =");
             foreach (WeightPlan weight in plan.Weights)
             {
                 w.Line($"new(\"{weight.Name}\", new int[] {{ {string.Join(", ", weight.Shape.Select(Num))} }}, {Num(weight.Offset)}, global::LstmGen.WeightInitializer.{weight.Initializer}),");
             }
             w.Close(";");
             w.Line();
-            w.Line("private readonly global::LstmGen.WeightStore _weights;");
-            w.Line("private readonly float[] _p;");
-            w.Line("private readonly int _maxBatch;");
+            w.Line("private readonly global::LstmGen.WeightStore __weights;");
+            w.Line("private readonly float[] __p;");
+            w.Line("private readonly int __maxBatch;");
             foreach (Buffer b in ctx.Buffers)
             {
                 w.Line($"private readonly {b.ElementType}[] {b.Field}; // {b.Comment}");
@@ -168,10 +169,10 @@ public sealed partial class SequentialGenerator
             w.Open("if (maxBatch < 1)");
             w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, \"MaxBatch must be at least 1.\");");
             w.Close();
-            w.Line("_maxBatch = maxBatch;");
-            w.Line($"_weights = new global::LstmGen.WeightStore(\"{name}\", s_weights);");
-            w.Line("_p = _weights.Parameters;");
-            w.Line($"_weights.Initialize(options?.Seed ?? {Num(plan.Spec.Seed)});");
+            w.Line("__maxBatch = maxBatch;");
+            w.Line($"__weights = new global::LstmGen.WeightStore(\"{name}\", __weightTable);");
+            w.Line("__p = __weights.Parameters;");
+            w.Line($"__weights.Initialize(options?.Seed ?? {Num(plan.Spec.Seed)});");
             foreach (Buffer b in ctx.Buffers)
             {
                 w.Line($"{b.Field} = new {b.ElementType}[checked(maxBatch * {Num(b.PerSample)})];");
@@ -179,9 +180,9 @@ public sealed partial class SequentialGenerator
             w.Close();
             w.Line();
             w.Line("/// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>");
-            w.Line("public global::LstmGen.WeightStore Weights => _weights;");
+            w.Line("public global::LstmGen.WeightStore Weights => __weights;");
             w.Line("/// <summary>Largest batch processed in one pass.</summary>");
-            w.Line("public int MaxBatch => _maxBatch;");
+            w.Line("public int MaxBatch => __maxBatch;");
             w.Line("int global::LstmGen.ISequentialModel.InputLength => InputLength;");
             w.Line("int global::LstmGen.ISequentialModel.OutputLength => OutputLength;");
             w.Line();
@@ -221,7 +222,7 @@ public sealed partial class SequentialGenerator
                     w.Line("global::LstmGen.Kernels.CheckLength(stateC.Length, StateLength, nameof(stateC), \"the final cell state\");");
                 }
                 w.Line(Check(inName));
-                w.Line($"Forward({inName}, output{(withState ? ", stateH, stateC" : state ? ", default, default" : "")}, 1);");
+                w.Line($"__Forward({inName}, output{(withState ? ", stateH, stateC" : state ? ", default, default" : "")}, 1);");
                 w.Close();
                 w.Line();
             }
@@ -261,14 +262,26 @@ public sealed partial class SequentialGenerator
                 w.Line("if (!statesC.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(statesC.Length, batchSize, StateLength, nameof(statesC), \"(StateLength)\");");
             }
             w.Line(Check(many));
-            w.Open("for (int start = 0; start < batchSize; start += _maxBatch)");
-            w.Line("int nb = global::System.Math.Min(_maxBatch, batchSize - start);");
+            w.Open("for (int start = 0; start < batchSize; start += __maxBatch)");
+            w.Line("int nb = global::System.Math.Min(__maxBatch, batchSize - start);");
             string stateArgs = state
                 ? ", statesH.IsEmpty ? default : statesH.Slice(start * StateLength, nb * StateLength), statesC.IsEmpty ? default : statesC.Slice(start * StateLength, nb * StateLength)"
                 : "";
-            w.Line($"Forward({many}.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength){stateArgs}, nb);");
+            w.Line($"__Forward({many}.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength){stateArgs}, nb);");
             w.Close();
             w.Close();
+            if (!plan.TokenInput)
+            {
+                w.Line();
+                w.Line($"/// <summary>Runs the model on a batch given as a dense tensor of shape (batch, {inShape.Substring(1)}; <paramref name=\"outputs\"/> has shape (batch, {outShape.Substring(1)}.</summary>");
+                w.Line("/// <exception cref=\"global::System.ArgumentException\">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>");
+                w.Open("public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)");
+                w.Line("global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);");
+                w.Line("global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);");
+                w.Line("global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), \"the batch size of inputs\");");
+                w.Line("PredictBatch(x, y, batch);");
+                w.Close();
+            }
             if (state)
             {
                 w.Line();
@@ -285,13 +298,13 @@ public sealed partial class SequentialGenerator
             bool state = plan.HasReturnState;
             string input = plan.TokenInput ? "global::System.ReadOnlySpan<int> tokens" : "global::System.ReadOnlySpan<float> input";
             w.Line("// Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.");
-            w.Open($"private void Forward({input}, global::System.Span<float> output{(state ? ", global::System.Span<float> stateH, global::System.Span<float> stateC" : "")}, int nb)");
+            w.Open($"private void __Forward({input}, global::System.Span<float> output{(state ? ", global::System.Span<float> stateH, global::System.Span<float> stateC" : "")}, int nb)");
             if (!plan.TokenInput)
             {
                 TensorShape x = plan.Input;
                 if (x.IsSequence)
                 {
-                    string buffer = ctx.AddBuffer("_x0", x.Size, $"input, time-major {x}");
+                    string buffer = ctx.AddBuffer("__x0", x.Size, $"input, time-major {x}");
                     w.Line($"{ReadOnlySpan}<float> a0 = input;");
                     w.Open("if (nb > 1)");
                     w.Line($"{Kernels}.ToTimeMajor(input, {buffer}, nb, {Num(x.Steps)}, {Num(x.Features)});");

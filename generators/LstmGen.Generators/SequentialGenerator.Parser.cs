@@ -52,6 +52,11 @@ public sealed partial class SequentialGenerator
                 }
             }
 
+            if (type.Name.Length == 0)
+            {
+                return null; // the class name is not typed yet
+            }
+
             ImmutableArray<AttributeData> attributes = GetModelAttributes(type);
             foreach (AttributeData attribute in attributes)
             {
@@ -76,6 +81,8 @@ public sealed partial class SequentialGenerator
 
             TypeHierarchySpec hierarchy = ReadHierarchy(type);
             CheckPartial(type, sequentialIndex, diagnostics, cancellationToken);
+            CheckTypeKind(type, sequentialIndex, diagnostics, cancellationToken);
+            CheckConstructors(type, diagnostics, cancellationToken);
             CheckSingleDeclaration(type, attributes, diagnostics, cancellationToken);
 
             int seed = 0;
@@ -207,7 +214,7 @@ public sealed partial class SequentialGenerator
                 case KnownNames.ZeroPadding1D:
                     int left = IntArgument(a, 0);
                     int right = a.ConstructorArguments.Length > 1 ? IntArgument(a, 1) : left;
-                    return new LayerSpec(LayerKind.ZeroPadding1D, index) { Name = layerName, Left = left, Right = right };
+                    return new LayerSpec(LayerKind.ZeroPadding1D, index) { Name = layerName, Left = left, Right = right, SymmetricPadding = a.ConstructorArguments.Length == 1 };
                 default:
                     return null;
             }
@@ -254,7 +261,7 @@ public sealed partial class SequentialGenerator
             if (value < 0 || value > max)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidAttributeArgumentId, index, argument,
-                    value.ToString(System.Globalization.CultureInfo.InvariantCulture), argument, $"it is not a defined {enumName} value"));
+                    value.ToString(System.Globalization.CultureInfo.InvariantCulture), argument, $"use a named {enumName} value"));
                 return fallback;
             }
             return value;
@@ -274,7 +281,7 @@ public sealed partial class SequentialGenerator
             {
                 path.Insert(0, t.MetadataName.Replace('`', '_'));
             }
-            string hint = (ns is null ? "" : ns + ".") + string.Join(".", path) + ".g.cs";
+            string hint = SanitizeHint((ns is null ? "" : ns + ".") + string.Join(".", path)) + ".g.cs";
             return new TypeHierarchySpec(ns, containing.ToEquatableArray(), Declaration(type), hint);
         }
 
@@ -287,25 +294,117 @@ public sealed partial class SequentialGenerator
                 _ => t.IsRecord ? "record" : "class",
             };
             string withParameters = t.TypeParameters.Length == 0
-                ? t.Name
-                : t.Name + "<" + string.Join(", ", t.TypeParameters.Select(p => p.Name)) + ">";
-            return new TypeDeclarationSpec(keyword, t.Name, withParameters);
+                ? Identifier(t.Name)
+                : Identifier(t.Name) + "<" + string.Join(", ", t.TypeParameters.Select(p => Identifier(p.Name))) + ">";
+            return new TypeDeclarationSpec(keyword, Identifier(t.Name), withParameters);
+        }
+
+        /// <summary>The name as C# source: reserved keywords get '@' (class @event).</summary>
+        private static string Identifier(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        /// <summary>Hint names allow letters, digits, '_', '.', '-' (and a few more); anything else becomes '_'.</summary>
+        private static string SanitizeHint(string hint)
+        {
+            var chars = hint.ToCharArray();
+            for (int i = 0; i < chars.Length; i++)
+            {
+                if (!(char.IsLetterOrDigit(chars[i]) || chars[i] is '_' or '.' or '-'))
+                {
+                    chars[i] = '_';
+                }
+            }
+            return new string(chars);
         }
 
         private static void CheckPartial(INamedTypeSymbol type, int sequentialIndex, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
             if (!IsPartial(type, cancellationToken))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBePartialId, sequentialIndex, null, type.Name, ""));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBePartialId, sequentialIndex, null, $"The model class '{type.Name}'"));
                 return;
             }
             for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
             {
                 if (!IsPartial(t, cancellationToken))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBePartialId, sequentialIndex, null, type.Name,
-                        $" (and so must its containing type '{t.Name}')"));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBePartialId, sequentialIndex, null,
+                        $"The type '{t.Name}', which contains the model class '{type.Name}',"));
                     return;
+                }
+            }
+        }
+
+        /// <summary>Names of the members a generated model declares; a model class of the same name would not compile (CS0542).</summary>
+        private static readonly HashSet<string> GeneratedMemberNames = new(System.StringComparer.Ordinal)
+        {
+            "InputLength", "InputSteps", "InputFeatures", "Vocabulary", "OutputLength", "OutputSteps", "OutputFeatures",
+            "StateLength", "ParameterCount", "Summary", "InputShape", "OutputShape", "Weights", "MaxBatch", "Predict",
+            "PredictBatch", "OpenStream", "Streamer",
+        };
+
+        private static void CheckTypeKind(INamedTypeSymbol type, int sequentialIndex, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            string? reason = null;
+            if (type.IsStatic)
+            {
+                reason = "it is static, but a model is an object that holds its weights and workspaces";
+            }
+            else if (IsFileLocal(type))
+            {
+                reason = "it is file-local, so generated code in another file cannot complete it";
+            }
+            else if (GeneratedMemberNames.Contains(type.Name))
+            {
+                reason = $"'{type.Name}' is the name of a member LstmGen generates; rename the class";
+            }
+            else
+            {
+                foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+                {
+                    if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { ParameterList: not null })
+                    {
+                        reason = "it has a primary constructor; declare the model without one (the generated constructor takes ModelOptions)";
+                        break;
+                    }
+                }
+            }
+            if (reason is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedModelTypeId, sequentialIndex, null, type.Name, reason));
+            }
+        }
+
+        private static bool IsFileLocal(INamedTypeSymbol type)
+        {
+            for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+            {
+                if (t.IsFileLocal)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static void CheckConstructors(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            for (int ordinal = 0; ordinal < type.InstanceConstructors.Length; ordinal++)
+            {
+                IMethodSymbol constructor = type.InstanceConstructors[ordinal];
+                if (constructor.Parameters.Length == 1 &&
+                    constructor.Parameters[0].Type is { Name: "ModelOptions", ContainingNamespace: { Name: KnownNames.Namespace, ContainingNamespace.IsGlobalNamespace: true } })
+                {
+                    continue; // the generated constructor (a user one with this signature would be CS0111)
+                }
+                foreach (SyntaxReference reference in constructor.DeclaringSyntaxReferences)
+                {
+                    if (reference.GetSyntax(cancellationToken) is ConstructorDeclarationSyntax declaration &&
+                        declaration.Initializer is not { RawKind: (int)SyntaxKind.ThisConstructorInitializer })
+                    {
+                        string signature = type.Name + "(" + string.Join(", ", constructor.Parameters.Select(p => p.Type.ToDisplayString())) + ")";
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConstructorMustChainId, -1, "ctor:" + ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture), signature));
+                    }
                 }
             }
         }

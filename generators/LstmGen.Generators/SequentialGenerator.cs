@@ -24,7 +24,7 @@ public sealed partial class SequentialGenerator : IIncrementalGenerator
         IncrementalValuesProvider<ParseOutcome> models = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.SequentialAttribute,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 static (ctx, ct) => ParseSafely((INamedTypeSymbol)ctx.TargetSymbol, ct))
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)

@@ -157,3 +157,26 @@ public class RuntimeBehaviourTests
             new NamedLayers().Weights.Entries.Select(e => e.Name));
     }
 }
+
+public class TensorSpanTests
+{
+    [Fact]
+    public void PredictBatch_takes_shaped_tensors_and_checks_their_shapes()
+    {
+        ReferenceCase c = ReferenceCase.Load("many_to_many_slice"); // (6, 4) -> (3, 2)
+        var model = (LstmGen.Tests.Models.ManyToManySlice)KerasReferenceTests.Loaded(new LstmGen.Tests.Models.ManyToManySlice(), c);
+        float[] inputs = c.FloatInput, outputs = new float[c.Output.Length];
+        model.PredictBatch(new System.Numerics.Tensors.ReadOnlyTensorSpan<float>(inputs, [c.Batch, 6, 4]),
+            new System.Numerics.Tensors.TensorSpan<float>(outputs, [c.Batch, 3, 2]));
+        KerasReferenceTests.AssertClose(c.Output, outputs, "tensor batch");
+
+        var ex = Assert.Throws<ArgumentException>(() => model.PredictBatch(
+            new System.Numerics.Tensors.ReadOnlyTensorSpan<float>(inputs, [c.Batch, 4, 6]),
+            new System.Numerics.Tensors.TensorSpan<float>(outputs, [c.Batch, 3, 2])));
+        Assert.Contains("expected (batch, 6, 4)", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => model.PredictBatch(
+            new System.Numerics.Tensors.ReadOnlyTensorSpan<float>(inputs, [c.Batch, 6, 4]),
+            new System.Numerics.Tensors.TensorSpan<float>(new float[2 * 6], [2, 3, 2])));
+        Assert.Equal("outputs", ex.ParamName);
+    }
+}

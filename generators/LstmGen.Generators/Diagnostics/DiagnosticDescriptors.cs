@@ -20,6 +20,8 @@ internal static class DiagnosticDescriptors
     public const string WrapperMismatchId = "LSTMGEN005";
     public const string InvalidLayerNameId = "LSTMGEN006";
     public const string DuplicateLayerNameId = "LSTMGEN007";
+    public const string UnsupportedModelTypeId = "LSTMGEN008";
+    public const string ConstructorMustChainId = "LSTMGEN009";
     public const string MissingInputId = "LSTMGEN101";
     public const string MisplacedInputId = "LSTMGEN102";
     public const string NonPositiveSizeId = "LSTMGEN103";
@@ -33,12 +35,13 @@ internal static class DiagnosticDescriptors
     public const string InvalidRecurrentActivationId = "LSTMGEN111";
     public const string ReturnStateNotLastId = "LSTMGEN112";
     public const string NoLayersId = "LSTMGEN113";
+    public const string ModelTooLargeId = "LSTMGEN114";
     public const string UnrollCappedId = "LSTMGEN201";
     public const string InternalErrorId = "LSTMGEN900";
 
     public static readonly DiagnosticDescriptor ClassMustBePartial = Create(ClassMustBePartialId,
         "Model class must be partial",
-        "The model class '{0}' must be declared partial{1} so that LstmGen can add the generated code",
+        "{0} must be declared partial so that LstmGen can add the generated code",
         DiagnosticCategories.Usage,
         "A [Sequential] class is completed by the source generator, which needs the class and every containing type to be partial.");
 
@@ -52,7 +55,7 @@ internal static class DiagnosticDescriptors
         "Invalid attribute argument",
         "{0} is not a valid value for {1}: {2}",
         DiagnosticCategories.Usage,
-        "An attribute argument is outside the values the layer accepts.");
+        "An enum argument is not one of the enum's defined values (for example a cast of an out-of-range number).");
 
     public static readonly DiagnosticDescriptor WrapperWithoutLayer = Create(WrapperWithoutLayerId,
         "Wrapper attribute without a layer",
@@ -70,17 +73,29 @@ internal static class DiagnosticDescriptors
         "Invalid layer name",
         "Layer name '{0}' is invalid: {1}",
         DiagnosticCategories.Usage,
-        "Layer names prefix weight names ('name/kernel'), so they must be non-empty and contain no '/'.");
+        "Layer names prefix weight names ('name/kernel'), so they are made of letters, digits, '_', '.' and '-'.");
 
     public static readonly DiagnosticDescriptor DuplicateLayerName = Create(DuplicateLayerNameId,
         "Duplicate layer name",
-        "Layer name '{0}' is already used by an earlier layer; weight names must be unique",
+        "Layer name '{0}' is already used by an earlier layer{1}; weight names must be unique",
         DiagnosticCategories.Usage,
         "Two layers with one name would give two weights the same name.");
 
+    public static readonly DiagnosticDescriptor UnsupportedModelType = Create(UnsupportedModelTypeId,
+        "Type cannot be a model",
+        "'{0}' cannot be a model class: {1}",
+        DiagnosticCategories.Usage,
+        "A model is an ordinary (non-static, non-file-local) partial class or record without a primary constructor, whose name does not clash with the members LstmGen generates.");
+
+    public static readonly DiagnosticDescriptor ConstructorMustChain = Create(ConstructorMustChainId,
+        "Model constructor must chain to the generated constructor",
+        "The constructor '{0}' must call the generated constructor with ': this(options)' (or ': this()') so that the weights and workspaces are created",
+        DiagnosticCategories.Usage,
+        "The generated constructor allocates the weights and workspaces; a constructor that does not chain to it leaves them null.");
+
     public static readonly DiagnosticDescriptor MissingInput = Create(MissingInputId,
         "Model has no input shape",
-        "Model '{0}' has no [Input(...)] before its first layer; declare the shape of one sample, e.g. [Input(10, 1)] for 10 steps of 1 feature",
+        "Model '{0}' does not start with an [Input(...)]; declare the shape of one sample first, e.g. [Input(10, 1)] for 10 steps of 1 feature",
         DiagnosticCategories.Topology,
         "Every shape is inferred from the input shape, which must be declared first.");
 
@@ -156,6 +171,12 @@ internal static class DiagnosticDescriptors
         DiagnosticCategories.Topology,
         "A model needs at least one layer after its [Input].");
 
+    public static readonly DiagnosticDescriptor ModelTooLarge = Create(ModelTooLargeId,
+        "Model too large",
+        "{0}: {1} needs {2} elements, more than one .NET array can hold ({3})",
+        DiagnosticCategories.Topology,
+        "Weights and per-sample workspaces live in single arrays, which hold at most 2,147,483,647 elements.");
+
     public static readonly DiagnosticDescriptor UnrollCapped = Create(UnrollCappedId,
         "Sequence too long to unroll",
         "{0} runs {1} steps, more than the unroll cap of {2}; it is emitted as a loop although Unroll = Always",
@@ -173,9 +194,9 @@ internal static class DiagnosticDescriptors
     public static readonly ImmutableDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         ClassMustBePartial, LayersSplitAcrossDeclarations, InvalidAttributeArgument, WrapperWithoutLayer, WrapperMismatch,
-        InvalidLayerName, DuplicateLayerName, MissingInput, MisplacedInput, NonPositiveSize, RecurrentNeedsSequence,
+        InvalidLayerName, DuplicateLayerName, UnsupportedModelType, ConstructorMustChain, MissingInput, MisplacedInput, NonPositiveSize, RecurrentNeedsSequence,
         RepeatVectorNeedsVector, LayerNeedsSequence, SliceOutOfRange, EmbeddingPlacement, MaskNotSupported, InputRank,
-        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, UnrollCapped, InternalError,
+        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, ModelTooLarge, UnrollCapped, InternalError,
     }.ToImmutableDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description,

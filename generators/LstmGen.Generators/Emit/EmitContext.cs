@@ -48,7 +48,7 @@ internal sealed class EmitContext
     public static string MergeMode(MergeModeKind kind) => "global::LstmGen.MergeMode." + kind;
 
     /// <summary>A view of a weight in the flat parameter buffer.</summary>
-    public static string Weight(WeightPlan w) => $"new global::System.Span<float>(_p, {Num(w.Offset)}, {Num(w.Length)})";
+    public static string Weight(WeightPlan w) => $"new global::System.Span<float>(__p, {Num(w.Offset)}, {Num(w.Length)})";
 
     public const string Kernels = "global::LstmGen.Kernels";
     public const string ReadOnlySpan = "global::System.ReadOnlySpan";

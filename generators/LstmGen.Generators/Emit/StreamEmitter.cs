@@ -43,7 +43,7 @@ internal static class StreamEmitter
         w.Line("/// <summary>Elements of the carried state.</summary>");
         w.Line($"public const int StateLength = {Num(stateLength)};");
         w.Line();
-        w.Line("private readonly float[] _p;");
+        w.Line("private readonly float[] __p;");
         w.Line("private readonly float[] _state = new float[StateLength];");
         foreach (LayerPlan l in plan.Layers)
         {
@@ -60,7 +60,7 @@ internal static class StreamEmitter
             }
         }
         w.Line();
-        w.Line($"internal Streamer({modelName} model) => _p = model._p;");
+        w.Line($"internal Streamer({modelName} model) => __p = model.__p;");
         w.Line();
         w.Line("/// <summary>The carried state (read-only view).</summary>");
         w.Line("public global::System.ReadOnlySpan<float> State => _state;");
@@ -110,7 +110,7 @@ internal static class StreamEmitter
             switch (spec.Kind)
             {
                 case LayerKind.Embedding:
-                    w.Line($"{ReadOnlySpan}<float> a{n} = new global::System.Span<float>(_p, {Num(l.Weights[0].Offset)} + token * {Num(spec.OutputDim)}, {Num(spec.OutputDim)});");
+                    w.Line($"{ReadOnlySpan}<float> a{n} = new global::System.Span<float>(__p, {Num(l.Weights[0].Offset)} + token * {Num(spec.OutputDim)}, {Num(spec.OutputDim)});");
                     if (spec.MaskZero)
                     {
                         w.Line("byte keep = token == 0 ? (byte)0 : (byte)1;");

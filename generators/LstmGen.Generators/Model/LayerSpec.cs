@@ -62,6 +62,8 @@ internal sealed record LayerSpec(LayerKind Kind, int AttributeIndex)
     public int N { get; init; }
     public int Left { get; init; }
     public int Right { get; init; }
+    /// <summary>ZeroPadding1D declared with its one-argument constructor (the same padding at both ends).</summary>
+    public bool SymmetricPadding { get; init; }
     public WrapperKind Wrapper { get; init; }
     public int WrapperAttributeIndex { get; init; } = -1;
     public string? WrapperName { get; init; }

@@ -27,8 +27,20 @@ internal static class TopologyValidator
 
         if (layers.Count == 0 || layers[0].Kind != LayerKind.Input)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInputId,
-                layers.Count > 0 ? layers[0].PrimaryAttributeIndex : spec.SequentialAttributeIndex, null, model));
+            LayerSpec? late = null;
+            foreach (LayerSpec l in layers)
+            {
+                if (l.Kind == LayerKind.Input)
+                {
+                    late = l;
+                    break;
+                }
+            }
+            diagnostics.Add(late is not null
+                ? DiagnosticInfo.Create(DiagnosticDescriptors.MisplacedInputId, late.AttributeIndex, null,
+                    $"move it before {layers[0].Describe()}")
+                : DiagnosticInfo.Create(DiagnosticDescriptors.MissingInputId,
+                    layers.Count > 0 ? layers[0].PrimaryAttributeIndex : spec.SequentialAttributeIndex, null, model));
             return Fail(diagnostics);
         }
 
@@ -52,20 +64,37 @@ internal static class TopologyValidator
         {
             if (input.Shape[d] <= 0)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSizeId, input.AttributeIndex, "shape",
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSizeId, input.AttributeIndex, "#" + Num(d),
                     input.Describe(), input.Shape.Count == 1 ? "the size" : d == 0 ? "the number of steps" : "the number of features",
                     "positive", Num(input.Shape[d])));
                 return Fail(diagnostics);
             }
         }
 
-        if (layers.Count == 1)
+        var body = new List<LayerSpec>();
+        for (int i = 1; i < layers.Count; i++)
+        {
+            if (layers[i].Kind != LayerKind.Input)
+            {
+                body.Add(layers[i]); // a second [Input] is reported above and is not a layer
+            }
+        }
+
+        long inputSize = input.Shape.Count == 2 ? (long)input.Shape[0] * input.Shape[1] : input.Shape[0];
+        if (inputSize > int.MaxValue)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLargeId, input.AttributeIndex, null, input.Describe(), "one sample",
+                inputSize.ToString("N0", CultureInfo.InvariantCulture), int.MaxValue.ToString("N0", CultureInfo.InvariantCulture)));
+            return Fail(diagnostics);
+        }
+
+        if (body.Count == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayersId, input.AttributeIndex, null, model));
             return Fail(diagnostics);
         }
 
-        bool tokenInput = input.Shape.Count == 1 && layers[1].Kind == LayerKind.Embedding;
+        bool tokenInput = input.Shape.Count == 1 && body[0].Kind == LayerKind.Embedding;
         TensorShape inputShape = input.Shape.Count == 2 ? new TensorShape(input.Shape[0], input.Shape[1]) : new TensorShape(0, input.Shape[0]);
 
         var names = new KerasNames();
@@ -78,13 +107,9 @@ internal static class TopologyValidator
         int vocabulary = 0;
         int offset = 0;
 
-        for (int i = 1; i < layers.Count; i++)
+        for (int i = 0; i < body.Count; i++)
         {
-            LayerSpec layer = layers[i];
-            if (layer.Kind == LayerKind.Input)
-            {
-                continue; // reported above
-            }
+            LayerSpec layer = body[i];
             int number = plans.Count + 1;
             (string name, string? inner) = names.Assign(layer, diagnostics);
             var plan = new LayerPlan(number, layer, name, inner, shape, shape) { MaskIn = maskSource is not null };
@@ -94,10 +119,10 @@ internal static class TopologyValidator
             switch (layer.Kind)
             {
                 case LayerKind.Embedding:
-                    if (i != 1 || !tokenInput)
+                    if (i != 0 || !tokenInput)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingPlacementId, layer.AttributeIndex, null, who,
-                            i != 1 ? $"it follows {from}" : $"its input is {shape}"));
+                            i != 0 ? $"it follows {from}" : $"its input is {shape}"));
                         break;
                     }
                     if (Positive(layer.InputDim, "inputDim", "the vocabulary size (inputDim)", layer, who, diagnostics) &
@@ -126,7 +151,7 @@ internal static class TopologyValidator
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidRecurrentActivationId, layer.AttributeIndex, "RecurrentActivation", who, "RecurrentActivation"));
                         ok = false;
                     }
-                    if (layer.ReturnState && (i != layers.Count - 1 || layer.Wrapper != WrapperKind.None))
+                    if (layer.ReturnState && (i != body.Count - 1 || layer.Wrapper != WrapperKind.None))
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReturnStateNotLastId, layer.AttributeIndex, "ReturnState", who));
                         ok = false;
@@ -182,7 +207,7 @@ internal static class TopologyValidator
                     break;
 
                 case LayerKind.RepeatVector:
-                    if (!Positive(layer.N, "n", "n", layer, who, diagnostics) || !MaskFree(maskSource, layer, who, diagnostics))
+                    if (!Positive(layer.N, "n", "n", layer, who, diagnostics))
                     {
                         break;
                     }
@@ -195,11 +220,12 @@ internal static class TopologyValidator
                     break;
 
                 case LayerKind.SliceLast:
-                    if (!NeedsSequence(shape, layer, who, from, diagnostics) || !MaskFree(maskSource, layer, who, diagnostics))
+                    if (!Positive(layer.N, "n", "n", layer, who, diagnostics) ||
+                        !NeedsSequence(shape, layer, who, from, diagnostics) || !MaskFree(maskSource, layer, who, diagnostics))
                     {
                         break;
                     }
-                    if (layer.N < 1 || layer.N > shape.Steps)
+                    if (layer.N > shape.Steps)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SliceOutOfRangeId, layer.AttributeIndex, "n", who, Num(layer.N), shape.ToString(), Num(shape.Steps)));
                         break;
@@ -208,7 +234,9 @@ internal static class TopologyValidator
                     break;
 
                 case LayerKind.ZeroPadding1D:
-                    bool padOk = NonNegative(layer.Left, "left", layer, who, diagnostics) & NonNegative(layer.Right, "right", layer, who, diagnostics);
+                    bool padOk = layer.SymmetricPadding
+                        ? NonNegative(layer.Left, "padding", layer, who, diagnostics)
+                        : NonNegative(layer.Left, "left", layer, who, diagnostics) & NonNegative(layer.Right, "right", layer, who, diagnostics);
                     if (!padOk || !NeedsSequence(shape, layer, who, from, diagnostics) || !MaskFree(maskSource, layer, who, diagnostics))
                     {
                         break;
@@ -220,6 +248,10 @@ internal static class TopologyValidator
             if (output is null)
             {
                 return Fail(diagnostics); // shapes after an invalid layer are unknown: stop at the first
+            }
+            if (TooLarge(layer, who, shape, output.Value, weights, diagnostics))
+            {
+                return Fail(diagnostics);
             }
             plan = plan with { Out = output.Value };
             plans.Add(plan);
@@ -240,8 +272,47 @@ internal static class TopologyValidator
     {
         foreach (DiagnosticInfo d in diagnostics)
         {
-            if (DiagnosticDescriptors.ById[d.Id].DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
+            // An unchained user constructor (LSTMGEN009) fails the build through the analyzer, but the code is still
+            // generated: withholding it would add a CS1729 to every correctly chained constructor of the class.
+            if (d.Id != DiagnosticDescriptors.ConstructorMustChainId &&
+                DiagnosticDescriptors.ById[d.Id].DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
             {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// True (and reports LSTMGEN114) when a weight, the parameter total, or a per-sample workspace of this layer would not
+    /// fit in one array. Computed in 64-bit arithmetic, from the layer's spec and shapes.
+    /// </summary>
+    private static bool TooLarge(LayerSpec layer, string who, TensorShape input, TensorShape output, List<WeightPlan> weights, List<DiagnosticInfo> diagnostics)
+    {
+        long max = int.MaxValue;
+        var sizes = new List<(string What, long Size)>
+        {
+            ("its output (per sample)", (long)System.Math.Max(output.Steps, 1) * output.Features),
+        };
+        if (layer.Kind == LayerKind.Lstm)
+        {
+            sizes.Add(("its gates (per sample)", (long)System.Math.Max(input.Steps, 1) * 4 * layer.Units));
+        }
+        long total = 0;
+        foreach (WeightPlan w in weights)
+        {
+            long length = 1;
+            foreach (int d in w.Shape) length *= d;
+            sizes.Add(($"weight '{w.Name}'", length));
+            total += length;
+        }
+        sizes.Add(("the model's parameters", total));
+        foreach ((string what, long size) in sizes)
+        {
+            if (size > max || size < 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLargeId, layer.PrimaryAttributeIndex, null, who, what,
+                    size.ToString("N0", CultureInfo.InvariantCulture), max.ToString("N0", CultureInfo.InvariantCulture)));
                 return true;
             }
         }
@@ -313,7 +384,7 @@ internal static class TopologyValidator
     private static void Add(List<WeightPlan> weights, ref int offset, ref LayerPlan plan, string name, string initializer, params int[] shape)
     {
         int length = 1;
-        foreach (int d in shape) length *= d;
+        foreach (int d in shape) length = unchecked(length * d); // sizes were checked by TooLarge first
         var weight = new WeightPlan(name, shape.ToImmutableArray(), offset, length, initializer);
         weights.Add(weight);
         plan = plan with { Weights = plan.Weights.Add(weight) };
@@ -345,10 +416,10 @@ internal static class TopologyValidator
             if (explicitName is not null)
             {
                 name = explicitName;
-                if (name.Length == 0 || name.IndexOf('/') >= 0 || name.Trim().Length != name.Length)
+                if (!IsValidName(name))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNameId, attributeIndex, "Name", name,
-                        "it must be non-empty, contain no '/' and have no leading or trailing spaces"));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerNameId, attributeIndex, "Name", Printable(name),
+                        "use letters, digits, '_', '.' and '-' only (it prefixes weight names such as 'name/kernel')"));
                 }
             }
             else
@@ -359,13 +430,43 @@ internal static class TopologyValidator
             }
             if (_used.Contains(name))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerNameId, attributeIndex, explicitName is null ? null : "Name", name));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerNameId, attributeIndex, explicitName is null ? null : "Name", name,
+                    explicitName is null ? " (this layer was named automatically, as Keras names layers; give one of them a Name)" : ""));
             }
             else
             {
                 _used.Add(name);
             }
             return name;
+        }
+
+        private static bool IsValidName(string name)
+        {
+            if (name.Length == 0)
+            {
+                return false;
+            }
+            foreach (char c in name)
+            {
+                if (!(char.IsLetterOrDigit(c) || c is '_' or '.' or '-'))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /// <summary>The name with control characters, quotes and backslashes escaped, for the message.</summary>
+        private static string Printable(string name)
+        {
+            var sb = new System.Text.StringBuilder();
+            foreach (char c in name)
+            {
+                if (c is '"' or '\\') sb.Append('\\').Append(c);
+                else if (char.IsControl(c)) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                else sb.Append(c);
+            }
+            return sb.ToString();
         }
 
         private static string Snake(LayerKind kind) => kind switch

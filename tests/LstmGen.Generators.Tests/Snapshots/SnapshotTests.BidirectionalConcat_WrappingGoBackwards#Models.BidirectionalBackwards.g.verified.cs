@@ -13,6 +13,7 @@ namespace Models
     /// dense (Dense)                       (batch, 1)            7
     /// Total params: 151
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class BidirectionalBackwards : global::LstmGen.ISequentialModel<float>
@@ -36,7 +37,7 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 1 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("bi/forward_inner/kernel", new int[] { 2, 12 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
             new("bi/forward_inner/recurrent_kernel", new int[] { 3, 12 }, 24, global::LstmGen.WeightInitializer.Orthogonal),
@@ -48,18 +49,18 @@ namespace Models
             new("dense/bias", new int[] { 1 }, 150, global::LstmGen.WeightInitializer.Zeros),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _x0; // input, time-major (batch, 5, 2)
-        private readonly float[] _z1f; // bi gates per step (i, f, c, o), by input step
-        private readonly float[] _c1f; // bi cell state per processed step
-        private readonly float[] _h1f; // bi output per processed step
-        private readonly float[] _z1b; // bi gates per step (i, f, c, o), by input step
-        private readonly float[] _c1b; // bi cell state per processed step
-        private readonly float[] _h1b; // bi output per processed step
-        private readonly float[] _y1; // bi merged output (batch, 6)
-        private readonly float[] _y2; // dense output (batch, 1)
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __x0; // input, time-major (batch, 5, 2)
+        private readonly float[] __z1f; // bi gates per step (i, f, c, o), by input step
+        private readonly float[] __c1f; // bi cell state per processed step
+        private readonly float[] __h1f; // bi output per processed step
+        private readonly float[] __z1b; // bi gates per step (i, f, c, o), by input step
+        private readonly float[] __c1b; // bi cell state per processed step
+        private readonly float[] __h1b; // bi output per processed step
+        private readonly float[] __y1; // bi merged output (batch, 6)
+        private readonly float[] __y2; // dense output (batch, 1)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -70,25 +71,25 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("BidirectionalBackwards", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 0);
-            _x0 = new float[checked(maxBatch * 10)];
-            _z1f = new float[checked(maxBatch * 60)];
-            _c1f = new float[checked(maxBatch * 15)];
-            _h1f = new float[checked(maxBatch * 15)];
-            _z1b = new float[checked(maxBatch * 60)];
-            _c1b = new float[checked(maxBatch * 15)];
-            _h1b = new float[checked(maxBatch * 15)];
-            _y1 = new float[checked(maxBatch * 6)];
-            _y2 = new float[checked(maxBatch * 1)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("BidirectionalBackwards", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 0);
+            __x0 = new float[checked(maxBatch * 10)];
+            __z1f = new float[checked(maxBatch * 60)];
+            __c1f = new float[checked(maxBatch * 15)];
+            __h1f = new float[checked(maxBatch * 15)];
+            __z1b = new float[checked(maxBatch * 60)];
+            __c1b = new float[checked(maxBatch * 15)];
+            __h1b = new float[checked(maxBatch * 15)];
+            __y1 = new float[checked(maxBatch * 6)];
+            __y2 = new float[checked(maxBatch * 1)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -101,7 +102,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (5, 2)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (1)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, 1);
+            __Forward(input, output, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -122,30 +123,40 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(5, 2)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(1)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
             }
         }
 
+        /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 5, 2); <paramref name="outputs"/> has shape (batch, 1).</summary>
+        /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+        public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+            global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+            global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+            PredictBatch(x, y, batch);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
+        private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
             global::System.ReadOnlySpan<float> a0 = input;
             if (nb > 1)
             {
-                global::LstmGen.Kernels.ToTimeMajor(input, _x0, nb, 5, 2);
-                a0 = new global::System.Span<float>(_x0, 0, nb * 10);
+                global::LstmGen.Kernels.ToTimeMajor(input, __x0, nb, 5, 2);
+                a0 = new global::System.Span<float>(__x0, 0, nb * 10);
             }
 
             // Layer 1: bi (Bidirectional(Lstm(3))) (batch, 5, 2) -> (batch, 6)
             // bi: forward direction, last step first, unrolled
-            global::System.Span<float> z1f = new global::System.Span<float>(_z1f, 0, nb * 60);
-            global::System.Span<float> c1f = new global::System.Span<float>(_c1f, 0, nb * 15);
-            global::System.Span<float> h1f = new global::System.Span<float>(_h1f, 0, nb * 15);
-            global::System.ReadOnlySpan<float> r1f = new global::System.Span<float>(_p, 24, 36);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 0, 24), new global::System.Span<float>(_p, 60, 12), z1f, nb * 5, 12, 2);
+            global::System.Span<float> z1f = new global::System.Span<float>(__z1f, 0, nb * 60);
+            global::System.Span<float> c1f = new global::System.Span<float>(__c1f, 0, nb * 15);
+            global::System.Span<float> h1f = new global::System.Span<float>(__h1f, 0, nb * 15);
+            global::System.ReadOnlySpan<float> r1f = new global::System.Span<float>(__p, 24, 36);
+            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 24), new global::System.Span<float>(__p, 60, 12), z1f, nb * 5, 12, 2);
             global::LstmGen.Kernels.LstmStep(z1f.Slice(nb * 48, nb * 12), default, default, c1f.Slice(0, nb * 3), h1f.Slice(0, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1f.Slice(0, nb * 3), r1f, z1f.Slice(nb * 36, nb * 12), nb, 12, 3, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1f.Slice(nb * 36, nb * 12), c1f.Slice(0, nb * 3), h1f.Slice(0, nb * 3), c1f.Slice(nb * 3, nb * 3), h1f.Slice(nb * 3, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -156,11 +167,11 @@ namespace Models
             global::LstmGen.Kernels.Gemm(h1f.Slice(nb * 9, nb * 3), r1f, z1f.Slice(0, nb * 12), nb, 12, 3, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1f.Slice(0, nb * 12), c1f.Slice(nb * 9, nb * 3), h1f.Slice(nb * 9, nb * 3), c1f.Slice(nb * 12, nb * 3), h1f.Slice(nb * 12, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             // bi: backward direction, first step first, unrolled
-            global::System.Span<float> z1b = new global::System.Span<float>(_z1b, 0, nb * 60);
-            global::System.Span<float> c1b = new global::System.Span<float>(_c1b, 0, nb * 15);
-            global::System.Span<float> h1b = new global::System.Span<float>(_h1b, 0, nb * 15);
-            global::System.ReadOnlySpan<float> r1b = new global::System.Span<float>(_p, 96, 36);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 72, 24), new global::System.Span<float>(_p, 132, 12), z1b, nb * 5, 12, 2);
+            global::System.Span<float> z1b = new global::System.Span<float>(__z1b, 0, nb * 60);
+            global::System.Span<float> c1b = new global::System.Span<float>(__c1b, 0, nb * 15);
+            global::System.Span<float> h1b = new global::System.Span<float>(__h1b, 0, nb * 15);
+            global::System.ReadOnlySpan<float> r1b = new global::System.Span<float>(__p, 96, 36);
+            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 72, 24), new global::System.Span<float>(__p, 132, 12), z1b, nb * 5, 12, 2);
             global::LstmGen.Kernels.LstmStep(z1b.Slice(0, nb * 12), default, default, c1b.Slice(0, nb * 3), h1b.Slice(0, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1b.Slice(0, nb * 3), r1b, z1b.Slice(nb * 12, nb * 12), nb, 12, 3, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1b.Slice(nb * 12, nb * 12), c1b.Slice(0, nb * 3), h1b.Slice(0, nb * 3), c1b.Slice(nb * 3, nb * 3), h1b.Slice(nb * 3, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -170,13 +181,13 @@ namespace Models
             global::LstmGen.Kernels.LstmStep(z1b.Slice(nb * 36, nb * 12), c1b.Slice(nb * 6, nb * 3), h1b.Slice(nb * 6, nb * 3), c1b.Slice(nb * 9, nb * 3), h1b.Slice(nb * 9, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1b.Slice(nb * 9, nb * 3), r1b, z1b.Slice(nb * 48, nb * 12), nb, 12, 3, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1b.Slice(nb * 48, nb * 12), c1b.Slice(nb * 9, nb * 3), h1b.Slice(nb * 9, nb * 3), c1b.Slice(nb * 12, nb * 3), h1b.Slice(nb * 12, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
-            global::System.Span<float> y1 = new global::System.Span<float>(_y1, 0, nb * 6);
+            global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 6);
             global::LstmGen.Kernels.MergeBidirectional(h1f.Slice(nb * 12, nb * 3), h1b.Slice(nb * 12, nb * 3), y1, 1, nb, 3, global::LstmGen.MergeMode.Concat);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             // Layer 2: dense (Dense(1)) (batch, 6) -> (batch, 1)
-            global::System.Span<float> y2 = new global::System.Span<float>(_y2, 0, nb);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 144, 6), new global::System.Span<float>(_p, 150, 1), y2, nb, 1, 6);
+            global::System.Span<float> y2 = new global::System.Span<float>(__y2, 0, nb);
+            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 144, 6), new global::System.Span<float>(__p, 150, 1), y2, nb, 1, 6);
             global::System.ReadOnlySpan<float> a2 = y2;
 
             a2.CopyTo(output);

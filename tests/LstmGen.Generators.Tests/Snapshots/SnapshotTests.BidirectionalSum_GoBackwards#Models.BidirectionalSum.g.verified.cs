@@ -14,6 +14,7 @@ namespace Models
     /// dense (Dense)                       (batch, 1)            4
     /// Total params: 356
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class BidirectionalSum : global::LstmGen.ISequentialModel<float>
@@ -37,7 +38,7 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 1 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("bidirectional/forward_lstm/kernel", new int[] { 3, 16 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
             new("bidirectional/forward_lstm/recurrent_kernel", new int[] { 4, 16 }, 48, global::LstmGen.WeightInitializer.Orthogonal),
@@ -52,21 +53,21 @@ namespace Models
             new("dense/bias", new int[] { 1 }, 355, global::LstmGen.WeightInitializer.Zeros),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _x0; // input, time-major (batch, 6, 3)
-        private readonly float[] _z1f; // bidirectional gates per step (i, f, c, o), by input step
-        private readonly float[] _c1f; // bidirectional cell state per processed step
-        private readonly float[] _h1f; // bidirectional output per processed step
-        private readonly float[] _z1b; // bidirectional gates per step (i, f, c, o), by input step
-        private readonly float[] _c1b; // bidirectional cell state per processed step
-        private readonly float[] _h1b; // bidirectional output per processed step
-        private readonly float[] _y1; // bidirectional merged output (batch, 6, 4)
-        private readonly float[] _z2; // lstm_1 gates per step (i, f, c, o), by input step
-        private readonly float[] _c2; // lstm_1 cell state per processed step
-        private readonly float[] _h2; // lstm_1 output per processed step
-        private readonly float[] _y3; // dense output (batch, 1)
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __x0; // input, time-major (batch, 6, 3)
+        private readonly float[] __z1f; // bidirectional gates per step (i, f, c, o), by input step
+        private readonly float[] __c1f; // bidirectional cell state per processed step
+        private readonly float[] __h1f; // bidirectional output per processed step
+        private readonly float[] __z1b; // bidirectional gates per step (i, f, c, o), by input step
+        private readonly float[] __c1b; // bidirectional cell state per processed step
+        private readonly float[] __h1b; // bidirectional output per processed step
+        private readonly float[] __y1; // bidirectional merged output (batch, 6, 4)
+        private readonly float[] __z2; // lstm_1 gates per step (i, f, c, o), by input step
+        private readonly float[] __c2; // lstm_1 cell state per processed step
+        private readonly float[] __h2; // lstm_1 output per processed step
+        private readonly float[] __y3; // dense output (batch, 1)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -77,28 +78,28 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("BidirectionalSum", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 0);
-            _x0 = new float[checked(maxBatch * 18)];
-            _z1f = new float[checked(maxBatch * 96)];
-            _c1f = new float[checked(maxBatch * 24)];
-            _h1f = new float[checked(maxBatch * 24)];
-            _z1b = new float[checked(maxBatch * 96)];
-            _c1b = new float[checked(maxBatch * 24)];
-            _h1b = new float[checked(maxBatch * 24)];
-            _y1 = new float[checked(maxBatch * 24)];
-            _z2 = new float[checked(maxBatch * 72)];
-            _c2 = new float[checked(maxBatch * 18)];
-            _h2 = new float[checked(maxBatch * 18)];
-            _y3 = new float[checked(maxBatch * 1)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("BidirectionalSum", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 0);
+            __x0 = new float[checked(maxBatch * 18)];
+            __z1f = new float[checked(maxBatch * 96)];
+            __c1f = new float[checked(maxBatch * 24)];
+            __h1f = new float[checked(maxBatch * 24)];
+            __z1b = new float[checked(maxBatch * 96)];
+            __c1b = new float[checked(maxBatch * 24)];
+            __h1b = new float[checked(maxBatch * 24)];
+            __y1 = new float[checked(maxBatch * 24)];
+            __z2 = new float[checked(maxBatch * 72)];
+            __c2 = new float[checked(maxBatch * 18)];
+            __h2 = new float[checked(maxBatch * 18)];
+            __y3 = new float[checked(maxBatch * 1)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -111,7 +112,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (6, 3)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (1)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, 1);
+            __Forward(input, output, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -132,30 +133,40 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(6, 3)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(1)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
             }
         }
 
+        /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 6, 3); <paramref name="outputs"/> has shape (batch, 1).</summary>
+        /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+        public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+            global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+            global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+            PredictBatch(x, y, batch);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
+        private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
             global::System.ReadOnlySpan<float> a0 = input;
             if (nb > 1)
             {
-                global::LstmGen.Kernels.ToTimeMajor(input, _x0, nb, 6, 3);
-                a0 = new global::System.Span<float>(_x0, 0, nb * 18);
+                global::LstmGen.Kernels.ToTimeMajor(input, __x0, nb, 6, 3);
+                a0 = new global::System.Span<float>(__x0, 0, nb * 18);
             }
 
             // Layer 1: bidirectional (Bidirectional(Lstm(4))) (batch, 6, 3) -> (batch, 6, 4)
             // bidirectional: forward direction, first step first, unrolled
-            global::System.Span<float> z1f = new global::System.Span<float>(_z1f, 0, nb * 96);
-            global::System.Span<float> c1f = new global::System.Span<float>(_c1f, 0, nb * 24);
-            global::System.Span<float> h1f = new global::System.Span<float>(_h1f, 0, nb * 24);
-            global::System.ReadOnlySpan<float> r1f = new global::System.Span<float>(_p, 48, 64);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 0, 48), new global::System.Span<float>(_p, 112, 16), z1f, nb * 6, 16, 3);
+            global::System.Span<float> z1f = new global::System.Span<float>(__z1f, 0, nb * 96);
+            global::System.Span<float> c1f = new global::System.Span<float>(__c1f, 0, nb * 24);
+            global::System.Span<float> h1f = new global::System.Span<float>(__h1f, 0, nb * 24);
+            global::System.ReadOnlySpan<float> r1f = new global::System.Span<float>(__p, 48, 64);
+            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 48), new global::System.Span<float>(__p, 112, 16), z1f, nb * 6, 16, 3);
             global::LstmGen.Kernels.LstmStep(z1f.Slice(0, nb * 16), default, default, c1f.Slice(0, nb * 4), h1f.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1f.Slice(0, nb * 4), r1f, z1f.Slice(nb * 16, nb * 16), nb, 16, 4, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1f.Slice(nb * 16, nb * 16), c1f.Slice(0, nb * 4), h1f.Slice(0, nb * 4), c1f.Slice(nb * 4, nb * 4), h1f.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -168,11 +179,11 @@ namespace Models
             global::LstmGen.Kernels.Gemm(h1f.Slice(nb * 16, nb * 4), r1f, z1f.Slice(nb * 80, nb * 16), nb, 16, 4, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1f.Slice(nb * 80, nb * 16), c1f.Slice(nb * 16, nb * 4), h1f.Slice(nb * 16, nb * 4), c1f.Slice(nb * 20, nb * 4), h1f.Slice(nb * 20, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             // bidirectional: backward direction, last step first, unrolled
-            global::System.Span<float> z1b = new global::System.Span<float>(_z1b, 0, nb * 96);
-            global::System.Span<float> c1b = new global::System.Span<float>(_c1b, 0, nb * 24);
-            global::System.Span<float> h1b = new global::System.Span<float>(_h1b, 0, nb * 24);
-            global::System.ReadOnlySpan<float> r1b = new global::System.Span<float>(_p, 176, 64);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 128, 48), new global::System.Span<float>(_p, 240, 16), z1b, nb * 6, 16, 3);
+            global::System.Span<float> z1b = new global::System.Span<float>(__z1b, 0, nb * 96);
+            global::System.Span<float> c1b = new global::System.Span<float>(__c1b, 0, nb * 24);
+            global::System.Span<float> h1b = new global::System.Span<float>(__h1b, 0, nb * 24);
+            global::System.ReadOnlySpan<float> r1b = new global::System.Span<float>(__p, 176, 64);
+            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 128, 48), new global::System.Span<float>(__p, 240, 16), z1b, nb * 6, 16, 3);
             global::LstmGen.Kernels.LstmStep(z1b.Slice(nb * 80, nb * 16), default, default, c1b.Slice(0, nb * 4), h1b.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1b.Slice(0, nb * 4), r1b, z1b.Slice(nb * 64, nb * 16), nb, 16, 4, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1b.Slice(nb * 64, nb * 16), c1b.Slice(0, nb * 4), h1b.Slice(0, nb * 4), c1b.Slice(nb * 4, nb * 4), h1b.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -184,17 +195,17 @@ namespace Models
             global::LstmGen.Kernels.LstmStep(z1b.Slice(nb * 16, nb * 16), c1b.Slice(nb * 12, nb * 4), h1b.Slice(nb * 12, nb * 4), c1b.Slice(nb * 16, nb * 4), h1b.Slice(nb * 16, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1b.Slice(nb * 16, nb * 4), r1b, z1b.Slice(0, nb * 16), nb, 16, 4, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1b.Slice(0, nb * 16), c1b.Slice(nb * 16, nb * 4), h1b.Slice(nb * 16, nb * 4), c1b.Slice(nb * 20, nb * 4), h1b.Slice(nb * 20, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
-            global::System.Span<float> y1 = new global::System.Span<float>(_y1, 0, nb * 24);
+            global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 24);
             global::LstmGen.Kernels.MergeBidirectional(h1f, h1b, y1, 6, nb, 4, global::LstmGen.MergeMode.Sum);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             // Layer 2: lstm_1 (Lstm(3)) (batch, 6, 4) -> (batch, 3)
             // lstm_1: last step first, unrolled
-            global::System.Span<float> z2 = new global::System.Span<float>(_z2, 0, nb * 72);
-            global::System.Span<float> c2 = new global::System.Span<float>(_c2, 0, nb * 18);
-            global::System.Span<float> h2 = new global::System.Span<float>(_h2, 0, nb * 18);
-            global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(_p, 304, 36);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 256, 48), new global::System.Span<float>(_p, 340, 12), z2, nb * 6, 12, 4);
+            global::System.Span<float> z2 = new global::System.Span<float>(__z2, 0, nb * 72);
+            global::System.Span<float> c2 = new global::System.Span<float>(__c2, 0, nb * 18);
+            global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 18);
+            global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 304, 36);
+            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 256, 48), new global::System.Span<float>(__p, 340, 12), z2, nb * 6, 12, 4);
             global::LstmGen.Kernels.LstmStep(z2.Slice(nb * 60, nb * 12), default, default, c2.Slice(0, nb * 3), h2.Slice(0, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h2.Slice(0, nb * 3), r2, z2.Slice(nb * 48, nb * 12), nb, 12, 3, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z2.Slice(nb * 48, nb * 12), c2.Slice(0, nb * 3), h2.Slice(0, nb * 3), c2.Slice(nb * 3, nb * 3), h2.Slice(nb * 3, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -209,8 +220,8 @@ namespace Models
             global::System.ReadOnlySpan<float> a2 = h2.Slice(nb * 15, nb * 3);
 
             // Layer 3: dense (Dense(1)) (batch, 3) -> (batch, 1)
-            global::System.Span<float> y3 = new global::System.Span<float>(_y3, 0, nb);
-            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(_p, 352, 3), new global::System.Span<float>(_p, 355, 1), y3, nb, 1, 3);
+            global::System.Span<float> y3 = new global::System.Span<float>(__y3, 0, nb);
+            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 352, 3), new global::System.Span<float>(__p, 355, 1), y3, nb, 1, 3);
             global::System.ReadOnlySpan<float> a3 = y3;
 
             a3.CopyTo(output);

@@ -12,6 +12,7 @@ namespace Models
     /// dense (Dense)                       (batch, 2)            10
     /// Total params: 10
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class Tagged<TTag> : global::LstmGen.ISequentialModel<float>
@@ -31,16 +32,16 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 2 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("dense/kernel", new int[] { 4, 2 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
             new("dense/bias", new int[] { 2 }, 8, global::LstmGen.WeightInitializer.Zeros),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _y1; // dense output (batch, 2)
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __y1; // dense output (batch, 2)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -51,17 +52,17 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("Tagged", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 0);
-            _y1 = new float[checked(maxBatch * 2)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("Tagged", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 0);
+            __y1 = new float[checked(maxBatch * 2)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -74,7 +75,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (4)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (2)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, 1);
+            __Forward(input, output, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -95,21 +96,31 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(4)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(2)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
             }
         }
 
+        /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 4); <paramref name="outputs"/> has shape (batch, 2).</summary>
+        /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+        public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+            global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+            global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+            PredictBatch(x, y, batch);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
+        private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
             global::System.ReadOnlySpan<float> a0 = input;
 
             // Layer 1: dense (Dense(2)) (batch, 4) -> (batch, 2)
-            global::System.Span<float> y1 = new global::System.Span<float>(_y1, 0, nb * 2);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 0, 8), new global::System.Span<float>(_p, 8, 2), y1, nb, 2, 4);
+            global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 2);
+            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 8), new global::System.Span<float>(__p, 8, 2), y1, nb, 2, 4);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             a1.CopyTo(output);

@@ -14,6 +14,7 @@ namespace Models
     /// time_distributed (TimeDistributed)  (batch, 3, 2)         18
     /// Total params: 434
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class ManyToManySlice : global::LstmGen.ISequentialModel<float>
@@ -39,7 +40,7 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 3, 2 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("lstm/kernel", new int[] { 4, 32 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
             new("lstm/recurrent_kernel", new int[] { 8, 32 }, 128, global::LstmGen.WeightInitializer.Orthogonal),
@@ -48,14 +49,14 @@ namespace Models
             new("time_distributed/bias", new int[] { 2 }, 432, global::LstmGen.WeightInitializer.Zeros),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _x0; // input, time-major (batch, 6, 4)
-        private readonly float[] _z1; // lstm gates per step (i, f, c, o), by input step
-        private readonly float[] _c1; // lstm cell state per processed step
-        private readonly float[] _h1; // lstm output per processed step
-        private readonly float[] _y3; // time_distributed output (batch, 3, 2)
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __x0; // input, time-major (batch, 6, 4)
+        private readonly float[] __z1; // lstm gates per step (i, f, c, o), by input step
+        private readonly float[] __c1; // lstm cell state per processed step
+        private readonly float[] __h1; // lstm output per processed step
+        private readonly float[] __y3; // time_distributed output (batch, 3, 2)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -66,21 +67,21 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("ManyToManySlice", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 0);
-            _x0 = new float[checked(maxBatch * 24)];
-            _z1 = new float[checked(maxBatch * 192)];
-            _c1 = new float[checked(maxBatch * 48)];
-            _h1 = new float[checked(maxBatch * 48)];
-            _y3 = new float[checked(maxBatch * 6)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("ManyToManySlice", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 0);
+            __x0 = new float[checked(maxBatch * 24)];
+            __z1 = new float[checked(maxBatch * 192)];
+            __c1 = new float[checked(maxBatch * 48)];
+            __h1 = new float[checked(maxBatch * 48)];
+            __y3 = new float[checked(maxBatch * 6)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -93,7 +94,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (6, 4)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (3, 2)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, 1);
+            __Forward(input, output, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -114,30 +115,40 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(6, 4)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(3, 2)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
             }
         }
 
+        /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 6, 4); <paramref name="outputs"/> has shape (batch, 3, 2).</summary>
+        /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+        public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+            global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+            global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+            PredictBatch(x, y, batch);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
+        private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
             global::System.ReadOnlySpan<float> a0 = input;
             if (nb > 1)
             {
-                global::LstmGen.Kernels.ToTimeMajor(input, _x0, nb, 6, 4);
-                a0 = new global::System.Span<float>(_x0, 0, nb * 24);
+                global::LstmGen.Kernels.ToTimeMajor(input, __x0, nb, 6, 4);
+                a0 = new global::System.Span<float>(__x0, 0, nb * 24);
             }
 
             // Layer 1: lstm (Lstm(8)) (batch, 6, 4) -> (batch, 6, 8)
             // lstm: first step first, unrolled
-            global::System.Span<float> z1 = new global::System.Span<float>(_z1, 0, nb * 192);
-            global::System.Span<float> c1 = new global::System.Span<float>(_c1, 0, nb * 48);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, nb * 48);
-            global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(_p, 128, 256);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 0, 128), new global::System.Span<float>(_p, 384, 32), z1, nb * 6, 32, 4);
+            global::System.Span<float> z1 = new global::System.Span<float>(__z1, 0, nb * 192);
+            global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 48);
+            global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 48);
+            global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 128, 256);
+            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 128), new global::System.Span<float>(__p, 384, 32), z1, nb * 6, 32, 4);
             global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 32), default, default, c1.Slice(0, nb * 8), h1.Slice(0, nb * 8), nb, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1.Slice(0, nb * 8), r1, z1.Slice(nb * 32, nb * 32), nb, 32, 8, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 32, nb * 32), c1.Slice(0, nb * 8), h1.Slice(0, nb * 8), c1.Slice(nb * 8, nb * 8), h1.Slice(nb * 8, nb * 8), nb, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -155,8 +166,8 @@ namespace Models
             global::System.ReadOnlySpan<float> a2 = a1.Slice(nb * 24, nb * 24);
 
             // Layer 3: time_distributed (TimeDistributed(Dense(2))) (batch, 3, 8) -> (batch, 3, 2)
-            global::System.Span<float> y3 = new global::System.Span<float>(_y3, 0, nb * 6);
-            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(_p, 416, 16), new global::System.Span<float>(_p, 432, 2), y3, nb * 3, 2, 8);
+            global::System.Span<float> y3 = new global::System.Span<float>(__y3, 0, nb * 6);
+            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 416, 16), new global::System.Span<float>(__p, 432, 2), y3, nb * 3, 2, 8);
             global::System.ReadOnlySpan<float> a3 = y3;
 
             if (nb == 1)

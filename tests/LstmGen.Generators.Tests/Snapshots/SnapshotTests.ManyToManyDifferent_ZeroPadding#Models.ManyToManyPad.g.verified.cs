@@ -14,6 +14,7 @@ namespace Models
     /// dense (Dense)                       (batch, 7, 2)         12
     /// Total params: 172
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class ManyToManyPad : global::LstmGen.ISequentialModel<float>
@@ -39,7 +40,7 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 7, 2 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("lstm/kernel", new int[] { 2, 20 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
             new("lstm/recurrent_kernel", new int[] { 5, 20 }, 40, global::LstmGen.WeightInitializer.Orthogonal),
@@ -48,15 +49,15 @@ namespace Models
             new("dense/bias", new int[] { 2 }, 170, global::LstmGen.WeightInitializer.Zeros),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _x0; // input, time-major (batch, 4, 2)
-        private readonly float[] _y1; // zero_padding1d output (batch, 7, 2)
-        private readonly float[] _z2; // lstm gates per step (i, f, c, o), by input step
-        private readonly float[] _c2; // lstm cell state per processed step
-        private readonly float[] _h2; // lstm output per processed step
-        private readonly float[] _y3; // dense output (batch, 7, 2)
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __x0; // input, time-major (batch, 4, 2)
+        private readonly float[] __y1; // zero_padding1d output (batch, 7, 2)
+        private readonly float[] __z2; // lstm gates per step (i, f, c, o), by input step
+        private readonly float[] __c2; // lstm cell state per processed step
+        private readonly float[] __h2; // lstm output per processed step
+        private readonly float[] __y3; // dense output (batch, 7, 2)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -67,22 +68,22 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("ManyToManyPad", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 0);
-            _x0 = new float[checked(maxBatch * 8)];
-            _y1 = new float[checked(maxBatch * 14)];
-            _z2 = new float[checked(maxBatch * 140)];
-            _c2 = new float[checked(maxBatch * 35)];
-            _h2 = new float[checked(maxBatch * 35)];
-            _y3 = new float[checked(maxBatch * 14)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("ManyToManyPad", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 0);
+            __x0 = new float[checked(maxBatch * 8)];
+            __y1 = new float[checked(maxBatch * 14)];
+            __z2 = new float[checked(maxBatch * 140)];
+            __c2 = new float[checked(maxBatch * 35)];
+            __h2 = new float[checked(maxBatch * 35)];
+            __y3 = new float[checked(maxBatch * 14)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -95,7 +96,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (4, 2)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (7, 2)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, 1);
+            __Forward(input, output, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -116,35 +117,45 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(4, 2)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(7, 2)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
             }
         }
 
+        /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 4, 2); <paramref name="outputs"/> has shape (batch, 7, 2).</summary>
+        /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+        public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+            global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+            global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+            PredictBatch(x, y, batch);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
+        private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
             global::System.ReadOnlySpan<float> a0 = input;
             if (nb > 1)
             {
-                global::LstmGen.Kernels.ToTimeMajor(input, _x0, nb, 4, 2);
-                a0 = new global::System.Span<float>(_x0, 0, nb * 8);
+                global::LstmGen.Kernels.ToTimeMajor(input, __x0, nb, 4, 2);
+                a0 = new global::System.Span<float>(__x0, 0, nb * 8);
             }
 
             // Layer 1: zero_padding1d (ZeroPadding1D(0, 3)) (batch, 4, 2) -> (batch, 7, 2)
-            global::System.Span<float> y1 = new global::System.Span<float>(_y1, 0, nb * 14);
+            global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 14);
             global::LstmGen.Kernels.ZeroPad(a0, y1, 4, nb, 2, 0, 3);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             // Layer 2: lstm (Lstm(5)) (batch, 7, 2) -> (batch, 7, 5)
             // lstm: first step first, unrolled
-            global::System.Span<float> z2 = new global::System.Span<float>(_z2, 0, nb * 140);
-            global::System.Span<float> c2 = new global::System.Span<float>(_c2, 0, nb * 35);
-            global::System.Span<float> h2 = new global::System.Span<float>(_h2, 0, nb * 35);
-            global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(_p, 40, 100);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 0, 40), new global::System.Span<float>(_p, 140, 20), z2, nb * 7, 20, 2);
+            global::System.Span<float> z2 = new global::System.Span<float>(__z2, 0, nb * 140);
+            global::System.Span<float> c2 = new global::System.Span<float>(__c2, 0, nb * 35);
+            global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 35);
+            global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 40, 100);
+            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 0, 40), new global::System.Span<float>(__p, 140, 20), z2, nb * 7, 20, 2);
             global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 20), default, default, c2.Slice(0, nb * 5), h2.Slice(0, nb * 5), nb, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h2.Slice(0, nb * 5), r2, z2.Slice(nb * 20, nb * 20), nb, 20, 5, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z2.Slice(nb * 20, nb * 20), c2.Slice(0, nb * 5), h2.Slice(0, nb * 5), c2.Slice(nb * 5, nb * 5), h2.Slice(nb * 5, nb * 5), nb, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -161,8 +172,8 @@ namespace Models
             global::System.ReadOnlySpan<float> a2 = h2;
 
             // Layer 3: dense (Dense(2)) (batch, 7, 5) -> (batch, 7, 2)
-            global::System.Span<float> y3 = new global::System.Span<float>(_y3, 0, nb * 14);
-            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(_p, 160, 10), new global::System.Span<float>(_p, 170, 2), y3, nb * 7, 2, 5);
+            global::System.Span<float> y3 = new global::System.Span<float>(__y3, 0, nb * 14);
+            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 160, 10), new global::System.Span<float>(__p, 170, 2), y3, nb * 7, 2, 5);
             global::System.ReadOnlySpan<float> a3 = y3;
 
             if (nb == 1)

@@ -14,6 +14,7 @@ namespace Models
     /// time_distributed (TimeDistributed)  (batch, 10, 1)        51
     /// Total params: 30651
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class ManyToManySame : global::LstmGen.ISequentialModel<float>
@@ -39,7 +40,7 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 10, 1 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("lstm/kernel", new int[] { 1, 200 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
             new("lstm/recurrent_kernel", new int[] { 50, 200 }, 200, global::LstmGen.WeightInitializer.Orthogonal),
@@ -51,17 +52,17 @@ namespace Models
             new("time_distributed/bias", new int[] { 1 }, 30650, global::LstmGen.WeightInitializer.Zeros),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _x0; // input, time-major (batch, 10, 1)
-        private readonly float[] _z1; // lstm gates per step (i, f, c, o), by input step
-        private readonly float[] _c1; // lstm cell state per processed step
-        private readonly float[] _h1; // lstm output per processed step
-        private readonly float[] _z2; // lstm_1 gates per step (i, f, c, o), by input step
-        private readonly float[] _c2; // lstm_1 cell state per processed step
-        private readonly float[] _h2; // lstm_1 output per processed step
-        private readonly float[] _y3; // time_distributed output (batch, 10, 1)
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __x0; // input, time-major (batch, 10, 1)
+        private readonly float[] __z1; // lstm gates per step (i, f, c, o), by input step
+        private readonly float[] __c1; // lstm cell state per processed step
+        private readonly float[] __h1; // lstm output per processed step
+        private readonly float[] __z2; // lstm_1 gates per step (i, f, c, o), by input step
+        private readonly float[] __c2; // lstm_1 cell state per processed step
+        private readonly float[] __h2; // lstm_1 output per processed step
+        private readonly float[] __y3; // time_distributed output (batch, 10, 1)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -72,24 +73,24 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("ManyToManySame", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 42);
-            _x0 = new float[checked(maxBatch * 10)];
-            _z1 = new float[checked(maxBatch * 2000)];
-            _c1 = new float[checked(maxBatch * 500)];
-            _h1 = new float[checked(maxBatch * 500)];
-            _z2 = new float[checked(maxBatch * 2000)];
-            _c2 = new float[checked(maxBatch * 500)];
-            _h2 = new float[checked(maxBatch * 500)];
-            _y3 = new float[checked(maxBatch * 10)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("ManyToManySame", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 42);
+            __x0 = new float[checked(maxBatch * 10)];
+            __z1 = new float[checked(maxBatch * 2000)];
+            __c1 = new float[checked(maxBatch * 500)];
+            __h1 = new float[checked(maxBatch * 500)];
+            __z2 = new float[checked(maxBatch * 2000)];
+            __c2 = new float[checked(maxBatch * 500)];
+            __h2 = new float[checked(maxBatch * 500)];
+            __y3 = new float[checked(maxBatch * 10)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -102,7 +103,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (10, 1)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (10, 1)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, 1);
+            __Forward(input, output, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -123,30 +124,40 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(10, 1)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(10, 1)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
             }
         }
 
+        /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 10, 1); <paramref name="outputs"/> has shape (batch, 10, 1).</summary>
+        /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+        public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+            global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+            global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+            PredictBatch(x, y, batch);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
+        private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
             global::System.ReadOnlySpan<float> a0 = input;
             if (nb > 1)
             {
-                global::LstmGen.Kernels.ToTimeMajor(input, _x0, nb, 10, 1);
-                a0 = new global::System.Span<float>(_x0, 0, nb * 10);
+                global::LstmGen.Kernels.ToTimeMajor(input, __x0, nb, 10, 1);
+                a0 = new global::System.Span<float>(__x0, 0, nb * 10);
             }
 
             // Layer 1: lstm (Lstm(50)) (batch, 10, 1) -> (batch, 10, 50)
             // lstm: first step first, unrolled
-            global::System.Span<float> z1 = new global::System.Span<float>(_z1, 0, nb * 2000);
-            global::System.Span<float> c1 = new global::System.Span<float>(_c1, 0, nb * 500);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, nb * 500);
-            global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(_p, 200, 10000);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 0, 200), new global::System.Span<float>(_p, 10200, 200), z1, nb * 10, 200, 1);
+            global::System.Span<float> z1 = new global::System.Span<float>(__z1, 0, nb * 2000);
+            global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 500);
+            global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 500);
+            global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 200, 10000);
+            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 200), new global::System.Span<float>(__p, 10200, 200), z1, nb * 10, 200, 1);
             global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 200), default, default, c1.Slice(0, nb * 50), h1.Slice(0, nb * 50), nb, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1.Slice(0, nb * 50), r1, z1.Slice(nb * 200, nb * 200), nb, 200, 50, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 200, nb * 200), c1.Slice(0, nb * 50), h1.Slice(0, nb * 50), c1.Slice(nb * 50, nb * 50), h1.Slice(nb * 50, nb * 50), nb, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -170,11 +181,11 @@ namespace Models
 
             // Layer 2: lstm_1 (Lstm(50)) (batch, 10, 50) -> (batch, 10, 50)
             // lstm_1: first step first, unrolled
-            global::System.Span<float> z2 = new global::System.Span<float>(_z2, 0, nb * 2000);
-            global::System.Span<float> c2 = new global::System.Span<float>(_c2, 0, nb * 500);
-            global::System.Span<float> h2 = new global::System.Span<float>(_h2, 0, nb * 500);
-            global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(_p, 20400, 10000);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 10400, 10000), new global::System.Span<float>(_p, 30400, 200), z2, nb * 10, 200, 50);
+            global::System.Span<float> z2 = new global::System.Span<float>(__z2, 0, nb * 2000);
+            global::System.Span<float> c2 = new global::System.Span<float>(__c2, 0, nb * 500);
+            global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 500);
+            global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 20400, 10000);
+            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 10400, 10000), new global::System.Span<float>(__p, 30400, 200), z2, nb * 10, 200, 50);
             global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 200), default, default, c2.Slice(0, nb * 50), h2.Slice(0, nb * 50), nb, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h2.Slice(0, nb * 50), r2, z2.Slice(nb * 200, nb * 200), nb, 200, 50, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z2.Slice(nb * 200, nb * 200), c2.Slice(0, nb * 50), h2.Slice(0, nb * 50), c2.Slice(nb * 50, nb * 50), h2.Slice(nb * 50, nb * 50), nb, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -197,8 +208,8 @@ namespace Models
             global::System.ReadOnlySpan<float> a2 = h2;
 
             // Layer 3: time_distributed (TimeDistributed(Dense(1))) (batch, 10, 50) -> (batch, 10, 1)
-            global::System.Span<float> y3 = new global::System.Span<float>(_y3, 0, nb * 10);
-            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(_p, 30600, 50), new global::System.Span<float>(_p, 30650, 1), y3, nb * 10, 1, 50);
+            global::System.Span<float> y3 = new global::System.Span<float>(__y3, 0, nb * 10);
+            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 30600, 50), new global::System.Span<float>(__p, 30650, 1), y3, nb * 10, 1, 50);
             global::System.ReadOnlySpan<float> a3 = y3;
 
             if (nb == 1)
@@ -229,7 +240,7 @@ namespace Models
             /// <summary>Elements of the carried state.</summary>
             public const int StateLength = 200;
 
-            private readonly float[] _p;
+            private readonly float[] __p;
             private readonly float[] _state = new float[StateLength];
             private readonly float[] _z1 = new float[200];
             private readonly float[] _c1 = new float[50];
@@ -239,7 +250,7 @@ namespace Models
             private readonly float[] _h2 = new float[50];
             private readonly float[] _y3 = new float[1];
 
-            internal Streamer(ManyToManySame model) => _p = model._p;
+            internal Streamer(ManyToManySame model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
             public global::System.ReadOnlySpan<float> State => _state;
@@ -272,21 +283,21 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
                 global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 50);
                 global::System.Span<float> c1 = new global::System.Span<float>(_state, 50, 50);
-                global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(_p, 0, 200), new global::System.Span<float>(_p, 10200, 200), _z1, 1, 200, 1);
-                global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(_p, 200, 10000), _z1, 1, 200, 50, accumulate: true);
+                global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(__p, 0, 200), new global::System.Span<float>(__p, 10200, 200), _z1, 1, 200, 1);
+                global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(__p, 200, 10000), _z1, 1, 200, 50, accumulate: true);
                 global::LstmGen.Kernels.LstmStep(_z1, c1, h1, _c1, _h1, 1, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
                 new global::System.ReadOnlySpan<float>(_c1).CopyTo(c1);
                 new global::System.ReadOnlySpan<float>(_h1).CopyTo(h1);
                 global::System.ReadOnlySpan<float> a1 = h1;
                 global::System.Span<float> h2 = new global::System.Span<float>(_state, 100, 50);
                 global::System.Span<float> c2 = new global::System.Span<float>(_state, 150, 50);
-                global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 10400, 10000), new global::System.Span<float>(_p, 30400, 200), _z2, 1, 200, 50);
-                global::LstmGen.Kernels.Gemm(h2, new global::System.Span<float>(_p, 20400, 10000), _z2, 1, 200, 50, accumulate: true);
+                global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 10400, 10000), new global::System.Span<float>(__p, 30400, 200), _z2, 1, 200, 50);
+                global::LstmGen.Kernels.Gemm(h2, new global::System.Span<float>(__p, 20400, 10000), _z2, 1, 200, 50, accumulate: true);
                 global::LstmGen.Kernels.LstmStep(_z2, c2, h2, _c2, _h2, 1, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
                 new global::System.ReadOnlySpan<float>(_c2).CopyTo(c2);
                 new global::System.ReadOnlySpan<float>(_h2).CopyTo(h2);
                 global::System.ReadOnlySpan<float> a2 = h2;
-                global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(_p, 30600, 50), new global::System.Span<float>(_p, 30650, 1), _y3, 1, 1, 50);
+                global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 30600, 50), new global::System.Span<float>(__p, 30650, 1), _y3, 1, 1, 50);
                 global::System.ReadOnlySpan<float> a3 = _y3;
                 a3.CopyTo(output);
             }

@@ -14,6 +14,7 @@ namespace Models
     /// dense (Dense)                       (batch, 1)            129
     /// Total params: 771713
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class Sentiment : global::LstmGen.ISequentialModel<int>
@@ -35,7 +36,7 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 1 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("embedding/embeddings", new int[] { 5000, 128 }, 0, global::LstmGen.WeightInitializer.Uniform005),
             new("lstm/kernel", new int[] { 128, 512 }, 640000, global::LstmGen.WeightInitializer.GlorotUniform),
@@ -45,15 +46,15 @@ namespace Models
             new("dense/bias", new int[] { 1 }, 771712, global::LstmGen.WeightInitializer.Zeros),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _y1; // embedding output (batch, 20, 128)
-        private readonly byte[] _mask; // padding mask (steps, batch): 1 = token, 0 = padding
-        private readonly float[] _z2; // lstm gates per step (i, f, c, o), by input step
-        private readonly float[] _c2; // lstm cell state per processed step
-        private readonly float[] _h2; // lstm output per processed step
-        private readonly float[] _y3; // dense output (batch, 1)
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __y1; // embedding output (batch, 20, 128)
+        private readonly byte[] __mask; // padding mask (steps, batch): 1 = token, 0 = padding
+        private readonly float[] __z2; // lstm gates per step (i, f, c, o), by input step
+        private readonly float[] __c2; // lstm cell state per processed step
+        private readonly float[] __h2; // lstm output per processed step
+        private readonly float[] __y3; // dense output (batch, 1)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -64,22 +65,22 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("Sentiment", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 0);
-            _y1 = new float[checked(maxBatch * 2560)];
-            _mask = new byte[checked(maxBatch * 20)];
-            _z2 = new float[checked(maxBatch * 10240)];
-            _c2 = new float[checked(maxBatch * 2560)];
-            _h2 = new float[checked(maxBatch * 2560)];
-            _y3 = new float[checked(maxBatch * 1)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("Sentiment", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 0);
+            __y1 = new float[checked(maxBatch * 2560)];
+            __mask = new byte[checked(maxBatch * 20)];
+            __z2 = new float[checked(maxBatch * 10240)];
+            __c2 = new float[checked(maxBatch * 2560)];
+            __h2 = new float[checked(maxBatch * 2560)];
+            __y3 = new float[checked(maxBatch * 1)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -92,7 +93,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(tokens.Length, InputLength, nameof(tokens), "one sample of shape (20)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (1)");
             global::LstmGen.Kernels.CheckTokens(tokens, Vocabulary, InputLength, nameof(tokens));
-            Forward(tokens, output, 1);
+            __Forward(tokens, output, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -113,30 +114,30 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(tokens.Length, batchSize, InputLength, nameof(tokens), "(20)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(1)");
             global::LstmGen.Kernels.CheckTokens(tokens, Vocabulary, InputLength, nameof(tokens));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(tokens.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(tokens.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
             }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int nb)
+        private void __Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int nb)
         {
 
             // Layer 1: embedding (Embedding(5000, 128)) (batch, 20, 1) -> (batch, 20, 128)
-            global::System.Span<byte> mask = new global::System.Span<byte>(_mask, 0, nb * 20);
-            global::System.Span<float> y1 = new global::System.Span<float>(_y1, 0, nb * 2560);
-            global::LstmGen.Kernels.Embed(tokens, new global::System.Span<float>(_p, 0, 640000), y1, mask, nb, 20, 128);
+            global::System.Span<byte> mask = new global::System.Span<byte>(__mask, 0, nb * 20);
+            global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 2560);
+            global::LstmGen.Kernels.Embed(tokens, new global::System.Span<float>(__p, 0, 640000), y1, mask, nb, 20, 128);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             // Layer 2: lstm (Lstm(128)) (batch, 20, 128) -> (batch, 128)
             // lstm: first step first, looped
-            global::System.Span<float> z2 = new global::System.Span<float>(_z2, 0, nb * 10240);
-            global::System.Span<float> c2 = new global::System.Span<float>(_c2, 0, nb * 2560);
-            global::System.Span<float> h2 = new global::System.Span<float>(_h2, 0, nb * 2560);
-            global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(_p, 705536, 65536);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 640000, 65536), new global::System.Span<float>(_p, 771072, 512), z2, nb * 20, 512, 128);
+            global::System.Span<float> z2 = new global::System.Span<float>(__z2, 0, nb * 10240);
+            global::System.Span<float> c2 = new global::System.Span<float>(__c2, 0, nb * 2560);
+            global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 2560);
+            global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 705536, 65536);
+            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 640000, 65536), new global::System.Span<float>(__p, 771072, 512), z2, nb * 20, 512, 128);
             global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 512), default, default, c2.Slice(0, nb * 128), h2.Slice(0, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(0, nb));
             for (int s = 1; s < 20; s++)
             {
@@ -150,8 +151,8 @@ namespace Models
             global::System.ReadOnlySpan<float> a2 = h2.Slice(nb * 2432, nb * 128);
 
             // Layer 3: dense (Dense(1)) (batch, 128) -> (batch, 1)
-            global::System.Span<float> y3 = new global::System.Span<float>(_y3, 0, nb);
-            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(_p, 771584, 128), new global::System.Span<float>(_p, 771712, 1), y3, nb, 1, 128);
+            global::System.Span<float> y3 = new global::System.Span<float>(__y3, 0, nb);
+            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 771584, 128), new global::System.Span<float>(__p, 771712, 1), y3, nb, 1, 128);
             global::LstmGen.Kernels.Activate(global::LstmGen.Activation.Sigmoid, y3, nb, 1);
             global::System.ReadOnlySpan<float> a3 = y3;
 
@@ -176,14 +177,14 @@ namespace Models
             /// <summary>Elements of the carried state.</summary>
             public const int StateLength = 256;
 
-            private readonly float[] _p;
+            private readonly float[] __p;
             private readonly float[] _state = new float[StateLength];
             private readonly float[] _z2 = new float[512];
             private readonly float[] _c2 = new float[128];
             private readonly float[] _h2 = new float[128];
             private readonly float[] _y3 = new float[1];
 
-            internal Streamer(Sentiment model) => _p = model._p;
+            internal Streamer(Sentiment model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
             public global::System.ReadOnlySpan<float> State => _state;
@@ -213,17 +214,17 @@ namespace Models
             {
                 global::LstmGen.Kernels.CheckTokens(new global::System.ReadOnlySpan<int>(in token), 5000, 1, nameof(token));
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
-                global::System.ReadOnlySpan<float> a1 = new global::System.Span<float>(_p, 0 + token * 128, 128);
+                global::System.ReadOnlySpan<float> a1 = new global::System.Span<float>(__p, 0 + token * 128, 128);
                 byte keep = token == 0 ? (byte)0 : (byte)1;
                 global::System.Span<float> h2 = new global::System.Span<float>(_state, 0, 128);
                 global::System.Span<float> c2 = new global::System.Span<float>(_state, 128, 128);
-                global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 640000, 65536), new global::System.Span<float>(_p, 771072, 512), _z2, 1, 512, 128);
-                global::LstmGen.Kernels.Gemm(h2, new global::System.Span<float>(_p, 705536, 65536), _z2, 1, 512, 128, accumulate: true);
+                global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 640000, 65536), new global::System.Span<float>(__p, 771072, 512), _z2, 1, 512, 128);
+                global::LstmGen.Kernels.Gemm(h2, new global::System.Span<float>(__p, 705536, 65536), _z2, 1, 512, 128, accumulate: true);
                 global::LstmGen.Kernels.LstmStep(_z2, c2, h2, _c2, _h2, 1, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, new global::System.ReadOnlySpan<byte>(in keep));
                 new global::System.ReadOnlySpan<float>(_c2).CopyTo(c2);
                 new global::System.ReadOnlySpan<float>(_h2).CopyTo(h2);
                 global::System.ReadOnlySpan<float> a2 = h2;
-                global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(_p, 771584, 128), new global::System.Span<float>(_p, 771712, 1), _y3, 1, 1, 128);
+                global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 771584, 128), new global::System.Span<float>(__p, 771712, 1), _y3, 1, 1, 128);
                 global::LstmGen.Kernels.Activate(global::LstmGen.Activation.Sigmoid, _y3, 1, 1);
                 global::System.ReadOnlySpan<float> a3 = _y3;
                 a3.CopyTo(output);

@@ -15,6 +15,7 @@ namespace Models
         /// dense (Dense)                       (batch, 1)            3
         /// Total params: 43
         /// </code>
+        /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
         partial class Model : global::LstmGen.ISequentialModel<float>
@@ -38,7 +39,7 @@ namespace Models
             /// <summary>Output shape of one sample (without the batch axis).</summary>
             public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 1 };
 
-            private static readonly global::LstmGen.WeightInfo[] s_weights =
+            private static readonly global::LstmGen.WeightInfo[] __weightTable =
             {
                 new("lstm/kernel", new int[] { 2, 8 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
                 new("lstm/recurrent_kernel", new int[] { 2, 8 }, 16, global::LstmGen.WeightInitializer.Orthogonal),
@@ -47,14 +48,14 @@ namespace Models
                 new("dense/bias", new int[] { 1 }, 42, global::LstmGen.WeightInitializer.Zeros),
             };
 
-            private readonly global::LstmGen.WeightStore _weights;
-            private readonly float[] _p;
-            private readonly int _maxBatch;
-            private readonly float[] _x0; // input, time-major (batch, 2, 2)
-            private readonly float[] _z1; // lstm gates per step (i, f, c, o), by input step
-            private readonly float[] _c1; // lstm cell state per processed step
-            private readonly float[] _h1; // lstm output per processed step
-            private readonly float[] _y2; // dense output (batch, 1)
+            private readonly global::LstmGen.WeightStore __weights;
+            private readonly float[] __p;
+            private readonly int __maxBatch;
+            private readonly float[] __x0; // input, time-major (batch, 2, 2)
+            private readonly float[] __z1; // lstm gates per step (i, f, c, o), by input step
+            private readonly float[] __c1; // lstm cell state per processed step
+            private readonly float[] __h1; // lstm output per processed step
+            private readonly float[] __y2; // dense output (batch, 1)
 
             /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
             /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -65,21 +66,21 @@ namespace Models
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
                 }
-                _maxBatch = maxBatch;
-                _weights = new global::LstmGen.WeightStore("Model", s_weights);
-                _p = _weights.Parameters;
-                _weights.Initialize(options?.Seed ?? 0);
-                _x0 = new float[checked(maxBatch * 4)];
-                _z1 = new float[checked(maxBatch * 16)];
-                _c1 = new float[checked(maxBatch * 4)];
-                _h1 = new float[checked(maxBatch * 4)];
-                _y2 = new float[checked(maxBatch * 1)];
+                __maxBatch = maxBatch;
+                __weights = new global::LstmGen.WeightStore("Model", __weightTable);
+                __p = __weights.Parameters;
+                __weights.Initialize(options?.Seed ?? 0);
+                __x0 = new float[checked(maxBatch * 4)];
+                __z1 = new float[checked(maxBatch * 16)];
+                __c1 = new float[checked(maxBatch * 4)];
+                __h1 = new float[checked(maxBatch * 4)];
+                __y2 = new float[checked(maxBatch * 1)];
             }
 
             /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-            public global::LstmGen.WeightStore Weights => _weights;
+            public global::LstmGen.WeightStore Weights => __weights;
             /// <summary>Largest batch processed in one pass.</summary>
-            public int MaxBatch => _maxBatch;
+            public int MaxBatch => __maxBatch;
             int global::LstmGen.ISequentialModel.InputLength => InputLength;
             int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -92,7 +93,7 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (2, 2)");
                 global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (1)");
                 global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-                Forward(input, output, 1);
+                __Forward(input, output, 1);
             }
 
             /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -113,38 +114,48 @@ namespace Models
                 global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(2, 2)");
                 global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(1)");
                 global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-                for (int start = 0; start < batchSize; start += _maxBatch)
+                for (int start = 0; start < batchSize; start += __maxBatch)
                 {
-                    int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                    Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
                 }
             }
 
+            /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 2, 2); <paramref name="outputs"/> has shape (batch, 1).</summary>
+            /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+            public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+            {
+                global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+                global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+                global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+                PredictBatch(x, y, batch);
+            }
+
             // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-            private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
+            private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
             {
                 global::System.ReadOnlySpan<float> a0 = input;
                 if (nb > 1)
                 {
-                    global::LstmGen.Kernels.ToTimeMajor(input, _x0, nb, 2, 2);
-                    a0 = new global::System.Span<float>(_x0, 0, nb * 4);
+                    global::LstmGen.Kernels.ToTimeMajor(input, __x0, nb, 2, 2);
+                    a0 = new global::System.Span<float>(__x0, 0, nb * 4);
                 }
 
                 // Layer 1: lstm (Lstm(2)) (batch, 2, 2) -> (batch, 2)
                 // lstm: first step first, unrolled
-                global::System.Span<float> z1 = new global::System.Span<float>(_z1, 0, nb * 16);
-                global::System.Span<float> c1 = new global::System.Span<float>(_c1, 0, nb * 4);
-                global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, nb * 4);
-                global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(_p, 16, 16);
-                global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 0, 16), new global::System.Span<float>(_p, 32, 8), z1, nb * 2, 8, 2);
+                global::System.Span<float> z1 = new global::System.Span<float>(__z1, 0, nb * 16);
+                global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 4);
+                global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 4);
+                global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 16, 16);
+                global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 16), new global::System.Span<float>(__p, 32, 8), z1, nb * 2, 8, 2);
                 global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 8), default, default, c1.Slice(0, nb * 2), h1.Slice(0, nb * 2), nb, 2, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
                 global::LstmGen.Kernels.Gemm(h1.Slice(0, nb * 2), r1, z1.Slice(nb * 8, nb * 8), nb, 8, 2, accumulate: true);
                 global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 8, nb * 8), c1.Slice(0, nb * 2), h1.Slice(0, nb * 2), c1.Slice(nb * 2, nb * 2), h1.Slice(nb * 2, nb * 2), nb, 2, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
                 global::System.ReadOnlySpan<float> a1 = h1.Slice(nb * 2, nb * 2);
 
                 // Layer 2: dense (Dense(1)) (batch, 2) -> (batch, 1)
-                global::System.Span<float> y2 = new global::System.Span<float>(_y2, 0, nb);
-                global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 40, 2), new global::System.Span<float>(_p, 42, 1), y2, nb, 1, 2);
+                global::System.Span<float> y2 = new global::System.Span<float>(__y2, 0, nb);
+                global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 40, 2), new global::System.Span<float>(__p, 42, 1), y2, nb, 1, 2);
                 global::System.ReadOnlySpan<float> a2 = y2;
 
                 a2.CopyTo(output);
@@ -168,14 +179,14 @@ namespace Models
                 /// <summary>Elements of the carried state.</summary>
                 public const int StateLength = 4;
 
-                private readonly float[] _p;
+                private readonly float[] __p;
                 private readonly float[] _state = new float[StateLength];
                 private readonly float[] _z1 = new float[8];
                 private readonly float[] _c1 = new float[2];
                 private readonly float[] _h1 = new float[2];
                 private readonly float[] _y2 = new float[1];
 
-                internal Streamer(Model model) => _p = model._p;
+                internal Streamer(Model model) => __p = model.__p;
 
                 /// <summary>The carried state (read-only view).</summary>
                 public global::System.ReadOnlySpan<float> State => _state;
@@ -208,13 +219,13 @@ namespace Models
                     global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
                     global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 2);
                     global::System.Span<float> c1 = new global::System.Span<float>(_state, 2, 2);
-                    global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(_p, 0, 16), new global::System.Span<float>(_p, 32, 8), _z1, 1, 8, 2);
-                    global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(_p, 16, 16), _z1, 1, 8, 2, accumulate: true);
+                    global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(__p, 0, 16), new global::System.Span<float>(__p, 32, 8), _z1, 1, 8, 2);
+                    global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(__p, 16, 16), _z1, 1, 8, 2, accumulate: true);
                     global::LstmGen.Kernels.LstmStep(_z1, c1, h1, _c1, _h1, 1, 2, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
                     new global::System.ReadOnlySpan<float>(_c1).CopyTo(c1);
                     new global::System.ReadOnlySpan<float>(_h1).CopyTo(h1);
                     global::System.ReadOnlySpan<float> a1 = h1;
-                    global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 40, 2), new global::System.Span<float>(_p, 42, 1), _y2, 1, 1, 2);
+                    global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 40, 2), new global::System.Span<float>(__p, 42, 1), _y2, 1, 1, 2);
                     global::System.ReadOnlySpan<float> a2 = _y2;
                     a2.CopyTo(output);
                 }

@@ -14,6 +14,7 @@ namespace Models
     /// time_distributed (TimeDistributed)  (batch, 5, 2)         14
     /// Total params: 254
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class OneToMany : global::LstmGen.ISequentialModel<float>
@@ -35,7 +36,7 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 5, 2 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("lstm/kernel", new int[] { 3, 24 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
             new("lstm/recurrent_kernel", new int[] { 6, 24 }, 72, global::LstmGen.WeightInitializer.Orthogonal),
@@ -44,14 +45,14 @@ namespace Models
             new("time_distributed/bias", new int[] { 2 }, 252, global::LstmGen.WeightInitializer.Zeros),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _y1; // repeat_vector output (batch, 5, 3)
-        private readonly float[] _z2; // lstm gates per step (i, f, c, o), by input step
-        private readonly float[] _c2; // lstm cell state per processed step
-        private readonly float[] _h2; // lstm output per processed step
-        private readonly float[] _y3; // time_distributed output (batch, 5, 2)
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __y1; // repeat_vector output (batch, 5, 3)
+        private readonly float[] __z2; // lstm gates per step (i, f, c, o), by input step
+        private readonly float[] __c2; // lstm cell state per processed step
+        private readonly float[] __h2; // lstm output per processed step
+        private readonly float[] __y3; // time_distributed output (batch, 5, 2)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -62,21 +63,21 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("OneToMany", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 0);
-            _y1 = new float[checked(maxBatch * 15)];
-            _z2 = new float[checked(maxBatch * 120)];
-            _c2 = new float[checked(maxBatch * 30)];
-            _h2 = new float[checked(maxBatch * 30)];
-            _y3 = new float[checked(maxBatch * 10)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("OneToMany", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 0);
+            __y1 = new float[checked(maxBatch * 15)];
+            __z2 = new float[checked(maxBatch * 120)];
+            __c2 = new float[checked(maxBatch * 30)];
+            __h2 = new float[checked(maxBatch * 30)];
+            __y3 = new float[checked(maxBatch * 10)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -89,7 +90,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (3)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (5, 2)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, 1);
+            __Forward(input, output, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -110,30 +111,40 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(3)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(5, 2)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
             }
         }
 
+        /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 3); <paramref name="outputs"/> has shape (batch, 5, 2).</summary>
+        /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+        public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+            global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+            global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+            PredictBatch(x, y, batch);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
+        private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
             global::System.ReadOnlySpan<float> a0 = input;
 
             // Layer 1: repeat_vector (RepeatVector(5)) (batch, 3) -> (batch, 5, 3)
-            global::System.Span<float> y1 = new global::System.Span<float>(_y1, 0, nb * 15);
+            global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 15);
             global::LstmGen.Kernels.RepeatVector(a0, y1, nb, 3, 5);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             // Layer 2: lstm (Lstm(6)) (batch, 5, 3) -> (batch, 5, 6)
             // lstm: first step first, unrolled
-            global::System.Span<float> z2 = new global::System.Span<float>(_z2, 0, nb * 120);
-            global::System.Span<float> c2 = new global::System.Span<float>(_c2, 0, nb * 30);
-            global::System.Span<float> h2 = new global::System.Span<float>(_h2, 0, nb * 30);
-            global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(_p, 72, 144);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 0, 72), new global::System.Span<float>(_p, 216, 24), z2, nb * 5, 24, 3);
+            global::System.Span<float> z2 = new global::System.Span<float>(__z2, 0, nb * 120);
+            global::System.Span<float> c2 = new global::System.Span<float>(__c2, 0, nb * 30);
+            global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 30);
+            global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 72, 144);
+            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 0, 72), new global::System.Span<float>(__p, 216, 24), z2, nb * 5, 24, 3);
             global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 24), default, default, c2.Slice(0, nb * 6), h2.Slice(0, nb * 6), nb, 6, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h2.Slice(0, nb * 6), r2, z2.Slice(nb * 24, nb * 24), nb, 24, 6, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z2.Slice(nb * 24, nb * 24), c2.Slice(0, nb * 6), h2.Slice(0, nb * 6), c2.Slice(nb * 6, nb * 6), h2.Slice(nb * 6, nb * 6), nb, 6, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -146,8 +157,8 @@ namespace Models
             global::System.ReadOnlySpan<float> a2 = h2;
 
             // Layer 3: time_distributed (TimeDistributed(Dense(2))) (batch, 5, 6) -> (batch, 5, 2)
-            global::System.Span<float> y3 = new global::System.Span<float>(_y3, 0, nb * 10);
-            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(_p, 240, 12), new global::System.Span<float>(_p, 252, 2), y3, nb * 5, 2, 6);
+            global::System.Span<float> y3 = new global::System.Span<float>(__y3, 0, nb * 10);
+            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 240, 12), new global::System.Span<float>(__p, 252, 2), y3, nb * 5, 2, 6);
             global::System.ReadOnlySpan<float> a3 = y3;
 
             if (nb == 1)

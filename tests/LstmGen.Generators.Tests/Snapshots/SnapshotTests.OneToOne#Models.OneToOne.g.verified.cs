@@ -13,6 +13,7 @@ namespace Models
     /// dense_1 (Dense)                     (batch, 3)            27
     /// Total params: 67
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class OneToOne : global::LstmGen.ISequentialModel<float>
@@ -32,7 +33,7 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 3 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("dense/kernel", new int[] { 4, 8 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
             new("dense/bias", new int[] { 8 }, 32, global::LstmGen.WeightInitializer.Zeros),
@@ -40,11 +41,11 @@ namespace Models
             new("dense_1/bias", new int[] { 3 }, 64, global::LstmGen.WeightInitializer.Zeros),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _y1; // dense output (batch, 8)
-        private readonly float[] _y2; // dense_1 output (batch, 3)
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __y1; // dense output (batch, 8)
+        private readonly float[] __y2; // dense_1 output (batch, 3)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -55,18 +56,18 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("OneToOne", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 0);
-            _y1 = new float[checked(maxBatch * 8)];
-            _y2 = new float[checked(maxBatch * 3)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("OneToOne", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 0);
+            __y1 = new float[checked(maxBatch * 8)];
+            __y2 = new float[checked(maxBatch * 3)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -79,7 +80,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (4)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (3)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, 1);
+            __Forward(input, output, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -100,27 +101,37 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(4)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(3)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
             }
         }
 
+        /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 4); <paramref name="outputs"/> has shape (batch, 3).</summary>
+        /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+        public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+            global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+            global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+            PredictBatch(x, y, batch);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
+        private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
             global::System.ReadOnlySpan<float> a0 = input;
 
             // Layer 1: dense (Dense(8)) (batch, 4) -> (batch, 8)
-            global::System.Span<float> y1 = new global::System.Span<float>(_y1, 0, nb * 8);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 0, 32), new global::System.Span<float>(_p, 32, 8), y1, nb, 8, 4);
+            global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 8);
+            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 32), new global::System.Span<float>(__p, 32, 8), y1, nb, 8, 4);
             global::LstmGen.Kernels.Activate(global::LstmGen.Activation.Relu, y1, nb, 8);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             // Layer 2: dense_1 (Dense(3)) (batch, 8) -> (batch, 3)
-            global::System.Span<float> y2 = new global::System.Span<float>(_y2, 0, nb * 3);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(_p, 40, 24), new global::System.Span<float>(_p, 64, 3), y2, nb, 3, 8);
+            global::System.Span<float> y2 = new global::System.Span<float>(__y2, 0, nb * 3);
+            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 40, 24), new global::System.Span<float>(__p, 64, 3), y2, nb, 3, 8);
             global::LstmGen.Kernels.Activate(global::LstmGen.Activation.Softmax, y2, nb, 3);
             global::System.ReadOnlySpan<float> a2 = y2;
 

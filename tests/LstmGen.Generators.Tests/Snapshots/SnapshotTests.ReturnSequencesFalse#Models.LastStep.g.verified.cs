@@ -12,6 +12,7 @@ namespace Models
     /// lstm (Lstm)                         (batch, 3)            72
     /// Total params: 72
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class LastStep : global::LstmGen.ISequentialModel<float>
@@ -35,20 +36,20 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 3 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("lstm/kernel", new int[] { 2, 12 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
             new("lstm/recurrent_kernel", new int[] { 3, 12 }, 24, global::LstmGen.WeightInitializer.Orthogonal),
             new("lstm/bias", new int[] { 12 }, 60, global::LstmGen.WeightInitializer.UnitForgetBias),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _x0; // input, time-major (batch, 5, 2)
-        private readonly float[] _z1; // lstm gates per step (i, f, c, o), by input step
-        private readonly float[] _c1; // lstm cell state per processed step
-        private readonly float[] _h1; // lstm output per processed step
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __x0; // input, time-major (batch, 5, 2)
+        private readonly float[] __z1; // lstm gates per step (i, f, c, o), by input step
+        private readonly float[] __c1; // lstm cell state per processed step
+        private readonly float[] __h1; // lstm output per processed step
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -59,20 +60,20 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("LastStep", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 0);
-            _x0 = new float[checked(maxBatch * 10)];
-            _z1 = new float[checked(maxBatch * 60)];
-            _c1 = new float[checked(maxBatch * 15)];
-            _h1 = new float[checked(maxBatch * 15)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("LastStep", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 0);
+            __x0 = new float[checked(maxBatch * 10)];
+            __z1 = new float[checked(maxBatch * 60)];
+            __c1 = new float[checked(maxBatch * 15)];
+            __h1 = new float[checked(maxBatch * 15)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -85,7 +86,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (5, 2)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (3)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, 1);
+            __Forward(input, output, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -106,30 +107,40 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(5, 2)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(3)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
             }
         }
 
+        /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 5, 2); <paramref name="outputs"/> has shape (batch, 3).</summary>
+        /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+        public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+            global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+            global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+            PredictBatch(x, y, batch);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
+        private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
             global::System.ReadOnlySpan<float> a0 = input;
             if (nb > 1)
             {
-                global::LstmGen.Kernels.ToTimeMajor(input, _x0, nb, 5, 2);
-                a0 = new global::System.Span<float>(_x0, 0, nb * 10);
+                global::LstmGen.Kernels.ToTimeMajor(input, __x0, nb, 5, 2);
+                a0 = new global::System.Span<float>(__x0, 0, nb * 10);
             }
 
             // Layer 1: lstm (Lstm(3)) (batch, 5, 2) -> (batch, 3)
             // lstm: first step first, unrolled
-            global::System.Span<float> z1 = new global::System.Span<float>(_z1, 0, nb * 60);
-            global::System.Span<float> c1 = new global::System.Span<float>(_c1, 0, nb * 15);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, nb * 15);
-            global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(_p, 24, 36);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 0, 24), new global::System.Span<float>(_p, 60, 12), z1, nb * 5, 12, 2);
+            global::System.Span<float> z1 = new global::System.Span<float>(__z1, 0, nb * 60);
+            global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 15);
+            global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 15);
+            global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 24, 36);
+            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 24), new global::System.Span<float>(__p, 60, 12), z1, nb * 5, 12, 2);
             global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 12), default, default, c1.Slice(0, nb * 3), h1.Slice(0, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1.Slice(0, nb * 3), r1, z1.Slice(nb * 12, nb * 12), nb, 12, 3, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 12, nb * 12), c1.Slice(0, nb * 3), h1.Slice(0, nb * 3), c1.Slice(nb * 3, nb * 3), h1.Slice(nb * 3, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -162,13 +173,13 @@ namespace Models
             /// <summary>Elements of the carried state.</summary>
             public const int StateLength = 6;
 
-            private readonly float[] _p;
+            private readonly float[] __p;
             private readonly float[] _state = new float[StateLength];
             private readonly float[] _z1 = new float[12];
             private readonly float[] _c1 = new float[3];
             private readonly float[] _h1 = new float[3];
 
-            internal Streamer(LastStep model) => _p = model._p;
+            internal Streamer(LastStep model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
             public global::System.ReadOnlySpan<float> State => _state;
@@ -201,8 +212,8 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
                 global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 3);
                 global::System.Span<float> c1 = new global::System.Span<float>(_state, 3, 3);
-                global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(_p, 0, 24), new global::System.Span<float>(_p, 60, 12), _z1, 1, 12, 2);
-                global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(_p, 24, 36), _z1, 1, 12, 3, accumulate: true);
+                global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(__p, 0, 24), new global::System.Span<float>(__p, 60, 12), _z1, 1, 12, 2);
+                global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(__p, 24, 36), _z1, 1, 12, 3, accumulate: true);
                 global::LstmGen.Kernels.LstmStep(_z1, c1, h1, _c1, _h1, 1, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
                 new global::System.ReadOnlySpan<float>(_c1).CopyTo(c1);
                 new global::System.ReadOnlySpan<float>(_h1).CopyTo(h1);

@@ -12,6 +12,7 @@ namespace Models
     /// lstm (Lstm)                         (batch, 5)            180
     /// Total params: 180
     /// </code>
+    /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
     partial class Encoder : global::LstmGen.ISequentialModel<float>
@@ -37,20 +38,20 @@ namespace Models
         /// <summary>Output shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> OutputShape => new int[] { 5 };
 
-        private static readonly global::LstmGen.WeightInfo[] s_weights =
+        private static readonly global::LstmGen.WeightInfo[] __weightTable =
         {
             new("lstm/kernel", new int[] { 3, 20 }, 0, global::LstmGen.WeightInitializer.GlorotUniform),
             new("lstm/recurrent_kernel", new int[] { 5, 20 }, 60, global::LstmGen.WeightInitializer.Orthogonal),
             new("lstm/bias", new int[] { 20 }, 160, global::LstmGen.WeightInitializer.UnitForgetBias),
         };
 
-        private readonly global::LstmGen.WeightStore _weights;
-        private readonly float[] _p;
-        private readonly int _maxBatch;
-        private readonly float[] _x0; // input, time-major (batch, 6, 3)
-        private readonly float[] _z1; // lstm gates per step (i, f, c, o), by input step
-        private readonly float[] _c1; // lstm cell state per processed step
-        private readonly float[] _h1; // lstm output per processed step
+        private readonly global::LstmGen.WeightStore __weights;
+        private readonly float[] __p;
+        private readonly int __maxBatch;
+        private readonly float[] __x0; // input, time-major (batch, 6, 3)
+        private readonly float[] __z1; // lstm gates per step (i, f, c, o), by input step
+        private readonly float[] __c1; // lstm cell state per processed step
+        private readonly float[] __h1; // lstm output per processed step
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -61,20 +62,20 @@ namespace Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
-            _maxBatch = maxBatch;
-            _weights = new global::LstmGen.WeightStore("Encoder", s_weights);
-            _p = _weights.Parameters;
-            _weights.Initialize(options?.Seed ?? 0);
-            _x0 = new float[checked(maxBatch * 18)];
-            _z1 = new float[checked(maxBatch * 120)];
-            _c1 = new float[checked(maxBatch * 30)];
-            _h1 = new float[checked(maxBatch * 30)];
+            __maxBatch = maxBatch;
+            __weights = new global::LstmGen.WeightStore("Encoder", __weightTable);
+            __p = __weights.Parameters;
+            __weights.Initialize(options?.Seed ?? 0);
+            __x0 = new float[checked(maxBatch * 18)];
+            __z1 = new float[checked(maxBatch * 120)];
+            __c1 = new float[checked(maxBatch * 30)];
+            __h1 = new float[checked(maxBatch * 30)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
-        public global::LstmGen.WeightStore Weights => _weights;
+        public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
-        public int MaxBatch => _maxBatch;
+        public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
 
@@ -87,7 +88,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (6, 3)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (5)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, default, default, 1);
+            __Forward(input, output, default, default, 1);
         }
 
         /// <summary>Runs the model on one sample and returns its final LSTM states.</summary>
@@ -103,7 +104,7 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(stateH.Length, StateLength, nameof(stateH), "the final hidden state");
             global::LstmGen.Kernels.CheckLength(stateC.Length, StateLength, nameof(stateC), "the final cell state");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            Forward(input, output, stateH, stateC, 1);
+            __Forward(input, output, stateH, stateC, 1);
         }
 
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
@@ -128,33 +129,43 @@ namespace Models
             if (!statesH.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(statesH.Length, batchSize, StateLength, nameof(statesH), "(StateLength)");
             if (!statesC.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(statesC.Length, batchSize, StateLength, nameof(statesC), "(StateLength)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += _maxBatch)
+            for (int start = 0; start < batchSize; start += __maxBatch)
             {
-                int nb = global::System.Math.Min(_maxBatch, batchSize - start);
-                Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), statesH.IsEmpty ? default : statesH.Slice(start * StateLength, nb * StateLength), statesC.IsEmpty ? default : statesC.Slice(start * StateLength, nb * StateLength), nb);
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), statesH.IsEmpty ? default : statesH.Slice(start * StateLength, nb * StateLength), statesC.IsEmpty ? default : statesC.Slice(start * StateLength, nb * StateLength), nb);
             }
+        }
+
+        /// <summary>Runs the model on a batch given as a dense tensor of shape (batch, 6, 3); <paramref name="outputs"/> has shape (batch, 5).</summary>
+        /// <exception cref="global::System.ArgumentException">A tensor has the wrong shape or is not dense, the batch sizes differ, or an input is NaN or infinite.</exception>
+        public void PredictBatch(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> inputs, in global::System.Numerics.Tensors.TensorSpan<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> x = global::LstmGen.Kernels.DenseBatch(inputs, InputShape, nameof(inputs), out int batch);
+            global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
+            global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
+            PredictBatch(x, y, batch);
         }
 
         /// <summary>Runs the model on a batch (final states not returned).</summary>
         public void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize) => PredictBatch(inputs, outputs, default, default, batchSize);
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
-        private void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> stateH, global::System.Span<float> stateC, int nb)
+        private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> stateH, global::System.Span<float> stateC, int nb)
         {
             global::System.ReadOnlySpan<float> a0 = input;
             if (nb > 1)
             {
-                global::LstmGen.Kernels.ToTimeMajor(input, _x0, nb, 6, 3);
-                a0 = new global::System.Span<float>(_x0, 0, nb * 18);
+                global::LstmGen.Kernels.ToTimeMajor(input, __x0, nb, 6, 3);
+                a0 = new global::System.Span<float>(__x0, 0, nb * 18);
             }
 
             // Layer 1: lstm (Lstm(5)) (batch, 6, 3) -> (batch, 5)
             // lstm: first step first, unrolled
-            global::System.Span<float> z1 = new global::System.Span<float>(_z1, 0, nb * 120);
-            global::System.Span<float> c1 = new global::System.Span<float>(_c1, 0, nb * 30);
-            global::System.Span<float> h1 = new global::System.Span<float>(_h1, 0, nb * 30);
-            global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(_p, 60, 100);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(_p, 0, 60), new global::System.Span<float>(_p, 160, 20), z1, nb * 6, 20, 3);
+            global::System.Span<float> z1 = new global::System.Span<float>(__z1, 0, nb * 120);
+            global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 30);
+            global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 30);
+            global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 60, 100);
+            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 60), new global::System.Span<float>(__p, 160, 20), z1, nb * 6, 20, 3);
             global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 20), default, default, c1.Slice(0, nb * 5), h1.Slice(0, nb * 5), nb, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1.Slice(0, nb * 5), r1, z1.Slice(nb * 20, nb * 20), nb, 20, 5, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 20, nb * 20), c1.Slice(0, nb * 5), h1.Slice(0, nb * 5), c1.Slice(nb * 5, nb * 5), h1.Slice(nb * 5, nb * 5), nb, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -191,13 +202,13 @@ namespace Models
             /// <summary>Elements of the carried state.</summary>
             public const int StateLength = 10;
 
-            private readonly float[] _p;
+            private readonly float[] __p;
             private readonly float[] _state = new float[StateLength];
             private readonly float[] _z1 = new float[20];
             private readonly float[] _c1 = new float[5];
             private readonly float[] _h1 = new float[5];
 
-            internal Streamer(Encoder model) => _p = model._p;
+            internal Streamer(Encoder model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
             public global::System.ReadOnlySpan<float> State => _state;
@@ -230,8 +241,8 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
                 global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 5);
                 global::System.Span<float> c1 = new global::System.Span<float>(_state, 5, 5);
-                global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(_p, 0, 60), new global::System.Span<float>(_p, 160, 20), _z1, 1, 20, 3);
-                global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(_p, 60, 100), _z1, 1, 20, 5, accumulate: true);
+                global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(__p, 0, 60), new global::System.Span<float>(__p, 160, 20), _z1, 1, 20, 3);
+                global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(__p, 60, 100), _z1, 1, 20, 5, accumulate: true);
                 global::LstmGen.Kernels.LstmStep(_z1, c1, h1, _c1, _h1, 1, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
                 new global::System.ReadOnlySpan<float>(_c1).CopyTo(c1);
                 new global::System.ReadOnlySpan<float>(_h1).CopyTo(h1);

@@ -62,12 +62,13 @@ internal static class DiagnosticVerifier
     public static void AssertMatches(string source, IReadOnlyList<ExpectedDiagnostic> expected, ImmutableArray<Diagnostic> diagnostics)
     {
         Diagnostic[] ours = diagnostics.Where(d => d.Id.StartsWith("LSTMGEN", System.StringComparison.Ordinal)).ToArray();
-        var actual = ours.Select(d => new ExpectedDiagnostic(d.Id, d.Location.SourceSpan)).ToList();
+        List<ExpectedDiagnostic> actual = ours.Select(d => new ExpectedDiagnostic(d.Id, d.Location.SourceSpan)).OrderBy(e => e.Span.Start)
+            .ThenBy(e => e.Span.Length).ThenBy(e => e.Id, System.StringComparer.Ordinal).ToList();
+        List<ExpectedDiagnostic> wanted = expected.OrderBy(e => e.Span.Start)
+            .ThenBy(e => e.Span.Length).ThenBy(e => e.Id, System.StringComparer.Ordinal).ToList();
         string Show(IEnumerable<ExpectedDiagnostic> list) => string.Join("\n", list.Select(e => $"  {e.Id} on '{source.Substring(e.Span.Start, e.Span.Length)}' {e.Span}"));
-        var missing = expected.Except(actual).ToList();
-        var extra = actual.Except(expected).ToList();
-        Assert.True(missing.Count == 0 && extra.Count == 0 && actual.Count == expected.Count,
-            $"Diagnostics differ from the markup.\nExpected:\n{Show(expected)}\nActual:\n{Show(actual)}\nMessages:\n  " +
+        Assert.True(wanted.SequenceEqual(actual),
+            $"Diagnostics differ from the markup.\nExpected:\n{Show(wanted)}\nActual:\n{Show(actual)}\nMessages:\n  " +
             string.Join("\n  ", ours.Select(Describe)));
         foreach (Diagnostic d in ours)
         {

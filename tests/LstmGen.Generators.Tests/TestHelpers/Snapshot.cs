@@ -35,7 +35,7 @@ internal static partial class Snapshot
     /// <param name="sourceFile">Filled by the compiler: the calling test's source file, whose name is the test class.</param>
     public static void Verify(string actual, string hintName, [CallerMemberName] string testName = "", [CallerFilePath] string sourceFile = "")
     {
-        string directory = Path.Combine(Path.GetDirectoryName(sourceFile)!, "Snapshots");
+        string directory = Path.Combine(SourceDirectory(sourceFile), "Snapshots");
         string testClass = Path.GetFileNameWithoutExtension(sourceFile);
         string hint = hintName.EndsWith(".cs", StringComparison.Ordinal) ? hintName[..^3] : hintName;
         string stem = Path.Combine(directory, $"{testClass}.{testName}#{hint}");
@@ -68,6 +68,27 @@ internal static partial class Snapshot
             ? $"No verified snapshot {Path.GetFileName(verifiedPath)}; wrote {Path.GetFileName(receivedPath)}. Review it and rename it, or run with {AcceptVariable}=1."
             : $"Snapshot {Path.GetFileName(verifiedPath)} differs; wrote {Path.GetFileName(receivedPath)} (run with {AcceptVariable}=1 to accept).\n" + DiffExcerpt(verified, received);
         throw new XunitException(message);
+    }
+
+    /// <summary>
+    /// The folder of the calling source file; when the compiler mapped source paths (deterministic CI builds with
+    /// PathMap, e.g. <c>/_/</c>), the project folder found by walking up from the test binaries instead.
+    /// </summary>
+    private static string SourceDirectory(string sourceFile)
+    {
+        string? directory = Path.GetDirectoryName(sourceFile);
+        if (directory is not null && Directory.Exists(directory))
+        {
+            return directory;
+        }
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "LstmGen.Generators.Tests.csproj")))
+            {
+                return d.FullName;
+            }
+        }
+        throw new InvalidOperationException($"Cannot find the snapshot folder: '{sourceFile}' does not exist and no LstmGen.Generators.Tests.csproj is above {AppContext.BaseDirectory}.");
     }
 
     /// <summary>The first differing line with a little context, from both sides.</summary>

@@ -63,6 +63,13 @@ public sealed class TopologyAnalyzer : DiagnosticAnalyzer
         {
             if (info.ArgumentName is { } argument && syntax.ArgumentList is { } list)
             {
+                // "#n": the n-th positional argument (the elements of a params array such as Input's shape).
+                if (argument.StartsWith("#", System.StringComparison.Ordinal) &&
+                    int.TryParse(argument.Substring(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int position) &&
+                    position < list.Arguments.Count)
+                {
+                    return list.Arguments[position].GetLocation();
+                }
                 IMethodSymbol? constructor = attributes[info.AttributeIndex].AttributeConstructor;
                 for (int i = 0; i < list.Arguments.Count; i++)
                 {
@@ -79,6 +86,13 @@ public sealed class TopologyAnalyzer : DiagnosticAnalyzer
                 }
             }
             return syntax.GetLocation();
+        }
+        // "ctor:n": the n-th instance constructor (LSTMGEN009).
+        if (info.ArgumentName is { } member && member.StartsWith("ctor:", System.StringComparison.Ordinal) &&
+            int.TryParse(member.Substring(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ordinal) &&
+            ordinal < type.InstanceConstructors.Length && type.InstanceConstructors[ordinal].Locations.FirstOrDefault() is { } constructorLocation)
+        {
+            return constructorLocation;
         }
         return type.Locations.FirstOrDefault() ?? Location.None;
     }

@@ -13,7 +13,7 @@ internal static class DenseEmitter
         int n = layer.Number;
         int rows = layer.In.Rows;
         int inF = layer.In.Features, units = layer.Spec.Units;
-        string y = ctx.AddBuffer($"_y{n}", rows * units, $"{layer.Name} output {layer.Out}");
+        string y = ctx.AddBuffer($"__y{n}", rows * units, $"{layer.Name} output {layer.Out}");
         string bias = layer.Spec.UseBias ? Weight(layer.Weights[1]) : "default";
         w.Line($"{Span}<float> y{n} = new global::System.Span<float>({y}, 0, {Nb(rows * units)});");
         w.Line($"{Kernels}.GemmBias({ctx.Current}, {Weight(layer.Weights[0])}, {bias}, y{n}, {Nb(rows)}, {Num(units)}, {Num(inF)});");

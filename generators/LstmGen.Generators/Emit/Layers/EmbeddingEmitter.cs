@@ -11,12 +11,12 @@ internal static class EmbeddingEmitter
         var w = ctx.W;
         int n = layer.Number;
         int steps = layer.Out.Steps, dim = layer.Out.Features;
-        string e = ctx.AddBuffer($"_y{n}", steps * dim, $"{layer.Name} output {layer.Out}");
+        string e = ctx.AddBuffer($"__y{n}", steps * dim, $"{layer.Name} output {layer.Out}");
         string mask = "default";
         if (layer.Spec.MaskZero)
         {
-            ctx.AddBuffer("_mask", steps, "padding mask (steps, batch): 1 = token, 0 = padding", "byte");
-            w.Line($"{Span}<byte> mask = new global::System.Span<byte>(_mask, 0, {Nb(steps)});");
+            ctx.AddBuffer("__mask", steps, "padding mask (steps, batch): 1 = token, 0 = padding", "byte");
+            w.Line($"{Span}<byte> mask = new global::System.Span<byte>(__mask, 0, {Nb(steps)});");
             mask = "mask";
         }
         w.Line($"{Span}<float> y{n} = new global::System.Span<float>({e}, 0, {Nb(steps * dim)});");

@@ -35,7 +35,7 @@ internal static class LstmEmitter
         EmitDirection(ctx, layer, n + "b", weightsPerDirection, backwards: !spec.GoBackwards);
         int outF = layer.Out.Features;
         int rows = spec.ReturnSequences ? steps : 1;
-        string y = ctx.AddBuffer($"_y{n}", rows * outF, $"{layer.Name} merged output {layer.Out}");
+        string y = ctx.AddBuffer($"__y{n}", rows * outF, $"{layer.Name} merged output {layer.Out}");
         ctx.W.Line($"{Span}<float> y{n} = new global::System.Span<float>({y}, 0, {Nb(rows * outF)});");
         if (spec.ReturnSequences)
         {
@@ -63,12 +63,12 @@ internal static class LstmEmitter
 
         string direction = id.EndsWith("f") ? "forward direction, " : id.EndsWith("b") ? "backward direction, " : "";
         w.Line($"// {layer.Name}: {direction}{(backwards ? "last step first" : "first step first")}, {(layer.Unrolled ? "unrolled" : "looped")}");
-        ctx.AddBuffer($"_z{id}", steps * gates, $"{layer.Name} gates per step (i, f, c, o), by input step");
-        ctx.AddBuffer($"_c{id}", steps * units, $"{layer.Name} cell state per processed step");
-        ctx.AddBuffer($"_h{id}", steps * units, $"{layer.Name} output per processed step");
-        w.Line($"{Span}<float> z{id} = new global::System.Span<float>(_z{id}, 0, {Nb(steps * gates)});");
-        w.Line($"{Span}<float> c{id} = new global::System.Span<float>(_c{id}, 0, {Nb(steps * units)});");
-        w.Line($"{Span}<float> h{id} = new global::System.Span<float>(_h{id}, 0, {Nb(steps * units)});");
+        ctx.AddBuffer($"__z{id}", steps * gates, $"{layer.Name} gates per step (i, f, c, o), by input step");
+        ctx.AddBuffer($"__c{id}", steps * units, $"{layer.Name} cell state per processed step");
+        ctx.AddBuffer($"__h{id}", steps * units, $"{layer.Name} output per processed step");
+        w.Line($"{Span}<float> z{id} = new global::System.Span<float>(__z{id}, 0, {Nb(steps * gates)});");
+        w.Line($"{Span}<float> c{id} = new global::System.Span<float>(__c{id}, 0, {Nb(steps * units)});");
+        w.Line($"{Span}<float> h{id} = new global::System.Span<float>(__h{id}, 0, {Nb(steps * units)});");
         w.Line($"{ReadOnlySpan}<float> r{id} = {Weight(recurrent)};");
         w.Line($"{Kernels}.GemmBias({ctx.Current}, {Weight(kernel)}, {bias}, z{id}, {Nb(steps)}, {Num(gates)}, {Num(inF)});");
 

@@ -10,7 +10,7 @@ internal static class RepeatVectorEmitter
     {
         int n = layer.Number;
         int f = layer.In.Features, reps = layer.Spec.N;
-        string y = ctx.AddBuffer($"_y{n}", reps * f, $"{layer.Name} output {layer.Out}");
+        string y = ctx.AddBuffer($"__y{n}", reps * f, $"{layer.Name} output {layer.Out}");
         ctx.W.Line($"{Span}<float> y{n} = new global::System.Span<float>({y}, 0, {Nb(reps * f)});");
         ctx.W.Line($"{Kernels}.RepeatVector({ctx.Current}, y{n}, nb, {Num(f)}, {Num(reps)});");
         ctx.W.Line($"{ReadOnlySpan}<float> a{n} = y{n};");
@@ -37,7 +37,7 @@ internal static class ZeroPaddingEmitter
     {
         int n = layer.Number;
         int f = layer.In.Features;
-        string y = ctx.AddBuffer($"_y{n}", layer.Out.Steps * f, $"{layer.Name} output {layer.Out}");
+        string y = ctx.AddBuffer($"__y{n}", layer.Out.Steps * f, $"{layer.Name} output {layer.Out}");
         ctx.W.Line($"{Span}<float> y{n} = new global::System.Span<float>({y}, 0, {Nb(layer.Out.Steps * f)});");
         ctx.W.Line($"{Kernels}.ZeroPad({ctx.Current}, y{n}, {Num(layer.In.Steps)}, nb, {Num(f)}, {Num(layer.Spec.Left)}, {Num(layer.Spec.Right)});");
         ctx.W.Line($"{ReadOnlySpan}<float> a{n} = y{n};");
