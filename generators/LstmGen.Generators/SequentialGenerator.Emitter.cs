@@ -36,15 +36,21 @@ public sealed partial class SequentialGenerator
             var forward = new SourceWriter(IndentOf(type));
             var ctx = new EmitContext(plan, forward);
             EmitForward(ctx);
+            var backward = new SourceWriter(IndentOf(type));
+            BackwardEmitter.EmitBackward(ctx.WithWriter(backward));
+            var training = new SourceWriter(IndentOf(type));
+            BackwardEmitter.EmitPublic(training, plan, ctx);
 
             string name = type.Type.Name;
             EmitDocumentation(w, plan);
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"LstmGen\", \"{version}\")]");
-            w.Open($"partial {type.Type.Keyword} {type.Type.NameWithTypeParameters} : global::LstmGen.ISequentialModel<{InputElement(plan)}>");
+            w.Open($"partial {type.Type.Keyword} {type.Type.NameWithTypeParameters} : global::LstmGen.ITrainableModel<{InputElement(plan)}>");
             EmitConstants(w, plan);
             EmitFieldsAndConstructor(w, plan, ctx, name);
             EmitPredict(w, plan);
+            w.Raw(training.ToString());
             w.Raw(forward.ToString());
+            w.Raw(backward.ToString());
             if (plan.Streamable)
             {
                 StreamEmitter.Emit(w, plan, name);
@@ -156,6 +162,8 @@ public sealed partial class SequentialGenerator
             w.Line();
             w.Line("private readonly global::LstmGen.WeightStore __weights;");
             w.Line("private readonly float[] __p;");
+            w.Line("private readonly global::LstmGen.WeightStore __gradients;");
+            w.Line("private readonly float[] __gp;");
             w.Line("private readonly int __maxBatch;");
             foreach (Buffer b in ctx.Buffers)
             {
@@ -173,9 +181,13 @@ public sealed partial class SequentialGenerator
             w.Line($"__weights = new global::LstmGen.WeightStore(\"{name}\", __weightTable);");
             w.Line("__p = __weights.Parameters;");
             w.Line($"__weights.Initialize(options?.Seed ?? {Num(plan.Spec.Seed)});");
+            w.Line($"__gradients = new global::LstmGen.WeightStore(\"{name}\", __weightTable);");
+            w.Line("__gp = __gradients.Parameters;");
             foreach (Buffer b in ctx.Buffers)
             {
-                w.Line($"{b.Field} = new {b.ElementType}[checked(maxBatch * {Num(b.PerSample)})];");
+                w.Line(b.PerBatch
+                    ? $"{b.Field} = new {b.ElementType}[checked(maxBatch * {Num(b.PerSample)})];"
+                    : $"{b.Field} = new {b.ElementType}[{Num(b.PerSample)}];");
             }
             w.Close();
             w.Line();

@@ -42,3 +42,21 @@ public interface ISequentialModel<TInput> : ISequentialModel
     /// <summary>Runs the model on <paramref name="batchSize"/> samples, batch-major.</summary>
     void PredictBatch(System.ReadOnlySpan<TInput> inputs, System.Span<float> outputs, int batchSize);
 }
+
+/// <summary>A generated model that can compute its loss gradients (backpropagation through time).</summary>
+public interface ITrainableModel<TInput> : ISequentialModel<TInput>
+    where TInput : unmanaged
+{
+    /// <summary>The gradients of the last <see cref="ComputeGradients"/> call, same names and layout as <see cref="ISequentialModel.Weights"/>.</summary>
+    WeightStore Gradients { get; }
+
+    /// <summary>Target values per sample for <paramref name="loss"/> (output length, or one class index per output row for a sparse loss).</summary>
+    int TargetLength(Loss loss);
+
+    /// <summary>
+    /// Runs the model on a batch, returns the mean loss against <paramref name="targets"/> and writes the gradient of that
+    /// loss with respect to every weight into <see cref="Gradients"/> (and, when not empty, with respect to the inputs into
+    /// <paramref name="inputGradients"/>). Allocation-free.
+    /// </summary>
+    float ComputeGradients(System.ReadOnlySpan<TInput> inputs, System.ReadOnlySpan<float> targets, int batchSize, Loss loss, System.Span<float> inputGradients = default);
+}

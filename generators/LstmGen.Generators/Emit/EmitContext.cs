@@ -7,7 +7,7 @@ using LstmGen.Generators.Validation;
 namespace LstmGen.Generators.Emit;
 
 /// <summary>A workspace array of the generated model, sized per sample and multiplied by MaxBatch at construction.</summary>
-internal sealed record Buffer(string Field, string ElementType, int PerSample, string Comment);
+internal sealed record Buffer(string Field, string ElementType, int PerSample, string Comment, bool PerBatch = true);
 
 /// <summary>State shared by the layer emitters while the Forward method is written.</summary>
 internal sealed class EmitContext
@@ -16,6 +16,16 @@ internal sealed class EmitContext
     {
         Plan = plan;
         W = writer;
+    }
+
+    /// <summary>A context writing to another writer that shares this one's buffers.</summary>
+    public EmitContext WithWriter(SourceWriter writer) => new(Plan, writer, Buffers);
+
+    private EmitContext(ModelPlan plan, SourceWriter writer, List<Buffer> buffers)
+    {
+        Plan = plan;
+        W = writer;
+        Buffers = buffers;
     }
 
     public ModelPlan Plan { get; }
@@ -32,6 +42,16 @@ internal sealed class EmitContext
         Buffers.Add(new Buffer(field, elementType, perSample, comment));
         return field;
     }
+
+    /// <summary>A buffer of a fixed size, not multiplied by MaxBatch (e.g. a transposed weight).</summary>
+    public string AddFixedBuffer(string field, int size, string comment)
+    {
+        Buffers.Add(new Buffer(field, "float", size, comment, PerBatch: false));
+        return field;
+    }
+
+    /// <summary>A view of a weight's gradient in the flat gradient buffer.</summary>
+    public static string Gradient(WeightPlan w) => $"new global::System.Span<float>(__gp, {Num(w.Offset)}, {Num(w.Length)})";
 
     /// <summary><c>nb * k</c>, folded when k is 0 or 1.</summary>
     public static string Nb(int k) => k switch

@@ -18,7 +18,22 @@ public static partial class Kernels
         {
             c.Slice(0, m * n).Clear();
         }
-        GemmCore(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, n, k);
+        GemmCore(ref MemoryMarshal.GetReference(a), k, 1, ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, n, k);
+    }
+
+    /// <summary>
+    /// Transposed-left product <c>c = aᵀ · b</c> (or <c>c += aᵀ · b</c>), with <c>a</c> (m, k), <c>b</c> (m, n) and
+    /// <c>c</c> (k, n), all contiguous row-major: the weight gradient of <c>y = x · w</c> summed over m rows in one product.
+    /// </summary>
+    public static void GemmTN(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate)
+    {
+        CheckGemm(a.Length, b.Length, c.Length, k, n, m); // c is (k, n); the reduction runs over m
+        if (!accumulate)
+        {
+            c.Slice(0, k * n).Clear();
+        }
+        // As a product of a (k x m) matrix whose rows are a's columns (row stride 1, column stride k) with b (m x n).
+        GemmCore(ref MemoryMarshal.GetReference(a), 1, k, ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), k, n, m);
     }
 
     /// <summary>
@@ -43,7 +58,7 @@ public static partial class Kernels
                 bias.CopyTo(c.Slice(i * n, n));
             }
         }
-        GemmCore(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, n, k);
+        GemmCore(ref MemoryMarshal.GetReference(a), k, 1, ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, n, k);
     }
 
     private static void CheckGemm(int aLength, int bLength, int cLength, int m, int n, int k)
@@ -58,8 +73,8 @@ public static partial class Kernels
         }
     }
 
-    // c += a · b, c already initialised.
-    private static void GemmCore(ref float a, ref float b, ref float c, int m, int n, int k)
+    // c (m x n) += A · b, c already initialised; A (m x k) has element (i, p) at a[i * ars + p * acs].
+    private static void GemmCore(ref float a, int ars, int acs, ref float b, ref float c, int m, int n, int k)
     {
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -67,14 +82,14 @@ public static partial class Kernels
             for (; j + 32 <= n; j += 32)
             {
                 int i = 0;
-                for (; i + 4 <= m; i += 4) Kernel4x32(ref a, ref b, ref c, i, j, n, k);
-                for (; i < m; i++) Kernel1x32(ref a, ref b, ref c, i, j, n, k);
+                for (; i + 4 <= m; i += 4) Kernel4x32(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                for (; i < m; i++) Kernel1x32(ref a, ars, acs, ref b, ref c, i, j, n, k);
             }
             for (; j + 16 <= n; j += 16)
             {
                 int i = 0;
-                for (; i + 4 <= m; i += 4) Kernel4x16(ref a, ref b, ref c, i, j, n, k);
-                for (; i < m; i++) Kernel1x16(ref a, ref b, ref c, i, j, n, k);
+                for (; i + 4 <= m; i += 4) Kernel4x16(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                for (; i < m; i++) Kernel1x16(ref a, ars, acs, ref b, ref c, i, j, n, k);
             }
         }
         if (Vector256.IsHardwareAccelerated)
@@ -82,23 +97,23 @@ public static partial class Kernels
             for (; j + 8 <= n; j += 8)
             {
                 int i = 0;
-                for (; i + 4 <= m; i += 4) Kernel4x8(ref a, ref b, ref c, i, j, n, k);
-                for (; i < m; i++) Kernel1x8(ref a, ref b, ref c, i, j, n, k);
+                for (; i + 4 <= m; i += 4) Kernel4x8(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                for (; i < m; i++) Kernel1x8(ref a, ars, acs, ref b, ref c, i, j, n, k);
             }
         }
         if (j < n)
         {
-            GemmScalar(ref a, ref b, ref c, m, n, k, j);
+            GemmScalar(ref a, ars, acs, ref b, ref c, m, n, k, j);
         }
     }
 
-    private static void GemmScalar(ref float a, ref float b, ref float c, int m, int n, int k, int j0)
+    private static void GemmScalar(ref float a, int ars, int acs, ref float b, ref float c, int m, int n, int k, int j0)
     {
         for (int i = 0; i < m; i++)
         {
             for (int p = 0; p < k; p++)
             {
-                float av = Unsafe.Add(ref a, i * k + p);
+                float av = Unsafe.Add(ref a, i * ars + p * acs);
                 ref float brow = ref Unsafe.Add(ref b, p * n);
                 ref float crow = ref Unsafe.Add(ref c, i * n);
                 for (int j = j0; j < n; j++)
@@ -110,7 +125,7 @@ public static partial class Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel4x32(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel4x32(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         ref float c1 = ref Unsafe.Add(ref c0, n);
@@ -120,22 +135,22 @@ public static partial class Kernels
         var s10 = Vector512.LoadUnsafe(ref c1); var s11 = Vector512.LoadUnsafe(ref c1, 16);
         var s20 = Vector512.LoadUnsafe(ref c2); var s21 = Vector512.LoadUnsafe(ref c2, 16);
         var s30 = Vector512.LoadUnsafe(ref c3); var s31 = Vector512.LoadUnsafe(ref c3, 16);
-        ref float a0 = ref Unsafe.Add(ref a, i * k);
-        ref float a1 = ref Unsafe.Add(ref a0, k);
-        ref float a2 = ref Unsafe.Add(ref a1, k);
-        ref float a3 = ref Unsafe.Add(ref a2, k);
+        ref float a0 = ref Unsafe.Add(ref a, i * ars);
+        ref float a1 = ref Unsafe.Add(ref a0, ars);
+        ref float a2 = ref Unsafe.Add(ref a1, ars);
+        ref float a3 = ref Unsafe.Add(ref a2, ars);
         ref float bp = ref Unsafe.Add(ref b, j);
         for (int p = 0; p < k; p++)
         {
             var b0 = Vector512.LoadUnsafe(ref bp);
             var b1 = Vector512.LoadUnsafe(ref bp, 16);
-            var x = Vector512.Create(Unsafe.Add(ref a0, p));
+            var x = Vector512.Create(Unsafe.Add(ref a0, p * acs));
             s00 = Vector512.FusedMultiplyAdd(x, b0, s00); s01 = Vector512.FusedMultiplyAdd(x, b1, s01);
-            x = Vector512.Create(Unsafe.Add(ref a1, p));
+            x = Vector512.Create(Unsafe.Add(ref a1, p * acs));
             s10 = Vector512.FusedMultiplyAdd(x, b0, s10); s11 = Vector512.FusedMultiplyAdd(x, b1, s11);
-            x = Vector512.Create(Unsafe.Add(ref a2, p));
+            x = Vector512.Create(Unsafe.Add(ref a2, p * acs));
             s20 = Vector512.FusedMultiplyAdd(x, b0, s20); s21 = Vector512.FusedMultiplyAdd(x, b1, s21);
-            x = Vector512.Create(Unsafe.Add(ref a3, p));
+            x = Vector512.Create(Unsafe.Add(ref a3, p * acs));
             s30 = Vector512.FusedMultiplyAdd(x, b0, s30); s31 = Vector512.FusedMultiplyAdd(x, b1, s31);
             bp = ref Unsafe.Add(ref bp, n);
         }
@@ -146,15 +161,15 @@ public static partial class Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x32(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel1x32(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         var s0 = Vector512.LoadUnsafe(ref c0); var s1 = Vector512.LoadUnsafe(ref c0, 16);
-        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float a0 = ref Unsafe.Add(ref a, i * ars);
         ref float bp = ref Unsafe.Add(ref b, j);
         for (int p = 0; p < k; p++)
         {
-            var x = Vector512.Create(Unsafe.Add(ref a0, p));
+            var x = Vector512.Create(Unsafe.Add(ref a0, p * acs));
             s0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp), s0);
             s1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 16), s1);
             bp = ref Unsafe.Add(ref bp, n);
@@ -163,7 +178,7 @@ public static partial class Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel4x16(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel4x16(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         ref float c1 = ref Unsafe.Add(ref c0, n);
@@ -171,40 +186,40 @@ public static partial class Kernels
         ref float c3 = ref Unsafe.Add(ref c2, n);
         var s0 = Vector512.LoadUnsafe(ref c0); var s1 = Vector512.LoadUnsafe(ref c1);
         var s2 = Vector512.LoadUnsafe(ref c2); var s3 = Vector512.LoadUnsafe(ref c3);
-        ref float a0 = ref Unsafe.Add(ref a, i * k);
-        ref float a1 = ref Unsafe.Add(ref a0, k);
-        ref float a2 = ref Unsafe.Add(ref a1, k);
-        ref float a3 = ref Unsafe.Add(ref a2, k);
+        ref float a0 = ref Unsafe.Add(ref a, i * ars);
+        ref float a1 = ref Unsafe.Add(ref a0, ars);
+        ref float a2 = ref Unsafe.Add(ref a1, ars);
+        ref float a3 = ref Unsafe.Add(ref a2, ars);
         ref float bp = ref Unsafe.Add(ref b, j);
         for (int p = 0; p < k; p++)
         {
             var bv = Vector512.LoadUnsafe(ref bp);
-            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, p)), bv, s0);
-            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a1, p)), bv, s1);
-            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a2, p)), bv, s2);
-            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a3, p)), bv, s3);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, p * acs)), bv, s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a1, p * acs)), bv, s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a2, p * acs)), bv, s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a3, p * acs)), bv, s3);
             bp = ref Unsafe.Add(ref bp, n);
         }
         s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c1); s2.StoreUnsafe(ref c2); s3.StoreUnsafe(ref c3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x16(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel1x16(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         var s0 = Vector512.LoadUnsafe(ref c0);
-        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float a0 = ref Unsafe.Add(ref a, i * ars);
         ref float bp = ref Unsafe.Add(ref b, j);
         for (int p = 0; p < k; p++)
         {
-            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, p)), Vector512.LoadUnsafe(ref bp), s0);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, p * acs)), Vector512.LoadUnsafe(ref bp), s0);
             bp = ref Unsafe.Add(ref bp, n);
         }
         s0.StoreUnsafe(ref c0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel4x8(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel4x8(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         ref float c1 = ref Unsafe.Add(ref c0, n);
@@ -212,33 +227,33 @@ public static partial class Kernels
         ref float c3 = ref Unsafe.Add(ref c2, n);
         var s0 = Vector256.LoadUnsafe(ref c0); var s1 = Vector256.LoadUnsafe(ref c1);
         var s2 = Vector256.LoadUnsafe(ref c2); var s3 = Vector256.LoadUnsafe(ref c3);
-        ref float a0 = ref Unsafe.Add(ref a, i * k);
-        ref float a1 = ref Unsafe.Add(ref a0, k);
-        ref float a2 = ref Unsafe.Add(ref a1, k);
-        ref float a3 = ref Unsafe.Add(ref a2, k);
+        ref float a0 = ref Unsafe.Add(ref a, i * ars);
+        ref float a1 = ref Unsafe.Add(ref a0, ars);
+        ref float a2 = ref Unsafe.Add(ref a1, ars);
+        ref float a3 = ref Unsafe.Add(ref a2, ars);
         ref float bp = ref Unsafe.Add(ref b, j);
         for (int p = 0; p < k; p++)
         {
             var bv = Vector256.LoadUnsafe(ref bp);
-            s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p)), bv, s0);
-            s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, p)), bv, s1);
-            s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a2, p)), bv, s2);
-            s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, p)), bv, s3);
+            s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p * acs)), bv, s0);
+            s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, p * acs)), bv, s1);
+            s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a2, p * acs)), bv, s2);
+            s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, p * acs)), bv, s3);
             bp = ref Unsafe.Add(ref bp, n);
         }
         s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c1); s2.StoreUnsafe(ref c2); s3.StoreUnsafe(ref c3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x8(ref float a, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel1x8(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         var s0 = Vector256.LoadUnsafe(ref c0);
-        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float a0 = ref Unsafe.Add(ref a, i * ars);
         ref float bp = ref Unsafe.Add(ref b, j);
         for (int p = 0; p < k; p++)
         {
-            s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p)), Vector256.LoadUnsafe(ref bp), s0);
+            s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p * acs)), Vector256.LoadUnsafe(ref bp), s0);
             bp = ref Unsafe.Add(ref bp, n);
         }
         s0.StoreUnsafe(ref c0);

@@ -17,7 +17,7 @@ namespace Models
     /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
-    partial class BidirectionalSum : global::LstmGen.ISequentialModel<float>
+    partial class BidirectionalSum : global::LstmGen.ITrainableModel<float>
     {
         /// <summary>Elements in one input sample: shape (6, 3).</summary>
         public const int InputLength = 18;
@@ -55,6 +55,8 @@ namespace Models
 
         private readonly global::LstmGen.WeightStore __weights;
         private readonly float[] __p;
+        private readonly global::LstmGen.WeightStore __gradients;
+        private readonly float[] __gp;
         private readonly int __maxBatch;
         private readonly float[] __x0; // input, time-major (batch, 6, 3)
         private readonly float[] __z1f; // bidirectional gates per step (i, f, c, o), by input step
@@ -68,6 +70,33 @@ namespace Models
         private readonly float[] __c2; // lstm_1 cell state per processed step
         private readonly float[] __h2; // lstm_1 output per processed step
         private readonly float[] __y3; // dense output (batch, 1)
+        private readonly float[] __d0; // gradient with respect to the input (time-major)
+        private readonly float[] __d3; // gradient with respect to dense's output
+        private readonly float[] __wT3; // dense kernel transposed
+        private readonly float[] __d2; // gradient with respect to lstm_1's output
+        private readonly float[] __dz2; // lstm_1 gate pre-activation gradients, by input step
+        private readonly float[] __dhc2; // lstm_1 output gradient carried to the previous step
+        private readonly float[] __dht2; // lstm_1 total output gradient of the current step
+        private readonly float[] __dcc2; // lstm_1 cell-state gradient carried to the previous step
+        private readonly float[] __rT2; // lstm_1 recurrent kernel transposed
+        private readonly float[] __kT2; // lstm_1 kernel transposed
+        private readonly float[] __d1; // gradient with respect to bidirectional's output
+        private readonly float[] __dhf1; // bidirectional forward-direction output gradient
+        private readonly float[] __dhb1; // bidirectional backward-direction output gradient
+        private readonly float[] __dz1f; // bidirectional gate pre-activation gradients, by input step
+        private readonly float[] __dhc1f; // bidirectional output gradient carried to the previous step
+        private readonly float[] __dht1f; // bidirectional total output gradient of the current step
+        private readonly float[] __dcc1f; // bidirectional cell-state gradient carried to the previous step
+        private readonly float[] __rT1f; // bidirectional recurrent kernel transposed
+        private readonly float[] __kT1f; // bidirectional kernel transposed
+        private readonly float[] __dz1b; // bidirectional gate pre-activation gradients, by input step
+        private readonly float[] __dhc1b; // bidirectional output gradient carried to the previous step
+        private readonly float[] __dht1b; // bidirectional total output gradient of the current step
+        private readonly float[] __dcc1b; // bidirectional cell-state gradient carried to the previous step
+        private readonly float[] __rT1b; // bidirectional recurrent kernel transposed
+        private readonly float[] __kT1b; // bidirectional kernel transposed
+        private readonly float[] __out; // model output of a chunk (batch-major), for the loss
+        private readonly float[] __dout; // loss gradient of a chunk (batch-major)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -82,6 +111,8 @@ namespace Models
             __weights = new global::LstmGen.WeightStore("BidirectionalSum", __weightTable);
             __p = __weights.Parameters;
             __weights.Initialize(options?.Seed ?? 0);
+            __gradients = new global::LstmGen.WeightStore("BidirectionalSum", __weightTable);
+            __gp = __gradients.Parameters;
             __x0 = new float[checked(maxBatch * 18)];
             __z1f = new float[checked(maxBatch * 96)];
             __c1f = new float[checked(maxBatch * 24)];
@@ -94,6 +125,33 @@ namespace Models
             __c2 = new float[checked(maxBatch * 18)];
             __h2 = new float[checked(maxBatch * 18)];
             __y3 = new float[checked(maxBatch * 1)];
+            __d0 = new float[checked(maxBatch * 18)];
+            __d3 = new float[checked(maxBatch * 1)];
+            __wT3 = new float[3];
+            __d2 = new float[checked(maxBatch * 3)];
+            __dz2 = new float[checked(maxBatch * 72)];
+            __dhc2 = new float[checked(maxBatch * 3)];
+            __dht2 = new float[checked(maxBatch * 3)];
+            __dcc2 = new float[checked(maxBatch * 3)];
+            __rT2 = new float[36];
+            __kT2 = new float[48];
+            __d1 = new float[checked(maxBatch * 24)];
+            __dhf1 = new float[checked(maxBatch * 24)];
+            __dhb1 = new float[checked(maxBatch * 24)];
+            __dz1f = new float[checked(maxBatch * 96)];
+            __dhc1f = new float[checked(maxBatch * 4)];
+            __dht1f = new float[checked(maxBatch * 4)];
+            __dcc1f = new float[checked(maxBatch * 4)];
+            __rT1f = new float[64];
+            __kT1f = new float[48];
+            __dz1b = new float[checked(maxBatch * 96)];
+            __dhc1b = new float[checked(maxBatch * 4)];
+            __dht1b = new float[checked(maxBatch * 4)];
+            __dcc1b = new float[checked(maxBatch * 4)];
+            __rT1b = new float[64];
+            __kT1b = new float[48];
+            __out = new float[checked(maxBatch * 1)];
+            __dout = new float[checked(maxBatch * 1)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
@@ -148,6 +206,54 @@ namespace Models
             global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
             global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
             PredictBatch(x, y, batch);
+        }
+
+        /// <summary>The gradients of the last <see cref="ComputeGradients"/> call, by Keras weight name (same layout as <see cref="Weights"/>).</summary>
+        public global::LstmGen.WeightStore Gradients => __gradients;
+
+        /// <summary>Target values per sample for <paramref name="loss"/>: the output length, or one class index per output row for a sparse loss.</summary>
+        public int TargetLength(global::LstmGen.Loss loss)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(loss);
+            return 1 * loss.TargetWidth(OutputFeatures);
+        }
+
+        /// <summary>
+        /// Runs the model on a batch and returns the mean loss (Keras's reduction); writes the gradient of that loss with respect
+        /// to every weight into <see cref="Gradients"/> and, when <paramref name="inputGradients"/> is not empty, with respect to the inputs.
+        /// Batches larger than <see cref="MaxBatch"/> are processed in chunks and their gradients summed. Allocation-free.
+        /// </summary>
+        /// <param name="inputs">batchSize samples of shape (6, 3), batch-major.</param>
+        /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
+        /// <param name="batchSize">Number of samples (at least 1).</param>
+        /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
+        /// <param name="inputGradients">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(loss);
+            global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+            global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(6, 3)");
+            int targetLength = TargetLength(loss);
+            global::LstmGen.Kernels.CheckBatchLength(targets.Length, batchSize, targetLength, nameof(targets), "(TargetLength)");
+            if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(6, 3)");
+            global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
+            loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
+            bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
+            float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
+            global::System.Array.Clear(__gp);
+            double total = 0;
+            for (int start = 0; start < batchSize; start += __maxBatch)
+            {
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                __Forward(x, o, nb);
+                total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 1, OutputFeatures, scale, fused);
+                dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength));
+                __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+            }
+            return (float)(total * scale);
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -225,6 +331,137 @@ namespace Models
             global::System.ReadOnlySpan<float> a3 = y3;
 
             a3.CopyTo(output);
+        }
+
+        // Backpropagation through time for nb checked samples, after __Forward on the same samples. __d{n} holds the
+        // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
+        private void __Backward(global::System.ReadOnlySpan<float> input, global::System.Span<float> inputGradient, int nb, bool fused)
+        {
+            global::System.ReadOnlySpan<float> a0 = nb == 1 ? input : new global::System.ReadOnlySpan<float>(__x0, 0, nb * 18);
+            global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__y1, 0, nb * 24);
+            global::System.ReadOnlySpan<float> a2 = new global::System.ReadOnlySpan<float>(__h2, nb * 15, nb * 3);
+            global::System.ReadOnlySpan<float> a3 = new global::System.ReadOnlySpan<float>(__y3, 0, nb);
+            bool wantInput = !inputGradient.IsEmpty;
+
+            // Layer 3: dense (Dense(1)) backward
+            global::System.Span<float> dy3 = new global::System.Span<float>(__d3, 0, nb);
+            global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 352, 3), nb, 1, 3, accumulate: true);
+            global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 355, 1), nb, 1);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 352, 3), __wT3, 3, 1);
+            global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 3), nb, 3, 1, accumulate: false);
+
+            // Layer 2: lstm_1 (Lstm(3)) backward
+            global::System.Span<float> dy2 = new global::System.Span<float>(__d2, 0, nb * 3);
+
+            {
+                global::System.ReadOnlySpan<float> z = new global::System.ReadOnlySpan<float>(__z2, 0, nb * 72);
+                global::System.ReadOnlySpan<float> c = new global::System.ReadOnlySpan<float>(__c2, 0, nb * 18);
+                global::System.ReadOnlySpan<float> h = new global::System.ReadOnlySpan<float>(__h2, 0, nb * 18);
+                global::System.Span<float> dz = new global::System.Span<float>(__dz2, 0, nb * 72);
+                global::System.Span<float> dhc = new global::System.Span<float>(__dhc2, 0, nb * 3);
+                global::System.Span<float> dht = new global::System.Span<float>(__dht2, 0, nb * 3);
+                global::System.Span<float> dcc = new global::System.Span<float>(__dcc2, 0, nb * 3);
+                dhc.Clear();
+                dcc.Clear();
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 304, 36), __rT2, 3, 12);
+                for (int s = 5; s >= 0; s--)
+                {
+                    int t = 5 - s;
+                    if (s == 5) global::System.Numerics.Tensors.TensorPrimitives.Add(dy2, dhc, dht); else dhc.CopyTo(dht);
+                    global::System.Span<float> dzt = dz.Slice(nb * 12 * t, nb * 12);
+                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 12 * t, nb * 12), c.Slice(nb * 3 * s, nb * 3), s > 0 ? c.Slice(nb * 3 * (s - 1), nb * 3) : default, dht, dcc, dzt, nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+                    if (s > 0)
+                    {
+                        global::LstmGen.Kernels.Gemm(dzt, __rT2, dhc, nb, 3, 12, accumulate: false);
+                    }
+                }
+                global::LstmGen.Kernels.GemmTN(a1, dz, new global::System.Span<float>(__gp, 256, 48), nb * 6, 12, 4, accumulate: true);
+                global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 340, 12), nb * 6, 12);
+                for (int s = 1; s < 6; s++)
+                {
+                    global::LstmGen.Kernels.GemmTN(h.Slice(nb * 3 * (s - 1), nb * 3), dz.Slice(nb * 12 * (5 - s), nb * 12), new global::System.Span<float>(__gp, 304, 36), nb, 12, 3, accumulate: true);
+                }
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 256, 48), __kT2, 4, 12);
+                global::LstmGen.Kernels.Gemm(dz, __kT2, new global::System.Span<float>(__d1, 0, nb * 24), nb * 6, 4, 12, accumulate: false);
+            }
+
+            // Layer 1: bidirectional (Bidirectional(Lstm(4))) backward
+            global::System.Span<float> dy1 = new global::System.Span<float>(__d1, 0, nb * 24);
+            global::System.Span<float> dhf1 = new global::System.Span<float>(__dhf1, 0, nb * 24);
+            global::System.Span<float> dhb1 = new global::System.Span<float>(__dhb1, 0, nb * 24);
+            global::LstmGen.Kernels.MergeBidirectionalBackward(dy1, new global::System.ReadOnlySpan<float>(__h1f, 0, nb * 24), new global::System.ReadOnlySpan<float>(__h1b, 0, nb * 24), dhf1, dhb1, 6, nb, 4, global::LstmGen.MergeMode.Sum);
+
+            {
+                global::System.ReadOnlySpan<float> z = new global::System.ReadOnlySpan<float>(__z1f, 0, nb * 96);
+                global::System.ReadOnlySpan<float> c = new global::System.ReadOnlySpan<float>(__c1f, 0, nb * 24);
+                global::System.ReadOnlySpan<float> h = new global::System.ReadOnlySpan<float>(__h1f, 0, nb * 24);
+                global::System.Span<float> dz = new global::System.Span<float>(__dz1f, 0, nb * 96);
+                global::System.Span<float> dhc = new global::System.Span<float>(__dhc1f, 0, nb * 4);
+                global::System.Span<float> dht = new global::System.Span<float>(__dht1f, 0, nb * 4);
+                global::System.Span<float> dcc = new global::System.Span<float>(__dcc1f, 0, nb * 4);
+                dhc.Clear();
+                dcc.Clear();
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 48, 64), __rT1f, 4, 16);
+                for (int s = 5; s >= 0; s--)
+                {
+                    int t = s;
+                    global::System.Numerics.Tensors.TensorPrimitives.Add(dhf1.Slice(nb * 4 * s, nb * 4), dhc, dht);
+                    global::System.Span<float> dzt = dz.Slice(nb * 16 * t, nb * 16);
+                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 16 * t, nb * 16), c.Slice(nb * 4 * s, nb * 4), s > 0 ? c.Slice(nb * 4 * (s - 1), nb * 4) : default, dht, dcc, dzt, nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+                    if (s > 0)
+                    {
+                        global::LstmGen.Kernels.Gemm(dzt, __rT1f, dhc, nb, 4, 16, accumulate: false);
+                    }
+                }
+                global::LstmGen.Kernels.GemmTN(a0, dz, new global::System.Span<float>(__gp, 0, 48), nb * 6, 16, 3, accumulate: true);
+                global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 112, 16), nb * 6, 16);
+                global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 20), dz.Slice(nb * 16, nb * 80), new global::System.Span<float>(__gp, 48, 64), nb * 5, 16, 4, accumulate: true);
+                if (wantInput)
+                {
+                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 48), __kT1f, 3, 16);
+                    global::LstmGen.Kernels.Gemm(dz, __kT1f, new global::System.Span<float>(__d0, 0, nb * 18), nb * 6, 3, 16, accumulate: false);
+                }
+            }
+
+            {
+                global::System.ReadOnlySpan<float> z = new global::System.ReadOnlySpan<float>(__z1b, 0, nb * 96);
+                global::System.ReadOnlySpan<float> c = new global::System.ReadOnlySpan<float>(__c1b, 0, nb * 24);
+                global::System.ReadOnlySpan<float> h = new global::System.ReadOnlySpan<float>(__h1b, 0, nb * 24);
+                global::System.Span<float> dz = new global::System.Span<float>(__dz1b, 0, nb * 96);
+                global::System.Span<float> dhc = new global::System.Span<float>(__dhc1b, 0, nb * 4);
+                global::System.Span<float> dht = new global::System.Span<float>(__dht1b, 0, nb * 4);
+                global::System.Span<float> dcc = new global::System.Span<float>(__dcc1b, 0, nb * 4);
+                dhc.Clear();
+                dcc.Clear();
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 176, 64), __rT1b, 4, 16);
+                for (int s = 5; s >= 0; s--)
+                {
+                    int t = 5 - s;
+                    global::System.Numerics.Tensors.TensorPrimitives.Add(dhb1.Slice(nb * 4 * s, nb * 4), dhc, dht);
+                    global::System.Span<float> dzt = dz.Slice(nb * 16 * t, nb * 16);
+                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 16 * t, nb * 16), c.Slice(nb * 4 * s, nb * 4), s > 0 ? c.Slice(nb * 4 * (s - 1), nb * 4) : default, dht, dcc, dzt, nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+                    if (s > 0)
+                    {
+                        global::LstmGen.Kernels.Gemm(dzt, __rT1b, dhc, nb, 4, 16, accumulate: false);
+                    }
+                }
+                global::LstmGen.Kernels.GemmTN(a0, dz, new global::System.Span<float>(__gp, 128, 48), nb * 6, 16, 3, accumulate: true);
+                global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 240, 16), nb * 6, 16);
+                for (int s = 1; s < 6; s++)
+                {
+                    global::LstmGen.Kernels.GemmTN(h.Slice(nb * 4 * (s - 1), nb * 4), dz.Slice(nb * 16 * (5 - s), nb * 16), new global::System.Span<float>(__gp, 176, 64), nb, 16, 4, accumulate: true);
+                }
+                if (wantInput)
+                {
+                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 128, 48), __kT1b, 3, 16);
+                    global::LstmGen.Kernels.Gemm(dz, __kT1b, new global::System.Span<float>(__d0, 0, nb * 18), nb * 6, 3, 16, accumulate: true);
+                }
+            }
+
+            if (wantInput)
+            {
+                if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 18).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 18), inputGradient, nb, 6, 3);
+            }
         }
     }
 }

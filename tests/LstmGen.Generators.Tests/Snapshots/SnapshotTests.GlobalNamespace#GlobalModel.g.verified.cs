@@ -13,7 +13,7 @@
 /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
-partial class GlobalModel : global::LstmGen.ISequentialModel<float>
+partial class GlobalModel : global::LstmGen.ITrainableModel<float>
 {
     /// <summary>Elements in one input sample: shape (4).</summary>
     public const int InputLength = 4;
@@ -38,8 +38,15 @@ partial class GlobalModel : global::LstmGen.ISequentialModel<float>
 
     private readonly global::LstmGen.WeightStore __weights;
     private readonly float[] __p;
+    private readonly global::LstmGen.WeightStore __gradients;
+    private readonly float[] __gp;
     private readonly int __maxBatch;
     private readonly float[] __y1; // dense output (batch, 2)
+    private readonly float[] __d0; // gradient with respect to the input (time-major)
+    private readonly float[] __d1; // gradient with respect to dense's output
+    private readonly float[] __wT1; // dense kernel transposed
+    private readonly float[] __out; // model output of a chunk (batch-major), for the loss
+    private readonly float[] __dout; // loss gradient of a chunk (batch-major)
 
     /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
     /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -54,7 +61,14 @@ partial class GlobalModel : global::LstmGen.ISequentialModel<float>
         __weights = new global::LstmGen.WeightStore("GlobalModel", __weightTable);
         __p = __weights.Parameters;
         __weights.Initialize(options?.Seed ?? 0);
+        __gradients = new global::LstmGen.WeightStore("GlobalModel", __weightTable);
+        __gp = __gradients.Parameters;
         __y1 = new float[checked(maxBatch * 2)];
+        __d0 = new float[checked(maxBatch * 4)];
+        __d1 = new float[checked(maxBatch * 2)];
+        __wT1 = new float[8];
+        __out = new float[checked(maxBatch * 2)];
+        __dout = new float[checked(maxBatch * 2)];
     }
 
     /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
@@ -111,6 +125,54 @@ partial class GlobalModel : global::LstmGen.ISequentialModel<float>
         PredictBatch(x, y, batch);
     }
 
+    /// <summary>The gradients of the last <see cref="ComputeGradients"/> call, by Keras weight name (same layout as <see cref="Weights"/>).</summary>
+    public global::LstmGen.WeightStore Gradients => __gradients;
+
+    /// <summary>Target values per sample for <paramref name="loss"/>: the output length, or one class index per output row for a sparse loss.</summary>
+    public int TargetLength(global::LstmGen.Loss loss)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(loss);
+        return 1 * loss.TargetWidth(OutputFeatures);
+    }
+
+    /// <summary>
+    /// Runs the model on a batch and returns the mean loss (Keras's reduction); writes the gradient of that loss with respect
+    /// to every weight into <see cref="Gradients"/> and, when <paramref name="inputGradients"/> is not empty, with respect to the inputs.
+    /// Batches larger than <see cref="MaxBatch"/> are processed in chunks and their gradients summed. Allocation-free.
+    /// </summary>
+    /// <param name="inputs">batchSize samples of shape (4), batch-major.</param>
+    /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
+    /// <param name="batchSize">Number of samples (at least 1).</param>
+    /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
+    /// <param name="inputGradients">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>
+    public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(loss);
+        global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(4)");
+        int targetLength = TargetLength(loss);
+        global::LstmGen.Kernels.CheckBatchLength(targets.Length, batchSize, targetLength, nameof(targets), "(TargetLength)");
+        if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(4)");
+        global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
+        loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
+        bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
+        float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
+        global::System.Array.Clear(__gp);
+        double total = 0;
+        for (int start = 0; start < batchSize; start += __maxBatch)
+        {
+            int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+            global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+            global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+            global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+            __Forward(x, o, nb);
+            total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 1, OutputFeatures, scale, fused);
+            dout.CopyTo(new global::System.Span<float>(__d1, 0, nb * OutputLength));
+            __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+        }
+        return (float)(total * scale);
+    }
+
     // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
     private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
     {
@@ -122,5 +184,29 @@ partial class GlobalModel : global::LstmGen.ISequentialModel<float>
         global::System.ReadOnlySpan<float> a1 = y1;
 
         a1.CopyTo(output);
+    }
+
+    // Backpropagation through time for nb checked samples, after __Forward on the same samples. __d{n} holds the
+    // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
+    private void __Backward(global::System.ReadOnlySpan<float> input, global::System.Span<float> inputGradient, int nb, bool fused)
+    {
+        global::System.ReadOnlySpan<float> a0 = input;
+        global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__y1, 0, nb * 2);
+        bool wantInput = !inputGradient.IsEmpty;
+
+        // Layer 1: dense (Dense(2)) backward
+        global::System.Span<float> dy1 = new global::System.Span<float>(__d1, 0, nb * 2);
+        global::LstmGen.Kernels.GemmTN(a0, dy1, new global::System.Span<float>(__gp, 0, 8), nb, 2, 4, accumulate: true);
+        global::LstmGen.Kernels.AddColumnSums(dy1, new global::System.Span<float>(__gp, 8, 2), nb, 2);
+        if (wantInput)
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 8), __wT1, 4, 2);
+            global::LstmGen.Kernels.Gemm(dy1, __wT1, new global::System.Span<float>(__d0, 0, nb * 4), nb, 4, 2, accumulate: false);
+        }
+
+        if (wantInput)
+        {
+            new global::System.ReadOnlySpan<float>(__d0, 0, nb * 4).CopyTo(inputGradient);
+        }
     }
 }

@@ -17,7 +17,7 @@ namespace Models
     /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
-    partial class ManyToManySlice : global::LstmGen.ISequentialModel<float>
+    partial class ManyToManySlice : global::LstmGen.ITrainableModel<float>
     {
         /// <summary>Elements in one input sample: shape (6, 4).</summary>
         public const int InputLength = 24;
@@ -51,12 +51,27 @@ namespace Models
 
         private readonly global::LstmGen.WeightStore __weights;
         private readonly float[] __p;
+        private readonly global::LstmGen.WeightStore __gradients;
+        private readonly float[] __gp;
         private readonly int __maxBatch;
         private readonly float[] __x0; // input, time-major (batch, 6, 4)
         private readonly float[] __z1; // lstm gates per step (i, f, c, o), by input step
         private readonly float[] __c1; // lstm cell state per processed step
         private readonly float[] __h1; // lstm output per processed step
         private readonly float[] __y3; // time_distributed output (batch, 3, 2)
+        private readonly float[] __d0; // gradient with respect to the input (time-major)
+        private readonly float[] __d3; // gradient with respect to time_distributed's output
+        private readonly float[] __wT3; // time_distributed kernel transposed
+        private readonly float[] __d2; // gradient with respect to lambda's output
+        private readonly float[] __d1; // gradient with respect to lstm's output
+        private readonly float[] __dz1; // lstm gate pre-activation gradients, by input step
+        private readonly float[] __dhc1; // lstm output gradient carried to the previous step
+        private readonly float[] __dht1; // lstm total output gradient of the current step
+        private readonly float[] __dcc1; // lstm cell-state gradient carried to the previous step
+        private readonly float[] __rT1; // lstm recurrent kernel transposed
+        private readonly float[] __kT1; // lstm kernel transposed
+        private readonly float[] __out; // model output of a chunk (batch-major), for the loss
+        private readonly float[] __dout; // loss gradient of a chunk (batch-major)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -71,11 +86,26 @@ namespace Models
             __weights = new global::LstmGen.WeightStore("ManyToManySlice", __weightTable);
             __p = __weights.Parameters;
             __weights.Initialize(options?.Seed ?? 0);
+            __gradients = new global::LstmGen.WeightStore("ManyToManySlice", __weightTable);
+            __gp = __gradients.Parameters;
             __x0 = new float[checked(maxBatch * 24)];
             __z1 = new float[checked(maxBatch * 192)];
             __c1 = new float[checked(maxBatch * 48)];
             __h1 = new float[checked(maxBatch * 48)];
             __y3 = new float[checked(maxBatch * 6)];
+            __d0 = new float[checked(maxBatch * 24)];
+            __d3 = new float[checked(maxBatch * 6)];
+            __wT3 = new float[16];
+            __d2 = new float[checked(maxBatch * 24)];
+            __d1 = new float[checked(maxBatch * 48)];
+            __dz1 = new float[checked(maxBatch * 192)];
+            __dhc1 = new float[checked(maxBatch * 8)];
+            __dht1 = new float[checked(maxBatch * 8)];
+            __dcc1 = new float[checked(maxBatch * 8)];
+            __rT1 = new float[256];
+            __kT1 = new float[128];
+            __out = new float[checked(maxBatch * 6)];
+            __dout = new float[checked(maxBatch * 6)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
@@ -132,6 +162,54 @@ namespace Models
             PredictBatch(x, y, batch);
         }
 
+        /// <summary>The gradients of the last <see cref="ComputeGradients"/> call, by Keras weight name (same layout as <see cref="Weights"/>).</summary>
+        public global::LstmGen.WeightStore Gradients => __gradients;
+
+        /// <summary>Target values per sample for <paramref name="loss"/>: the output length, or one class index per output row for a sparse loss.</summary>
+        public int TargetLength(global::LstmGen.Loss loss)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(loss);
+            return 3 * loss.TargetWidth(OutputFeatures);
+        }
+
+        /// <summary>
+        /// Runs the model on a batch and returns the mean loss (Keras's reduction); writes the gradient of that loss with respect
+        /// to every weight into <see cref="Gradients"/> and, when <paramref name="inputGradients"/> is not empty, with respect to the inputs.
+        /// Batches larger than <see cref="MaxBatch"/> are processed in chunks and their gradients summed. Allocation-free.
+        /// </summary>
+        /// <param name="inputs">batchSize samples of shape (6, 4), batch-major.</param>
+        /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
+        /// <param name="batchSize">Number of samples (at least 1).</param>
+        /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
+        /// <param name="inputGradients">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(loss);
+            global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+            global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(6, 4)");
+            int targetLength = TargetLength(loss);
+            global::LstmGen.Kernels.CheckBatchLength(targets.Length, batchSize, targetLength, nameof(targets), "(TargetLength)");
+            if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(6, 4)");
+            global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
+            loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
+            bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
+            float scale = (float)(1.0 / loss.Denominator((long)batchSize * 3, OutputFeatures));
+            global::System.Array.Clear(__gp);
+            double total = 0;
+            for (int start = 0; start < batchSize; start += __maxBatch)
+            {
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                __Forward(x, o, nb);
+                total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 3, OutputFeatures, scale, fused);
+                if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 3, 2);
+                __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+            }
+            return (float)(total * scale);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -177,6 +255,70 @@ namespace Models
             else
             {
                 global::LstmGen.Kernels.ToBatchMajor(a3, output, nb, 3, 2);
+            }
+        }
+
+        // Backpropagation through time for nb checked samples, after __Forward on the same samples. __d{n} holds the
+        // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
+        private void __Backward(global::System.ReadOnlySpan<float> input, global::System.Span<float> inputGradient, int nb, bool fused)
+        {
+            global::System.ReadOnlySpan<float> a0 = nb == 1 ? input : new global::System.ReadOnlySpan<float>(__x0, 0, nb * 24);
+            global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__h1, 0, nb * 48);
+            global::System.ReadOnlySpan<float> a2 = a1.Slice(nb * 24, nb * 24);
+            global::System.ReadOnlySpan<float> a3 = new global::System.ReadOnlySpan<float>(__y3, 0, nb * 6);
+            bool wantInput = !inputGradient.IsEmpty;
+
+            // Layer 3: time_distributed (TimeDistributed(Dense(2))) backward
+            global::System.Span<float> dy3 = new global::System.Span<float>(__d3, 0, nb * 6);
+            global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 416, 16), nb * 3, 2, 8, accumulate: true);
+            global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 432, 2), nb * 3, 2);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 416, 16), __wT3, 8, 2);
+            global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 24), nb * 3, 8, 2, accumulate: false);
+
+            // Layer 2: lambda (SliceLast(3)) backward
+            global::System.Span<float> dy2 = new global::System.Span<float>(__d2, 0, nb * 24);
+            global::System.Span<float> dx2 = new global::System.Span<float>(__d1, 0, nb * 48);
+            dx2.Slice(0, nb * 24).Clear();
+            dy2.CopyTo(dx2.Slice(nb * 24));
+
+            // Layer 1: lstm (Lstm(8)) backward
+            global::System.Span<float> dy1 = new global::System.Span<float>(__d1, 0, nb * 48);
+
+            {
+                global::System.ReadOnlySpan<float> z = new global::System.ReadOnlySpan<float>(__z1, 0, nb * 192);
+                global::System.ReadOnlySpan<float> c = new global::System.ReadOnlySpan<float>(__c1, 0, nb * 48);
+                global::System.ReadOnlySpan<float> h = new global::System.ReadOnlySpan<float>(__h1, 0, nb * 48);
+                global::System.Span<float> dz = new global::System.Span<float>(__dz1, 0, nb * 192);
+                global::System.Span<float> dhc = new global::System.Span<float>(__dhc1, 0, nb * 8);
+                global::System.Span<float> dht = new global::System.Span<float>(__dht1, 0, nb * 8);
+                global::System.Span<float> dcc = new global::System.Span<float>(__dcc1, 0, nb * 8);
+                dhc.Clear();
+                dcc.Clear();
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 128, 256), __rT1, 8, 32);
+                for (int s = 5; s >= 0; s--)
+                {
+                    int t = s;
+                    global::System.Numerics.Tensors.TensorPrimitives.Add(dy1.Slice(nb * 8 * s, nb * 8), dhc, dht);
+                    global::System.Span<float> dzt = dz.Slice(nb * 32 * t, nb * 32);
+                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 32 * t, nb * 32), c.Slice(nb * 8 * s, nb * 8), s > 0 ? c.Slice(nb * 8 * (s - 1), nb * 8) : default, dht, dcc, dzt, nb, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+                    if (s > 0)
+                    {
+                        global::LstmGen.Kernels.Gemm(dzt, __rT1, dhc, nb, 8, 32, accumulate: false);
+                    }
+                }
+                global::LstmGen.Kernels.GemmTN(a0, dz, new global::System.Span<float>(__gp, 0, 128), nb * 6, 32, 4, accumulate: true);
+                global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 384, 32), nb * 6, 32);
+                global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 40), dz.Slice(nb * 32, nb * 160), new global::System.Span<float>(__gp, 128, 256), nb * 5, 32, 8, accumulate: true);
+                if (wantInput)
+                {
+                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 128), __kT1, 4, 32);
+                    global::LstmGen.Kernels.Gemm(dz, __kT1, new global::System.Span<float>(__d0, 0, nb * 24), nb * 6, 4, 32, accumulate: false);
+                }
+            }
+
+            if (wantInput)
+            {
+                if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 24).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 24), inputGradient, nb, 6, 4);
             }
         }
     }

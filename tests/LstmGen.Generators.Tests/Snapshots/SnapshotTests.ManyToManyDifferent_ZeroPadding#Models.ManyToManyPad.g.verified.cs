@@ -17,7 +17,7 @@ namespace Models
     /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
-    partial class ManyToManyPad : global::LstmGen.ISequentialModel<float>
+    partial class ManyToManyPad : global::LstmGen.ITrainableModel<float>
     {
         /// <summary>Elements in one input sample: shape (4, 2).</summary>
         public const int InputLength = 8;
@@ -51,6 +51,8 @@ namespace Models
 
         private readonly global::LstmGen.WeightStore __weights;
         private readonly float[] __p;
+        private readonly global::LstmGen.WeightStore __gradients;
+        private readonly float[] __gp;
         private readonly int __maxBatch;
         private readonly float[] __x0; // input, time-major (batch, 4, 2)
         private readonly float[] __y1; // zero_padding1d output (batch, 7, 2)
@@ -58,6 +60,19 @@ namespace Models
         private readonly float[] __c2; // lstm cell state per processed step
         private readonly float[] __h2; // lstm output per processed step
         private readonly float[] __y3; // dense output (batch, 7, 2)
+        private readonly float[] __d0; // gradient with respect to the input (time-major)
+        private readonly float[] __d3; // gradient with respect to dense's output
+        private readonly float[] __wT3; // dense kernel transposed
+        private readonly float[] __d2; // gradient with respect to lstm's output
+        private readonly float[] __dz2; // lstm gate pre-activation gradients, by input step
+        private readonly float[] __dhc2; // lstm output gradient carried to the previous step
+        private readonly float[] __dht2; // lstm total output gradient of the current step
+        private readonly float[] __dcc2; // lstm cell-state gradient carried to the previous step
+        private readonly float[] __rT2; // lstm recurrent kernel transposed
+        private readonly float[] __kT2; // lstm kernel transposed
+        private readonly float[] __d1; // gradient with respect to zero_padding1d's output
+        private readonly float[] __out; // model output of a chunk (batch-major), for the loss
+        private readonly float[] __dout; // loss gradient of a chunk (batch-major)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -72,12 +87,27 @@ namespace Models
             __weights = new global::LstmGen.WeightStore("ManyToManyPad", __weightTable);
             __p = __weights.Parameters;
             __weights.Initialize(options?.Seed ?? 0);
+            __gradients = new global::LstmGen.WeightStore("ManyToManyPad", __weightTable);
+            __gp = __gradients.Parameters;
             __x0 = new float[checked(maxBatch * 8)];
             __y1 = new float[checked(maxBatch * 14)];
             __z2 = new float[checked(maxBatch * 140)];
             __c2 = new float[checked(maxBatch * 35)];
             __h2 = new float[checked(maxBatch * 35)];
             __y3 = new float[checked(maxBatch * 14)];
+            __d0 = new float[checked(maxBatch * 8)];
+            __d3 = new float[checked(maxBatch * 14)];
+            __wT3 = new float[10];
+            __d2 = new float[checked(maxBatch * 35)];
+            __dz2 = new float[checked(maxBatch * 140)];
+            __dhc2 = new float[checked(maxBatch * 5)];
+            __dht2 = new float[checked(maxBatch * 5)];
+            __dcc2 = new float[checked(maxBatch * 5)];
+            __rT2 = new float[100];
+            __kT2 = new float[40];
+            __d1 = new float[checked(maxBatch * 14)];
+            __out = new float[checked(maxBatch * 14)];
+            __dout = new float[checked(maxBatch * 14)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
@@ -134,6 +164,54 @@ namespace Models
             PredictBatch(x, y, batch);
         }
 
+        /// <summary>The gradients of the last <see cref="ComputeGradients"/> call, by Keras weight name (same layout as <see cref="Weights"/>).</summary>
+        public global::LstmGen.WeightStore Gradients => __gradients;
+
+        /// <summary>Target values per sample for <paramref name="loss"/>: the output length, or one class index per output row for a sparse loss.</summary>
+        public int TargetLength(global::LstmGen.Loss loss)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(loss);
+            return 7 * loss.TargetWidth(OutputFeatures);
+        }
+
+        /// <summary>
+        /// Runs the model on a batch and returns the mean loss (Keras's reduction); writes the gradient of that loss with respect
+        /// to every weight into <see cref="Gradients"/> and, when <paramref name="inputGradients"/> is not empty, with respect to the inputs.
+        /// Batches larger than <see cref="MaxBatch"/> are processed in chunks and their gradients summed. Allocation-free.
+        /// </summary>
+        /// <param name="inputs">batchSize samples of shape (4, 2), batch-major.</param>
+        /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
+        /// <param name="batchSize">Number of samples (at least 1).</param>
+        /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
+        /// <param name="inputGradients">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(loss);
+            global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+            global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(4, 2)");
+            int targetLength = TargetLength(loss);
+            global::LstmGen.Kernels.CheckBatchLength(targets.Length, batchSize, targetLength, nameof(targets), "(TargetLength)");
+            if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(4, 2)");
+            global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
+            loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
+            bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
+            float scale = (float)(1.0 / loss.Denominator((long)batchSize * 7, OutputFeatures));
+            global::System.Array.Clear(__gp);
+            double total = 0;
+            for (int start = 0; start < batchSize; start += __maxBatch)
+            {
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                __Forward(x, o, nb);
+                total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 7, OutputFeatures, scale, fused);
+                if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 7, 2);
+                __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+            }
+            return (float)(total * scale);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -183,6 +261,68 @@ namespace Models
             else
             {
                 global::LstmGen.Kernels.ToBatchMajor(a3, output, nb, 7, 2);
+            }
+        }
+
+        // Backpropagation through time for nb checked samples, after __Forward on the same samples. __d{n} holds the
+        // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
+        private void __Backward(global::System.ReadOnlySpan<float> input, global::System.Span<float> inputGradient, int nb, bool fused)
+        {
+            global::System.ReadOnlySpan<float> a0 = nb == 1 ? input : new global::System.ReadOnlySpan<float>(__x0, 0, nb * 8);
+            global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__y1, 0, nb * 14);
+            global::System.ReadOnlySpan<float> a2 = new global::System.ReadOnlySpan<float>(__h2, 0, nb * 35);
+            global::System.ReadOnlySpan<float> a3 = new global::System.ReadOnlySpan<float>(__y3, 0, nb * 14);
+            bool wantInput = !inputGradient.IsEmpty;
+
+            // Layer 3: dense (Dense(2)) backward
+            global::System.Span<float> dy3 = new global::System.Span<float>(__d3, 0, nb * 14);
+            global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 160, 10), nb * 7, 2, 5, accumulate: true);
+            global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 170, 2), nb * 7, 2);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 160, 10), __wT3, 5, 2);
+            global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 35), nb * 7, 5, 2, accumulate: false);
+
+            // Layer 2: lstm (Lstm(5)) backward
+            global::System.Span<float> dy2 = new global::System.Span<float>(__d2, 0, nb * 35);
+
+            {
+                global::System.ReadOnlySpan<float> z = new global::System.ReadOnlySpan<float>(__z2, 0, nb * 140);
+                global::System.ReadOnlySpan<float> c = new global::System.ReadOnlySpan<float>(__c2, 0, nb * 35);
+                global::System.ReadOnlySpan<float> h = new global::System.ReadOnlySpan<float>(__h2, 0, nb * 35);
+                global::System.Span<float> dz = new global::System.Span<float>(__dz2, 0, nb * 140);
+                global::System.Span<float> dhc = new global::System.Span<float>(__dhc2, 0, nb * 5);
+                global::System.Span<float> dht = new global::System.Span<float>(__dht2, 0, nb * 5);
+                global::System.Span<float> dcc = new global::System.Span<float>(__dcc2, 0, nb * 5);
+                dhc.Clear();
+                dcc.Clear();
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 40, 100), __rT2, 5, 20);
+                for (int s = 6; s >= 0; s--)
+                {
+                    int t = s;
+                    global::System.Numerics.Tensors.TensorPrimitives.Add(dy2.Slice(nb * 5 * s, nb * 5), dhc, dht);
+                    global::System.Span<float> dzt = dz.Slice(nb * 20 * t, nb * 20);
+                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 20 * t, nb * 20), c.Slice(nb * 5 * s, nb * 5), s > 0 ? c.Slice(nb * 5 * (s - 1), nb * 5) : default, dht, dcc, dzt, nb, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+                    if (s > 0)
+                    {
+                        global::LstmGen.Kernels.Gemm(dzt, __rT2, dhc, nb, 5, 20, accumulate: false);
+                    }
+                }
+                global::LstmGen.Kernels.GemmTN(a1, dz, new global::System.Span<float>(__gp, 0, 40), nb * 7, 20, 2, accumulate: true);
+                global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 140, 20), nb * 7, 20);
+                global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 30), dz.Slice(nb * 20, nb * 120), new global::System.Span<float>(__gp, 40, 100), nb * 6, 20, 5, accumulate: true);
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 40), __kT2, 2, 20);
+                global::LstmGen.Kernels.Gemm(dz, __kT2, new global::System.Span<float>(__d1, 0, nb * 14), nb * 7, 2, 20, accumulate: false);
+            }
+
+            // Layer 1: zero_padding1d (ZeroPadding1D(0, 3)) backward
+            global::System.Span<float> dy1 = new global::System.Span<float>(__d1, 0, nb * 14);
+            if (wantInput)
+            {
+                dy1.Slice(0, nb * 8).CopyTo(new global::System.Span<float>(__d0, 0, nb * 8));
+            }
+
+            if (wantInput)
+            {
+                if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 8).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 8), inputGradient, nb, 4, 2);
             }
         }
     }

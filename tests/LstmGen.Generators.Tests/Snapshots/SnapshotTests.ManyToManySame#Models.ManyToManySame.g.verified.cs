@@ -17,7 +17,7 @@ namespace Models
     /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
-    partial class ManyToManySame : global::LstmGen.ISequentialModel<float>
+    partial class ManyToManySame : global::LstmGen.ITrainableModel<float>
     {
         /// <summary>Elements in one input sample: shape (10, 1).</summary>
         public const int InputLength = 10;
@@ -54,6 +54,8 @@ namespace Models
 
         private readonly global::LstmGen.WeightStore __weights;
         private readonly float[] __p;
+        private readonly global::LstmGen.WeightStore __gradients;
+        private readonly float[] __gp;
         private readonly int __maxBatch;
         private readonly float[] __x0; // input, time-major (batch, 10, 1)
         private readonly float[] __z1; // lstm gates per step (i, f, c, o), by input step
@@ -63,6 +65,25 @@ namespace Models
         private readonly float[] __c2; // lstm_1 cell state per processed step
         private readonly float[] __h2; // lstm_1 output per processed step
         private readonly float[] __y3; // time_distributed output (batch, 10, 1)
+        private readonly float[] __d0; // gradient with respect to the input (time-major)
+        private readonly float[] __d3; // gradient with respect to time_distributed's output
+        private readonly float[] __wT3; // time_distributed kernel transposed
+        private readonly float[] __d2; // gradient with respect to lstm_1's output
+        private readonly float[] __dz2; // lstm_1 gate pre-activation gradients, by input step
+        private readonly float[] __dhc2; // lstm_1 output gradient carried to the previous step
+        private readonly float[] __dht2; // lstm_1 total output gradient of the current step
+        private readonly float[] __dcc2; // lstm_1 cell-state gradient carried to the previous step
+        private readonly float[] __rT2; // lstm_1 recurrent kernel transposed
+        private readonly float[] __kT2; // lstm_1 kernel transposed
+        private readonly float[] __d1; // gradient with respect to lstm's output
+        private readonly float[] __dz1; // lstm gate pre-activation gradients, by input step
+        private readonly float[] __dhc1; // lstm output gradient carried to the previous step
+        private readonly float[] __dht1; // lstm total output gradient of the current step
+        private readonly float[] __dcc1; // lstm cell-state gradient carried to the previous step
+        private readonly float[] __rT1; // lstm recurrent kernel transposed
+        private readonly float[] __kT1; // lstm kernel transposed
+        private readonly float[] __out; // model output of a chunk (batch-major), for the loss
+        private readonly float[] __dout; // loss gradient of a chunk (batch-major)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -77,6 +98,8 @@ namespace Models
             __weights = new global::LstmGen.WeightStore("ManyToManySame", __weightTable);
             __p = __weights.Parameters;
             __weights.Initialize(options?.Seed ?? 42);
+            __gradients = new global::LstmGen.WeightStore("ManyToManySame", __weightTable);
+            __gp = __gradients.Parameters;
             __x0 = new float[checked(maxBatch * 10)];
             __z1 = new float[checked(maxBatch * 2000)];
             __c1 = new float[checked(maxBatch * 500)];
@@ -85,6 +108,25 @@ namespace Models
             __c2 = new float[checked(maxBatch * 500)];
             __h2 = new float[checked(maxBatch * 500)];
             __y3 = new float[checked(maxBatch * 10)];
+            __d0 = new float[checked(maxBatch * 10)];
+            __d3 = new float[checked(maxBatch * 10)];
+            __wT3 = new float[50];
+            __d2 = new float[checked(maxBatch * 500)];
+            __dz2 = new float[checked(maxBatch * 2000)];
+            __dhc2 = new float[checked(maxBatch * 50)];
+            __dht2 = new float[checked(maxBatch * 50)];
+            __dcc2 = new float[checked(maxBatch * 50)];
+            __rT2 = new float[10000];
+            __kT2 = new float[10000];
+            __d1 = new float[checked(maxBatch * 500)];
+            __dz1 = new float[checked(maxBatch * 2000)];
+            __dhc1 = new float[checked(maxBatch * 50)];
+            __dht1 = new float[checked(maxBatch * 50)];
+            __dcc1 = new float[checked(maxBatch * 50)];
+            __rT1 = new float[10000];
+            __kT1 = new float[200];
+            __out = new float[checked(maxBatch * 10)];
+            __dout = new float[checked(maxBatch * 10)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
@@ -139,6 +181,54 @@ namespace Models
             global::System.Span<float> y = global::LstmGen.Kernels.DenseBatch(outputs, OutputShape, nameof(outputs), out int outputBatch);
             global::LstmGen.Kernels.CheckLength(outputBatch, batch, nameof(outputs), "the batch size of inputs");
             PredictBatch(x, y, batch);
+        }
+
+        /// <summary>The gradients of the last <see cref="ComputeGradients"/> call, by Keras weight name (same layout as <see cref="Weights"/>).</summary>
+        public global::LstmGen.WeightStore Gradients => __gradients;
+
+        /// <summary>Target values per sample for <paramref name="loss"/>: the output length, or one class index per output row for a sparse loss.</summary>
+        public int TargetLength(global::LstmGen.Loss loss)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(loss);
+            return 10 * loss.TargetWidth(OutputFeatures);
+        }
+
+        /// <summary>
+        /// Runs the model on a batch and returns the mean loss (Keras's reduction); writes the gradient of that loss with respect
+        /// to every weight into <see cref="Gradients"/> and, when <paramref name="inputGradients"/> is not empty, with respect to the inputs.
+        /// Batches larger than <see cref="MaxBatch"/> are processed in chunks and their gradients summed. Allocation-free.
+        /// </summary>
+        /// <param name="inputs">batchSize samples of shape (10, 1), batch-major.</param>
+        /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
+        /// <param name="batchSize">Number of samples (at least 1).</param>
+        /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
+        /// <param name="inputGradients">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(loss);
+            global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+            global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(10, 1)");
+            int targetLength = TargetLength(loss);
+            global::LstmGen.Kernels.CheckBatchLength(targets.Length, batchSize, targetLength, nameof(targets), "(TargetLength)");
+            if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(10, 1)");
+            global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
+            loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
+            bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
+            float scale = (float)(1.0 / loss.Denominator((long)batchSize * 10, OutputFeatures));
+            global::System.Array.Clear(__gp);
+            double total = 0;
+            for (int start = 0; start < batchSize; start += __maxBatch)
+            {
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                __Forward(x, o, nb);
+                total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 10, OutputFeatures, scale, fused);
+                if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 10, 1);
+                __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+            }
+            return (float)(total * scale);
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -219,6 +309,96 @@ namespace Models
             else
             {
                 global::LstmGen.Kernels.ToBatchMajor(a3, output, nb, 10, 1);
+            }
+        }
+
+        // Backpropagation through time for nb checked samples, after __Forward on the same samples. __d{n} holds the
+        // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
+        private void __Backward(global::System.ReadOnlySpan<float> input, global::System.Span<float> inputGradient, int nb, bool fused)
+        {
+            global::System.ReadOnlySpan<float> a0 = nb == 1 ? input : new global::System.ReadOnlySpan<float>(__x0, 0, nb * 10);
+            global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__h1, 0, nb * 500);
+            global::System.ReadOnlySpan<float> a2 = new global::System.ReadOnlySpan<float>(__h2, 0, nb * 500);
+            global::System.ReadOnlySpan<float> a3 = new global::System.ReadOnlySpan<float>(__y3, 0, nb * 10);
+            bool wantInput = !inputGradient.IsEmpty;
+
+            // Layer 3: time_distributed (TimeDistributed(Dense(1))) backward
+            global::System.Span<float> dy3 = new global::System.Span<float>(__d3, 0, nb * 10);
+            global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 30600, 50), nb * 10, 1, 50, accumulate: true);
+            global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 30650, 1), nb * 10, 1);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 30600, 50), __wT3, 50, 1);
+            global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 500), nb * 10, 50, 1, accumulate: false);
+
+            // Layer 2: lstm_1 (Lstm(50)) backward
+            global::System.Span<float> dy2 = new global::System.Span<float>(__d2, 0, nb * 500);
+
+            {
+                global::System.ReadOnlySpan<float> z = new global::System.ReadOnlySpan<float>(__z2, 0, nb * 2000);
+                global::System.ReadOnlySpan<float> c = new global::System.ReadOnlySpan<float>(__c2, 0, nb * 500);
+                global::System.ReadOnlySpan<float> h = new global::System.ReadOnlySpan<float>(__h2, 0, nb * 500);
+                global::System.Span<float> dz = new global::System.Span<float>(__dz2, 0, nb * 2000);
+                global::System.Span<float> dhc = new global::System.Span<float>(__dhc2, 0, nb * 50);
+                global::System.Span<float> dht = new global::System.Span<float>(__dht2, 0, nb * 50);
+                global::System.Span<float> dcc = new global::System.Span<float>(__dcc2, 0, nb * 50);
+                dhc.Clear();
+                dcc.Clear();
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 20400, 10000), __rT2, 50, 200);
+                for (int s = 9; s >= 0; s--)
+                {
+                    int t = s;
+                    global::System.Numerics.Tensors.TensorPrimitives.Add(dy2.Slice(nb * 50 * s, nb * 50), dhc, dht);
+                    global::System.Span<float> dzt = dz.Slice(nb * 200 * t, nb * 200);
+                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 200 * t, nb * 200), c.Slice(nb * 50 * s, nb * 50), s > 0 ? c.Slice(nb * 50 * (s - 1), nb * 50) : default, dht, dcc, dzt, nb, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+                    if (s > 0)
+                    {
+                        global::LstmGen.Kernels.Gemm(dzt, __rT2, dhc, nb, 50, 200, accumulate: false);
+                    }
+                }
+                global::LstmGen.Kernels.GemmTN(a1, dz, new global::System.Span<float>(__gp, 10400, 10000), nb * 10, 200, 50, accumulate: true);
+                global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 30400, 200), nb * 10, 200);
+                global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 450), dz.Slice(nb * 200, nb * 1800), new global::System.Span<float>(__gp, 20400, 10000), nb * 9, 200, 50, accumulate: true);
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 10400, 10000), __kT2, 50, 200);
+                global::LstmGen.Kernels.Gemm(dz, __kT2, new global::System.Span<float>(__d1, 0, nb * 500), nb * 10, 50, 200, accumulate: false);
+            }
+
+            // Layer 1: lstm (Lstm(50)) backward
+            global::System.Span<float> dy1 = new global::System.Span<float>(__d1, 0, nb * 500);
+
+            {
+                global::System.ReadOnlySpan<float> z = new global::System.ReadOnlySpan<float>(__z1, 0, nb * 2000);
+                global::System.ReadOnlySpan<float> c = new global::System.ReadOnlySpan<float>(__c1, 0, nb * 500);
+                global::System.ReadOnlySpan<float> h = new global::System.ReadOnlySpan<float>(__h1, 0, nb * 500);
+                global::System.Span<float> dz = new global::System.Span<float>(__dz1, 0, nb * 2000);
+                global::System.Span<float> dhc = new global::System.Span<float>(__dhc1, 0, nb * 50);
+                global::System.Span<float> dht = new global::System.Span<float>(__dht1, 0, nb * 50);
+                global::System.Span<float> dcc = new global::System.Span<float>(__dcc1, 0, nb * 50);
+                dhc.Clear();
+                dcc.Clear();
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 200, 10000), __rT1, 50, 200);
+                for (int s = 9; s >= 0; s--)
+                {
+                    int t = s;
+                    global::System.Numerics.Tensors.TensorPrimitives.Add(dy1.Slice(nb * 50 * s, nb * 50), dhc, dht);
+                    global::System.Span<float> dzt = dz.Slice(nb * 200 * t, nb * 200);
+                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 200 * t, nb * 200), c.Slice(nb * 50 * s, nb * 50), s > 0 ? c.Slice(nb * 50 * (s - 1), nb * 50) : default, dht, dcc, dzt, nb, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+                    if (s > 0)
+                    {
+                        global::LstmGen.Kernels.Gemm(dzt, __rT1, dhc, nb, 50, 200, accumulate: false);
+                    }
+                }
+                global::LstmGen.Kernels.GemmTN(a0, dz, new global::System.Span<float>(__gp, 0, 200), nb * 10, 200, 1, accumulate: true);
+                global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 10200, 200), nb * 10, 200);
+                global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 450), dz.Slice(nb * 200, nb * 1800), new global::System.Span<float>(__gp, 200, 10000), nb * 9, 200, 50, accumulate: true);
+                if (wantInput)
+                {
+                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 200), __kT1, 1, 200);
+                    global::LstmGen.Kernels.Gemm(dz, __kT1, new global::System.Span<float>(__d0, 0, nb * 10), nb * 10, 1, 200, accumulate: false);
+                }
+            }
+
+            if (wantInput)
+            {
+                if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 10).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 10), inputGradient, nb, 10, 1);
             }
         }
 

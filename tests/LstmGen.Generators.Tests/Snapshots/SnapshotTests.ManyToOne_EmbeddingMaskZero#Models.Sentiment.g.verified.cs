@@ -17,7 +17,7 @@ namespace Models
     /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
-    partial class Sentiment : global::LstmGen.ISequentialModel<int>
+    partial class Sentiment : global::LstmGen.ITrainableModel<int>
     {
         /// <summary>Elements in one input sample: shape (20) of token ids.</summary>
         public const int InputLength = 20;
@@ -48,6 +48,8 @@ namespace Models
 
         private readonly global::LstmGen.WeightStore __weights;
         private readonly float[] __p;
+        private readonly global::LstmGen.WeightStore __gradients;
+        private readonly float[] __gp;
         private readonly int __maxBatch;
         private readonly float[] __y1; // embedding output (batch, 20, 128)
         private readonly byte[] __mask; // padding mask (steps, batch): 1 = token, 0 = padding
@@ -55,6 +57,18 @@ namespace Models
         private readonly float[] __c2; // lstm cell state per processed step
         private readonly float[] __h2; // lstm output per processed step
         private readonly float[] __y3; // dense output (batch, 1)
+        private readonly float[] __d3; // gradient with respect to dense's output
+        private readonly float[] __wT3; // dense kernel transposed
+        private readonly float[] __d2; // gradient with respect to lstm's output
+        private readonly float[] __dz2; // lstm gate pre-activation gradients, by input step
+        private readonly float[] __dhc2; // lstm output gradient carried to the previous step
+        private readonly float[] __dht2; // lstm total output gradient of the current step
+        private readonly float[] __dcc2; // lstm cell-state gradient carried to the previous step
+        private readonly float[] __rT2; // lstm recurrent kernel transposed
+        private readonly float[] __kT2; // lstm kernel transposed
+        private readonly float[] __d1; // gradient with respect to embedding's output
+        private readonly float[] __out; // model output of a chunk (batch-major), for the loss
+        private readonly float[] __dout; // loss gradient of a chunk (batch-major)
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -69,12 +83,26 @@ namespace Models
             __weights = new global::LstmGen.WeightStore("Sentiment", __weightTable);
             __p = __weights.Parameters;
             __weights.Initialize(options?.Seed ?? 0);
+            __gradients = new global::LstmGen.WeightStore("Sentiment", __weightTable);
+            __gp = __gradients.Parameters;
             __y1 = new float[checked(maxBatch * 2560)];
             __mask = new byte[checked(maxBatch * 20)];
             __z2 = new float[checked(maxBatch * 10240)];
             __c2 = new float[checked(maxBatch * 2560)];
             __h2 = new float[checked(maxBatch * 2560)];
             __y3 = new float[checked(maxBatch * 1)];
+            __d3 = new float[checked(maxBatch * 1)];
+            __wT3 = new float[128];
+            __d2 = new float[checked(maxBatch * 128)];
+            __dz2 = new float[checked(maxBatch * 10240)];
+            __dhc2 = new float[checked(maxBatch * 128)];
+            __dht2 = new float[checked(maxBatch * 128)];
+            __dcc2 = new float[checked(maxBatch * 128)];
+            __rT2 = new float[65536];
+            __kT2 = new float[65536];
+            __d1 = new float[checked(maxBatch * 2560)];
+            __out = new float[checked(maxBatch * 1)];
+            __dout = new float[checked(maxBatch * 1)];
         }
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
@@ -121,6 +149,54 @@ namespace Models
             }
         }
 
+        /// <summary>The gradients of the last <see cref="ComputeGradients"/> call, by Keras weight name (same layout as <see cref="Weights"/>).</summary>
+        public global::LstmGen.WeightStore Gradients => __gradients;
+
+        /// <summary>Target values per sample for <paramref name="loss"/>: the output length, or one class index per output row for a sparse loss.</summary>
+        public int TargetLength(global::LstmGen.Loss loss)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(loss);
+            return 1 * loss.TargetWidth(OutputFeatures);
+        }
+
+        /// <summary>
+        /// Runs the model on a batch and returns the mean loss (Keras's reduction); writes the gradient of that loss with respect
+        /// to every weight into <see cref="Gradients"/> and, when <paramref name="inputGradients"/> is not empty, with respect to the inputs.
+        /// Batches larger than <see cref="MaxBatch"/> are processed in chunks and their gradients summed. Allocation-free.
+        /// </summary>
+        /// <param name="tokens">batchSize samples of shape (20), batch-major.</param>
+        /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
+        /// <param name="batchSize">Number of samples (at least 1).</param>
+        /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
+        /// <param name="inputGradients">Must be empty: token inputs have no gradient.</param>
+        public float ComputeGradients(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(loss);
+            global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+            global::LstmGen.Kernels.CheckBatchLength(tokens.Length, batchSize, InputLength, nameof(tokens), "(20)");
+            int targetLength = TargetLength(loss);
+            global::LstmGen.Kernels.CheckBatchLength(targets.Length, batchSize, targetLength, nameof(targets), "(TargetLength)");
+            if (!inputGradients.IsEmpty) throw new global::System.ArgumentException("Token inputs have no gradient; pass an empty span.", nameof(inputGradients));
+            global::LstmGen.Kernels.CheckTokens(tokens, Vocabulary, InputLength, nameof(tokens));
+            loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
+            bool fused = loss.Fuses(global::LstmGen.Activation.Sigmoid);
+            float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
+            global::System.Array.Clear(__gp);
+            double total = 0;
+            for (int start = 0; start < batchSize; start += __maxBatch)
+            {
+                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                global::System.ReadOnlySpan<int> x = tokens.Slice(start * InputLength, nb * InputLength);
+                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                __Forward(x, o, nb);
+                total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 1, OutputFeatures, scale, fused);
+                dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength));
+                __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+            }
+            return (float)(total * scale);
+        }
+
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int nb)
         {
@@ -157,6 +233,61 @@ namespace Models
             global::System.ReadOnlySpan<float> a3 = y3;
 
             a3.CopyTo(output);
+        }
+
+        // Backpropagation through time for nb checked samples, after __Forward on the same samples. __d{n} holds the
+        // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
+        private void __Backward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> inputGradient, int nb, bool fused)
+        {
+            global::System.ReadOnlySpan<byte> mask = new global::System.ReadOnlySpan<byte>(__mask, 0, nb * 20);
+            global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__y1, 0, nb * 2560);
+            global::System.ReadOnlySpan<float> a2 = new global::System.ReadOnlySpan<float>(__h2, nb * 2432, nb * 128);
+            global::System.ReadOnlySpan<float> a3 = new global::System.ReadOnlySpan<float>(__y3, 0, nb);
+
+            // Layer 3: dense (Dense(1)) backward
+            global::System.Span<float> dy3 = new global::System.Span<float>(__d3, 0, nb);
+            if (!fused) global::LstmGen.Kernels.ActivationBackward(global::LstmGen.Activation.Sigmoid, a3, dy3, nb, 1);
+            global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 771584, 128), nb, 1, 128, accumulate: true);
+            global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 771712, 1), nb, 1);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 771584, 128), __wT3, 128, 1);
+            global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 128), nb, 128, 1, accumulate: false);
+
+            // Layer 2: lstm (Lstm(128)) backward
+            global::System.Span<float> dy2 = new global::System.Span<float>(__d2, 0, nb * 128);
+
+            {
+                global::System.ReadOnlySpan<float> z = new global::System.ReadOnlySpan<float>(__z2, 0, nb * 10240);
+                global::System.ReadOnlySpan<float> c = new global::System.ReadOnlySpan<float>(__c2, 0, nb * 2560);
+                global::System.ReadOnlySpan<float> h = new global::System.ReadOnlySpan<float>(__h2, 0, nb * 2560);
+                global::System.Span<float> dz = new global::System.Span<float>(__dz2, 0, nb * 10240);
+                global::System.Span<float> dhc = new global::System.Span<float>(__dhc2, 0, nb * 128);
+                global::System.Span<float> dht = new global::System.Span<float>(__dht2, 0, nb * 128);
+                global::System.Span<float> dcc = new global::System.Span<float>(__dcc2, 0, nb * 128);
+                dhc.Clear();
+                dcc.Clear();
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 705536, 65536), __rT2, 128, 512);
+                for (int s = 19; s >= 0; s--)
+                {
+                    int t = s;
+                    if (s == 19) global::System.Numerics.Tensors.TensorPrimitives.Add(dy2, dhc, dht); else dhc.CopyTo(dht);
+                    global::System.Span<float> dzt = dz.Slice(nb * 512 * t, nb * 512);
+                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 512 * t, nb * 512), c.Slice(nb * 128 * s, nb * 128), s > 0 ? c.Slice(nb * 128 * (s - 1), nb * 128) : default, dht, dcc, dzt, nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * t, nb));
+                    if (s > 0)
+                    {
+                        global::LstmGen.Kernels.Gemm(dzt, __rT2, dhc, nb, 128, 512, accumulate: false);
+                        global::LstmGen.Kernels.AddMaskedRows(dht, dhc, mask.Slice(nb * t, nb), nb, 128);
+                    }
+                }
+                global::LstmGen.Kernels.GemmTN(a1, dz, new global::System.Span<float>(__gp, 640000, 65536), nb * 20, 512, 128, accumulate: true);
+                global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 771072, 512), nb * 20, 512);
+                global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 2432), dz.Slice(nb * 512, nb * 9728), new global::System.Span<float>(__gp, 705536, 65536), nb * 19, 512, 128, accumulate: true);
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 640000, 65536), __kT2, 128, 512);
+                global::LstmGen.Kernels.Gemm(dz, __kT2, new global::System.Span<float>(__d1, 0, nb * 2560), nb * 20, 128, 512, accumulate: false);
+            }
+
+            // Layer 1: embedding (Embedding(5000, 128)) backward
+            global::System.Span<float> dy1 = new global::System.Span<float>(__d1, 0, nb * 2560);
+            global::LstmGen.Kernels.EmbedBackward(tokens, dy1, new global::System.Span<float>(__gp, 0, 640000), nb, 20, 128);
         }
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>

@@ -18,7 +18,7 @@ namespace Models
         /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "{scrubbed}")]
-        partial class Model : global::LstmGen.ISequentialModel<float>
+        partial class Model : global::LstmGen.ITrainableModel<float>
         {
             /// <summary>Elements in one input sample: shape (2, 2).</summary>
             public const int InputLength = 4;
@@ -50,12 +50,26 @@ namespace Models
 
             private readonly global::LstmGen.WeightStore __weights;
             private readonly float[] __p;
+            private readonly global::LstmGen.WeightStore __gradients;
+            private readonly float[] __gp;
             private readonly int __maxBatch;
             private readonly float[] __x0; // input, time-major (batch, 2, 2)
             private readonly float[] __z1; // lstm gates per step (i, f, c, o), by input step
             private readonly float[] __c1; // lstm cell state per processed step
             private readonly float[] __h1; // lstm output per processed step
             private readonly float[] __y2; // dense output (batch, 1)
+            private readonly float[] __d0; // gradient with respect to the input (time-major)
+            private readonly float[] __d2; // gradient with respect to dense's output
+            private readonly float[] __wT2; // dense kernel transposed
+            private readonly float[] __d1; // gradient with respect to lstm's output
+            private readonly float[] __dz1; // lstm gate pre-activation gradients, by input step
+            private readonly float[] __dhc1; // lstm output gradient carried to the previous step
+            private readonly float[] __dht1; // lstm total output gradient of the current step
+            private readonly float[] __dcc1; // lstm cell-state gradient carried to the previous step
+            private readonly float[] __rT1; // lstm recurrent kernel transposed
+            private readonly float[] __kT1; // lstm kernel transposed
+            private readonly float[] __out; // model output of a chunk (batch-major), for the loss
+            private readonly float[] __dout; // loss gradient of a chunk (batch-major)
 
             /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
             /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -70,11 +84,25 @@ namespace Models
                 __weights = new global::LstmGen.WeightStore("Model", __weightTable);
                 __p = __weights.Parameters;
                 __weights.Initialize(options?.Seed ?? 0);
+                __gradients = new global::LstmGen.WeightStore("Model", __weightTable);
+                __gp = __gradients.Parameters;
                 __x0 = new float[checked(maxBatch * 4)];
                 __z1 = new float[checked(maxBatch * 16)];
                 __c1 = new float[checked(maxBatch * 4)];
                 __h1 = new float[checked(maxBatch * 4)];
                 __y2 = new float[checked(maxBatch * 1)];
+                __d0 = new float[checked(maxBatch * 4)];
+                __d2 = new float[checked(maxBatch * 1)];
+                __wT2 = new float[2];
+                __d1 = new float[checked(maxBatch * 2)];
+                __dz1 = new float[checked(maxBatch * 16)];
+                __dhc1 = new float[checked(maxBatch * 2)];
+                __dht1 = new float[checked(maxBatch * 2)];
+                __dcc1 = new float[checked(maxBatch * 2)];
+                __rT1 = new float[16];
+                __kT1 = new float[16];
+                __out = new float[checked(maxBatch * 1)];
+                __dout = new float[checked(maxBatch * 1)];
             }
 
             /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
@@ -131,6 +159,54 @@ namespace Models
                 PredictBatch(x, y, batch);
             }
 
+            /// <summary>The gradients of the last <see cref="ComputeGradients"/> call, by Keras weight name (same layout as <see cref="Weights"/>).</summary>
+            public global::LstmGen.WeightStore Gradients => __gradients;
+
+            /// <summary>Target values per sample for <paramref name="loss"/>: the output length, or one class index per output row for a sparse loss.</summary>
+            public int TargetLength(global::LstmGen.Loss loss)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(loss);
+                return 1 * loss.TargetWidth(OutputFeatures);
+            }
+
+            /// <summary>
+            /// Runs the model on a batch and returns the mean loss (Keras's reduction); writes the gradient of that loss with respect
+            /// to every weight into <see cref="Gradients"/> and, when <paramref name="inputGradients"/> is not empty, with respect to the inputs.
+            /// Batches larger than <see cref="MaxBatch"/> are processed in chunks and their gradients summed. Allocation-free.
+            /// </summary>
+            /// <param name="inputs">batchSize samples of shape (2, 2), batch-major.</param>
+            /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
+            /// <param name="batchSize">Number of samples (at least 1).</param>
+            /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
+            /// <param name="inputGradients">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>
+            public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(loss);
+                global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+                global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(2, 2)");
+                int targetLength = TargetLength(loss);
+                global::LstmGen.Kernels.CheckBatchLength(targets.Length, batchSize, targetLength, nameof(targets), "(TargetLength)");
+                if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(2, 2)");
+                global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
+                loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
+                bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
+                float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
+                global::System.Array.Clear(__gp);
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb);
+                    total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 1, OutputFeatures, scale, fused);
+                    dout.CopyTo(new global::System.Span<float>(__d2, 0, nb * OutputLength));
+                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                }
+                return (float)(total * scale);
+            }
+
             // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
             private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
             {
@@ -159,6 +235,63 @@ namespace Models
                 global::System.ReadOnlySpan<float> a2 = y2;
 
                 a2.CopyTo(output);
+            }
+
+            // Backpropagation through time for nb checked samples, after __Forward on the same samples. __d{n} holds the
+            // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
+            private void __Backward(global::System.ReadOnlySpan<float> input, global::System.Span<float> inputGradient, int nb, bool fused)
+            {
+                global::System.ReadOnlySpan<float> a0 = nb == 1 ? input : new global::System.ReadOnlySpan<float>(__x0, 0, nb * 4);
+                global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__h1, nb * 2, nb * 2);
+                global::System.ReadOnlySpan<float> a2 = new global::System.ReadOnlySpan<float>(__y2, 0, nb);
+                bool wantInput = !inputGradient.IsEmpty;
+
+                // Layer 2: dense (Dense(1)) backward
+                global::System.Span<float> dy2 = new global::System.Span<float>(__d2, 0, nb);
+                global::LstmGen.Kernels.GemmTN(a1, dy2, new global::System.Span<float>(__gp, 40, 2), nb, 1, 2, accumulate: true);
+                global::LstmGen.Kernels.AddColumnSums(dy2, new global::System.Span<float>(__gp, 42, 1), nb, 1);
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 40, 2), __wT2, 2, 1);
+                global::LstmGen.Kernels.Gemm(dy2, __wT2, new global::System.Span<float>(__d1, 0, nb * 2), nb, 2, 1, accumulate: false);
+
+                // Layer 1: lstm (Lstm(2)) backward
+                global::System.Span<float> dy1 = new global::System.Span<float>(__d1, 0, nb * 2);
+
+                {
+                    global::System.ReadOnlySpan<float> z = new global::System.ReadOnlySpan<float>(__z1, 0, nb * 16);
+                    global::System.ReadOnlySpan<float> c = new global::System.ReadOnlySpan<float>(__c1, 0, nb * 4);
+                    global::System.ReadOnlySpan<float> h = new global::System.ReadOnlySpan<float>(__h1, 0, nb * 4);
+                    global::System.Span<float> dz = new global::System.Span<float>(__dz1, 0, nb * 16);
+                    global::System.Span<float> dhc = new global::System.Span<float>(__dhc1, 0, nb * 2);
+                    global::System.Span<float> dht = new global::System.Span<float>(__dht1, 0, nb * 2);
+                    global::System.Span<float> dcc = new global::System.Span<float>(__dcc1, 0, nb * 2);
+                    dhc.Clear();
+                    dcc.Clear();
+                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 16, 16), __rT1, 2, 8);
+                    for (int s = 1; s >= 0; s--)
+                    {
+                        int t = s;
+                        if (s == 1) global::System.Numerics.Tensors.TensorPrimitives.Add(dy1, dhc, dht); else dhc.CopyTo(dht);
+                        global::System.Span<float> dzt = dz.Slice(nb * 8 * t, nb * 8);
+                        global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 8 * t, nb * 8), c.Slice(nb * 2 * s, nb * 2), s > 0 ? c.Slice(nb * 2 * (s - 1), nb * 2) : default, dht, dcc, dzt, nb, 2, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+                        if (s > 0)
+                        {
+                            global::LstmGen.Kernels.Gemm(dzt, __rT1, dhc, nb, 2, 8, accumulate: false);
+                        }
+                    }
+                    global::LstmGen.Kernels.GemmTN(a0, dz, new global::System.Span<float>(__gp, 0, 16), nb * 2, 8, 2, accumulate: true);
+                    global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 32, 8), nb * 2, 8);
+                    global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 2), dz.Slice(nb * 8, nb * 8), new global::System.Span<float>(__gp, 16, 16), nb, 8, 2, accumulate: true);
+                    if (wantInput)
+                    {
+                        global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 16), __kT1, 2, 8);
+                        global::LstmGen.Kernels.Gemm(dz, __kT1, new global::System.Span<float>(__d0, 0, nb * 4), nb * 2, 2, 8, accumulate: false);
+                    }
+                }
+
+                if (wantInput)
+                {
+                    if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 4).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 4), inputGradient, nb, 2, 2);
+                }
             }
 
             /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>

@@ -1,0 +1,236 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace LstmGen;
+
+public static partial class Kernels
+{
+    /// <summary>Writes the transpose of <paramref name="src"/> (rows, cols) into <paramref name="dst"/> (cols, rows).</summary>
+    public static void Transpose(ReadOnlySpan<float> src, Span<float> dst, int rows, int cols)
+    {
+        if (src.Length < rows * cols || dst.Length < rows * cols)
+        {
+            throw new ArgumentException($"Transpose: spans too short for ({rows}, {cols}).");
+        }
+        const int Block = 16;
+        for (int r0 = 0; r0 < rows; r0 += Block)
+        {
+            int r1 = Math.Min(rows, r0 + Block);
+            for (int c0 = 0; c0 < cols; c0 += Block)
+            {
+                int c1 = Math.Min(cols, c0 + Block);
+                for (int r = r0; r < r1; r++)
+                {
+                    for (int c = c0; c < c1; c++)
+                    {
+                        dst[c * rows + r] = src[r * cols + c];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Adds the column sums of <paramref name="x"/> (rows, cols) to <paramref name="sums"/> (cols): a bias gradient.</summary>
+    public static void AddColumnSums(ReadOnlySpan<float> x, Span<float> sums, int rows, int cols)
+    {
+        Span<float> s = sums.Slice(0, cols);
+        for (int r = 0; r < rows; r++)
+        {
+            TensorPrimitives.Add(s, x.Slice(r * cols, cols), s);
+        }
+    }
+
+    /// <summary>
+    /// Turns the gradient with respect to an activation's output into the gradient with respect to its input, in place:
+    /// <paramref name="dy"/> ← dy ⊙ f'(x), with f' computed from the outputs <paramref name="y"/> (rows, cols). Softmax
+    /// applies its Jacobian per row.
+    /// </summary>
+    public static void ActivationBackward(Activation activation, ReadOnlySpan<float> y, Span<float> dy, int rows, int cols)
+    {
+        int n = rows * cols;
+        ReadOnlySpan<float> yv = y.Slice(0, n);
+        Span<float> d = dy.Slice(0, n);
+        switch (activation)
+        {
+            case Activation.Linear:
+                break;
+            case Activation.Relu:
+                for (int i = 0; i < n; i++)
+                {
+                    if (yv[i] <= 0f) d[i] = 0f;
+                }
+                break;
+            case Activation.Tanh:
+                for (int i = 0; i < n; i++)
+                {
+                    d[i] *= 1f - yv[i] * yv[i];
+                }
+                break;
+            case Activation.Sigmoid:
+                for (int i = 0; i < n; i++)
+                {
+                    d[i] *= yv[i] * (1f - yv[i]);
+                }
+                break;
+            case Activation.Softmax:
+                for (int r = 0; r < rows; r++)
+                {
+                    ReadOnlySpan<float> yr = yv.Slice(r * cols, cols);
+                    Span<float> dr = d.Slice(r * cols, cols);
+                    float dot = TensorPrimitives.Dot(yr, dr);
+                    for (int j = 0; j < cols; j++)
+                    {
+                        dr[j] = yr[j] * (dr[j] - dot);
+                    }
+                }
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
+        }
+    }
+
+    /// <summary>The derivative of an activation at the point where it output <paramref name="y"/>.</summary>
+    private static float Derivative(Activation activation, float y) => activation switch
+    {
+        Activation.Linear => 1f,
+        Activation.Relu => y > 0f ? 1f : 0f,
+        Activation.Tanh => 1f - y * y,
+        Activation.Sigmoid => y * (1f - y),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Not an element-wise activation."),
+    };
+
+    private static float Apply(Activation activation, float x) => activation switch
+    {
+        Activation.Linear => x,
+        Activation.Relu => x > 0f ? x : 0f,
+        Activation.Tanh => MathF.Tanh(x),
+        Activation.Sigmoid => 1f / (1f + MathF.Exp(-x)),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Not an element-wise activation."),
+    };
+
+    /// <summary>
+    /// Backward of one LSTM step for <paramref name="rows"/> samples. <paramref name="z"/> holds the step's activated gates
+    /// (i, f, c, o) as the forward pass left them, <paramref name="c"/> the step's cell state and <paramref name="cPrev"/>
+    /// the previous one (empty at the first step). <paramref name="dh"/> is the total gradient reaching the step's output
+    /// and <paramref name="dc"/> the gradient reaching its cell state from the next step; on exit <paramref name="dc"/>
+    /// holds the gradient for the previous cell state and <paramref name="dz"/> the gradient of the gate pre-activations.
+    /// Masked rows (mask 0) carried the state unchanged: their dz is zero and dc passes through (the caller passes dh).
+    /// </summary>
+    public static void LstmStepBackward(ReadOnlySpan<float> z, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrev,
+        ReadOnlySpan<float> dh, Span<float> dc, Span<float> dz, int rows, int units,
+        Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask)
+    {
+        int g4 = 4 * units;
+        if (z.Length < rows * g4 || dz.Length < rows * g4 || c.Length < rows * units || dh.Length < rows * units ||
+            dc.Length < rows * units || (!cPrev.IsEmpty && cPrev.Length < rows * units) || (!mask.IsEmpty && mask.Length < rows))
+        {
+            throw new ArgumentException($"LstmStepBackward: spans too short for {rows} rows of {units} units.");
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> dzr = dz.Slice(r * g4, g4);
+            if (!mask.IsEmpty && mask[r] == 0)
+            {
+                dzr.Clear();
+                continue;
+            }
+            ReadOnlySpan<float> zr = z.Slice(r * g4, g4);
+            ReadOnlySpan<float> cr = c.Slice(r * units, units);
+            ReadOnlySpan<float> cp = cPrev.IsEmpty ? default : cPrev.Slice(r * units, units);
+            ReadOnlySpan<float> dhr = dh.Slice(r * units, units);
+            Span<float> dcr = dc.Slice(r * units, units);
+            for (int u = 0; u < units; u++)
+            {
+                float gi = zr[u], gf = zr[units + u], gg = zr[2 * units + u], go = zr[3 * units + u];
+                float ac = Apply(activation, cr[u]);
+                float dcTotal = dcr[u] + dhr[u] * go * Derivative(activation, ac);
+                dzr[u] = dcTotal * gg * Derivative(recurrentActivation, gi);
+                dzr[units + u] = cp.IsEmpty ? 0f : dcTotal * cp[u] * Derivative(recurrentActivation, gf);
+                dzr[2 * units + u] = dcTotal * gi * Derivative(activation, gg);
+                dzr[3 * units + u] = dhr[u] * ac * Derivative(recurrentActivation, go);
+                dcr[u] = dcTotal * gf;
+            }
+        }
+    }
+
+    /// <summary>For rows whose mask is 0, adds the row of <paramref name="source"/> to <paramref name="destination"/> (rows, units).</summary>
+    public static void AddMaskedRows(ReadOnlySpan<float> source, Span<float> destination, ReadOnlySpan<byte> mask, int rows, int units)
+    {
+        if (mask.IsEmpty)
+        {
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            if (mask[r] == 0)
+            {
+                TensorPrimitives.Add(destination.Slice(r * units, units), source.Slice(r * units, units), destination.Slice(r * units, units));
+            }
+        }
+    }
+
+    /// <summary>Backward of <see cref="RepeatVector"/>: <paramref name="dx"/> (rows, features) = the sum over the n steps of <paramref name="dy"/>.</summary>
+    public static void RepeatVectorBackward(ReadOnlySpan<float> dy, Span<float> dx, int rows, int features, int n)
+    {
+        int block = rows * features;
+        Span<float> d = dx.Slice(0, block);
+        dy.Slice(0, block).CopyTo(d);
+        for (int t = 1; t < n; t++)
+        {
+            TensorPrimitives.Add(d, dy.Slice(t * block, block), d);
+        }
+    }
+
+    /// <summary>
+    /// Backward of <see cref="MergeBidirectional"/>: splits <paramref name="dy"/> into the gradients of the forward and
+    /// backward outputs, each in its own processing order (the backward one reversed back).
+    /// </summary>
+    public static void MergeBidirectionalBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> forward, ReadOnlySpan<float> backward,
+        Span<float> dForward, Span<float> dBackward, int steps, int rows, int units, MergeMode mode)
+    {
+        int block = rows * units;
+        for (int t = 0; t < steps; t++)
+        {
+            Span<float> df = dForward.Slice(t * block, block);
+            Span<float> db = dBackward.Slice((steps - 1 - t) * block, block);
+            switch (mode)
+            {
+                case MergeMode.Concat:
+                    ReadOnlySpan<float> d = dy.Slice(t * 2 * block, 2 * block);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        d.Slice(r * 2 * units, units).CopyTo(df.Slice(r * units, units));
+                        d.Slice(r * 2 * units + units, units).CopyTo(db.Slice(r * units, units));
+                    }
+                    break;
+                case MergeMode.Sum:
+                    dy.Slice(t * block, block).CopyTo(df);
+                    dy.Slice(t * block, block).CopyTo(db);
+                    break;
+                case MergeMode.Mul:
+                    TensorPrimitives.Multiply(dy.Slice(t * block, block), backward.Slice((steps - 1 - t) * block, block), df);
+                    TensorPrimitives.Multiply(dy.Slice(t * block, block), forward.Slice(t * block, block), db);
+                    break;
+                case MergeMode.Ave:
+                    TensorPrimitives.Multiply(dy.Slice(t * block, block), 0.5f, df);
+                    TensorPrimitives.Multiply(dy.Slice(t * block, block), 0.5f, db);
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown merge mode.");
+            }
+        }
+    }
+
+    /// <summary>Backward of <see cref="Embed"/>: adds each step's gradient (time-major) to its token's row of <paramref name="tableGradient"/>.</summary>
+    public static void EmbedBackward(ReadOnlySpan<int> tokens, ReadOnlySpan<float> dy, Span<float> tableGradient, int batch, int steps, int dim)
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                Span<float> row = tableGradient.Slice(tokens[b * steps + t] * dim, dim);
+                TensorPrimitives.Add(row, dy.Slice((t * batch + b) * dim, dim), row);
+            }
+        }
+    }
+}
