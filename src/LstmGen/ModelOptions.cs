@@ -56,7 +56,8 @@ public interface ITrainableModel<TInput> : ISequentialModel<TInput>
     /// <summary>
     /// Runs the model on a batch, returns the mean loss against <paramref name="targets"/> and writes the gradient of that
     /// loss with respect to every weight into <see cref="Gradients"/> (and, when not empty, with respect to the inputs into
-    /// <paramref name="inputGradients"/>). Allocation-free.
+    /// <paramref name="inputGradients"/>, and the model's outputs into <paramref name="outputs"/>). Allocation-free.
     /// </summary>
-    float ComputeGradients(System.ReadOnlySpan<TInput> inputs, System.ReadOnlySpan<float> targets, int batchSize, Loss loss, System.Span<float> inputGradients = default);
+    float ComputeGradients(System.ReadOnlySpan<TInput> inputs, System.ReadOnlySpan<float> targets, int batchSize, Loss loss,
+        System.Span<float> inputGradients = default, System.Span<float> outputs = default);
 }

@@ -66,12 +66,12 @@ public class KerasReferenceTests
         foreach (var create in Models[name])
         {
             ISequentialModel model = create(null);
-            Assert.Equal(c.Weights.Select(w => w.Name), model.Weights.Entries.Select(e => e.Name));
-            foreach (ReferenceWeight w in c.Weights)
+            Assert.Equal(c.Weights!.Select(w => w.Name), model.Weights.Entries.Select(e => e.Name));
+            foreach (ReferenceWeight w in c.Weights!)
             {
                 Assert.Equal(w.Shape, model.Weights.Find(w.Name).Dimensions);
             }
-            Assert.Equal(c.Weights.Sum(w => w.Values.Length), model.Weights.Count);
+            Assert.Equal(c.Weights!.Sum(w => w.Values.Length), model.Weights.Count);
         }
     }
 
@@ -145,7 +145,7 @@ public class KerasReferenceTests
 
     internal static ISequentialModel Loaded(ISequentialModel model, ReferenceCase c)
     {
-        model.Weights.SetMany(c.Weights.Select(w => KeyValuePair.Create(w.Name, w.Values)));
+        model.Weights.SetMany(c.Weights!.Select(w => KeyValuePair.Create(w.Name, w.Values)));
         return model;
     }
 

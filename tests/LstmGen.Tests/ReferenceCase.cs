@@ -23,7 +23,31 @@ public sealed class ReferenceCase
     [JsonPropertyName("output")] public float[] Output { get; set; } = [];
     [JsonPropertyName("stateH")] public float[]? StateH { get; set; }
     [JsonPropertyName("stateC")] public float[]? StateC { get; set; }
-    [JsonPropertyName("weights")] public List<ReferenceWeight> Weights { get; set; } = [];
+    [JsonPropertyName("weights")] public List<ReferenceWeight>? Weights { get; set; } = [];
+
+    // Training cases (Reference/Training).
+    [JsonPropertyName("kind")] public string? Kind { get; set; }
+    [JsonPropertyName("inferenceCase")] public string? InferenceCase { get; set; }
+    [JsonPropertyName("loss")] public ReferenceLoss? Loss { get; set; }
+    [JsonPropertyName("target")] public float[]? Target { get; set; }
+    [JsonPropertyName("lossValue")] public float LossValue { get; set; }
+    [JsonPropertyName("gradients")] public List<ReferenceWeight>? Gradients { get; set; }
+    [JsonPropertyName("inputGradient")] public float[]? InputGradient { get; set; }
+    [JsonPropertyName("optimizer")] public ReferenceOptimizer? Optimizer { get; set; }
+
+    public static IEnumerable<string> TrainingNames(string prefix) =>
+        System.IO.Directory.GetFiles(Path.Combine(Directory, "Training"), prefix + "*.json").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal)!;
+
+    public static ReferenceCase LoadTraining(string name)
+    {
+        string path = Path.Combine(Directory, "Training", name + ".json");
+        ReferenceCase c = JsonSerializer.Deserialize<ReferenceCase>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty.");
+        if (c.Weights is null && c.InferenceCase is not null)
+        {
+            c.Weights = Load(Path.GetFileNameWithoutExtension(c.InferenceCase)).Weights; // stored once, in the inference case
+        }
+        return c;
+    }
 
     public float[] FloatInput => Input.Select(v => (float)v).ToArray();
 
@@ -40,6 +64,21 @@ public sealed class ReferenceCase
         return JsonSerializer.Deserialize<ReferenceCase>(File.ReadAllText(path))
             ?? throw new InvalidDataException($"{path} is empty.");
     }
+}
+
+public sealed class ReferenceLoss
+{
+    [JsonPropertyName("type")] public string Type { get; set; } = "";
+}
+
+public sealed class ReferenceOptimizer
+{
+    [JsonPropertyName("type")] public string Type { get; set; } = "";
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    [JsonPropertyName("config")] public Dictionary<string, JsonElement> Config { get; set; } = [];
+    [JsonPropertyName("steps")] public int Steps { get; set; }
+    [JsonPropertyName("lossBefore")] public float[] LossBefore { get; set; } = [];
+    [JsonPropertyName("weightsAfter")] public List<ReferenceWeight> WeightsAfter { get; set; } = [];
 }
 
 public sealed class ReferenceWeight

@@ -13,3 +13,22 @@ public partial class Sentiment;
 
 [Sequential, Input(10, 1), Lstm(50, ReturnSequences = true, Name = "encoder"), Lstm(50), Dense(1, Name = "head")]
 public partial class NamedLayers;
+
+// Models of the loss reference cases (tests/reference/make_training_reference.mjs).
+[Sequential, Input(4), Dense(5, Activation = Activation.Relu), Dense(3)]
+public partial class Loss2DLinear;
+
+[Sequential, Input(4), Dense(5, Activation = Activation.Relu), Dense(3, Activation = Activation.Sigmoid)]
+public partial class Loss2DSigmoid;
+
+[Sequential, Input(4), Dense(5, Activation = Activation.Relu), Dense(3, Activation = Activation.Softmax)]
+public partial class Loss2DSoftmax;
+
+[Sequential, Input(5, 3), Lstm(4, ReturnSequences = true), TimeDistributed, Dense(3)]
+public partial class LossSeqLinear;
+
+[Sequential, Input(5, 3), Lstm(4, ReturnSequences = true), TimeDistributed, Dense(3, Activation = Activation.Sigmoid)]
+public partial class LossSeqSigmoid;
+
+[Sequential, Input(5, 3), Lstm(4, ReturnSequences = true), TimeDistributed, Dense(3, Activation = Activation.Softmax)]
+public partial class LossSeqSoftmax;

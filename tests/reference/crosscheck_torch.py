@@ -155,16 +155,21 @@ def lstm_run(x, mask, d, kw, go_backwards, methods):
     return torch.stack(outs, dim=1), h, c
 
 
-def run_case(case):
+def run_case(case, x=None, W=None, lstm_run=lstm_run):
+    """Runs a case. x (input tensor), W (a Weights) and lstm_run can be
+    replaced (crosscheck_training_torch.py passes leaf tensors and a
+    differentiable LSTM)."""
     layers = case["layers"]
     assert layers[0]["type"] == "input"
     B = case["batch"]
     shape = [B] + list(case["inputShape"])
-    if case["inputIsTokens"]:
-        x = torch.tensor(case["input"], dtype=torch.long).reshape(shape)
-    else:
-        x = torch.tensor(case["input"], dtype=torch.float32).reshape(shape)
-    W = Weights(case["weights"])
+    if x is None:
+        if case["inputIsTokens"]:
+            x = torch.tensor(case["input"], dtype=torch.long).reshape(shape)
+        else:
+            x = torch.tensor(case["input"], dtype=torch.float32).reshape(shape)
+    if W is None:
+        W = Weights(case["weights"])
     name_of = Namer()
     mask = None
     methods = set()

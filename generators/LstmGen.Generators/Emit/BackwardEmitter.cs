@@ -50,7 +50,8 @@ internal static class BackwardEmitter
         w.Line(plan.TokenInput
             ? "/// <param name=\"inputGradients\">Must be empty: token inputs have no gradient.</param>"
             : "/// <param name=\"inputGradients\">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>");
-        w.Open($"public float ComputeGradients(global::System.ReadOnlySpan<{element}> {inName}, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default)");
+        w.Line("/// <param name=\"outputs\">Empty, or batchSize × OutputLength floats for the model's outputs (before the update).</param>");
+        w.Open($"public float ComputeGradients(global::System.ReadOnlySpan<{element}> {inName}, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default, global::System.Span<float> outputs = default)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(loss);");
         w.Line("global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);");
         w.Line($"global::LstmGen.Kernels.CheckBatchLength({inName}.Length, batchSize, InputLength, nameof({inName}), \"{inShape}\");");
@@ -66,6 +67,7 @@ internal static class BackwardEmitter
             w.Line($"if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), \"{inShape}\");");
             w.Line($"global::LstmGen.Kernels.CheckFinite({inName}, nameof({inName}));");
         }
+        w.Line("if (!outputs.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), \"(OutputLength)\");");
         w.Line("loss.ValidateTargets(targets, OutputFeatures, nameof(targets));");
         w.Line(denseLast
             ? $"bool fused = loss.Fuses({Activation(last.Spec.Activation)});"
@@ -80,6 +82,7 @@ internal static class BackwardEmitter
         w.Line($"{WSpan}<float> dout = new {WSpan}<float>(__dout, 0, nb * OutputLength);");
         w.Line($"__Forward(x, o{(plan.HasReturnState ? ", default, default" : "")}, nb);");
         w.Line($"total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * {Num(rows)}, OutputFeatures, scale, fused);");
+        w.Line("if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));");
         string dLast = $"new {WSpan}<float>(__d{Num(last.Number)}, 0, nb * OutputLength)";
         if (output.IsSequence)
         {

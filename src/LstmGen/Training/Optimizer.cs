@@ -58,8 +58,10 @@ public abstract class Optimizer
         }
         if (ClipNorm is float c)
         {
-            foreach (WeightInfo e in weights.Entries)
+            var entries = weights.Entries;
+            for (int i = 0; i < entries.Count; i++) // indexed: a foreach over the interface would allocate an enumerator
             {
+                WeightInfo e = entries[i];
                 Span<float> part = g.Slice(e.Offset, e.Length);
                 float norm = TensorPrimitives.Norm(part);
                 if (norm > c)
