@@ -46,14 +46,14 @@ public sealed partial class SequentialGenerator
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"LstmGen\", \"{version}\")]");
             w.Open($"partial {type.Type.Keyword} {type.Type.NameWithTypeParameters} : global::LstmGen.ITrainableModel<{InputElement(plan)}>");
             EmitConstants(w, plan);
-            EmitFieldsAndConstructor(w, plan, ctx, name);
+            EmitFieldsAndConstructor(w, plan, ctx, name, type.Type.NameWithTypeParameters);
             EmitPredict(w, plan);
             w.Raw(training.ToString());
             w.Raw(forward.ToString());
             w.Raw(backward.ToString());
             if (plan.Streamable)
             {
-                StreamEmitter.Emit(w, plan, name);
+                StreamEmitter.Emit(w, plan, name, type.Type.NameWithTypeParameters);
             }
             w.Close();
 
@@ -151,7 +151,7 @@ public sealed partial class SequentialGenerator
 
         private static string Escape(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
 
-        private static void EmitFieldsAndConstructor(SourceWriter w, ModelPlan plan, EmitContext ctx, string name)
+        private static void EmitFieldsAndConstructor(SourceWriter w, ModelPlan plan, EmitContext ctx, string name, string typeRef)
         {
             w.Open("private static readonly global::LstmGen.WeightInfo[] __weightTable =");
             foreach (WeightPlan weight in plan.Weights)
@@ -172,15 +172,25 @@ public sealed partial class SequentialGenerator
             w.Line();
             w.Line("/// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref=\"global::LstmGen.ModelOptions.MaxBatch\"/> samples.</summary>");
             w.Line("/// <param name=\"options\">Seed and batch capacity; null for the defaults.</param>");
-            w.Open($"public {name}(global::LstmGen.ModelOptions? options = null)");
-            w.Line("int maxBatch = options?.MaxBatch ?? global::LstmGen.ModelOptions.DefaultMaxBatch;");
+            w.Line($"public {name}(global::LstmGen.ModelOptions? options = null) : this(null, options)");
+            w.Line("{");
+            w.Line("}");
+            w.Line();
+            w.Line("// source != null: a replica sharing source's weights, with its own workspaces and gradients.");
+            w.Open($"private {name}({typeRef}? source, global::LstmGen.ModelOptions? options)");
+            w.Line("int maxBatch = source?.__maxBatch ?? options?.MaxBatch ?? global::LstmGen.ModelOptions.DefaultMaxBatch;");
             w.Open("if (maxBatch < 1)");
             w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, \"MaxBatch must be at least 1.\");");
             w.Close();
             w.Line("__maxBatch = maxBatch;");
+            w.Open("if (source is null)");
             w.Line($"__weights = new global::LstmGen.WeightStore(\"{name}\", __weightTable);");
-            w.Line("__p = __weights.Parameters;");
             w.Line($"__weights.Initialize(options?.Seed ?? {Num(plan.Spec.Seed)});");
+            w.Close();
+            w.Open("else");
+            w.Line("__weights = source.__weights;");
+            w.Close();
+            w.Line("__p = __weights.Parameters;");
             w.Line($"__gradients = new global::LstmGen.WeightStore(\"{name}\", __weightTable);");
             w.Line("__gp = __gradients.Parameters;");
             foreach (Buffer b in ctx.Buffers)
@@ -191,12 +201,20 @@ public sealed partial class SequentialGenerator
             }
             w.Close();
             w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// A model that shares this model's weights (not a copy) but has its own workspaces and gradients, so that it can run");
+            w.Line("/// Predict or ComputeGradients on another thread while the weights are not being written.");
+            w.Line("/// </summary>");
+            w.Line($"public {typeRef} CreateReplica() => new {typeRef}(this, null);");
+            w.Line($"global::LstmGen.ITrainableModel<{InputElement(plan)}> global::LstmGen.ITrainableModel<{InputElement(plan)}>.CreateReplica() => CreateReplica();");
+            w.Line();
             w.Line("/// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>");
             w.Line("public global::LstmGen.WeightStore Weights => __weights;");
             w.Line("/// <summary>Largest batch processed in one pass.</summary>");
             w.Line("public int MaxBatch => __maxBatch;");
             w.Line("int global::LstmGen.ISequentialModel.InputLength => InputLength;");
             w.Line("int global::LstmGen.ISequentialModel.OutputLength => OutputLength;");
+            w.Line("int global::LstmGen.ISequentialModel.OutputFeatures => OutputFeatures;");
             w.Line();
         }
 

@@ -28,6 +28,9 @@ public interface ISequentialModel
     /// <summary>Elements in one output sample.</summary>
     int OutputLength { get; }
 
+    /// <summary>Features of one output row (the last axis of the output); OutputLength / OutputFeatures rows per sample.</summary>
+    int OutputFeatures { get; }
+
     /// <summary>Largest batch processed in one pass.</summary>
     int MaxBatch { get; }
 }
@@ -49,6 +52,9 @@ public interface ITrainableModel<TInput> : ISequentialModel<TInput>
 {
     /// <summary>The gradients of the last <see cref="ComputeGradients"/> call, same names and layout as <see cref="ISequentialModel.Weights"/>.</summary>
     WeightStore Gradients { get; }
+
+    /// <summary>A model sharing this one's weights with its own workspaces and gradients (for another thread).</summary>
+    ITrainableModel<TInput> CreateReplica();
 
     /// <summary>Target values per sample for <paramref name="loss"/> (output length, or one class index per output row for a sparse loss).</summary>
     int TargetLength(Loss loss);

@@ -116,6 +116,10 @@ public sealed class DiagnosticTests
             [{|LSTMGEN008:Sequential|}, Input(4), Dense(2)]
             public static partial class Bad;
             """, false },
+        { "008 abstract", """
+            [{|LSTMGEN008:Sequential|}, Input(4), Dense(2)]
+            public abstract partial class Bad;
+            """, false },
         { "008 primary constructor", """
             [{|LSTMGEN008:Sequential|}, Input(4), Dense(2)]
             public partial class Bad(int tag) { public int Tag => tag; }

@@ -38,7 +38,6 @@ public sealed class EdgeCaseTests
 
     public static readonly TheoryData<string> Valid = new()
     {
-        "[Sequential, Input(4), Dense(2)] public abstract partial class M;",
         "[Sequential, Input(4), Dense(2)] public partial record M;",
         "[Sequential, Input(4), Dense(2)] public sealed partial record class M;",
         "[Sequential, Input(4), Dense(2)] public sealed partial class M;",

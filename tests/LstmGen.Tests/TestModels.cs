@@ -32,3 +32,6 @@ public partial class LossSeqSigmoid;
 
 [Sequential, Input(5, 3), Lstm(4, ReturnSequences = true), TimeDistributed, Dense(3, Activation = Activation.Softmax)]
 public partial class LossSeqSoftmax;
+
+[Sequential, Input(10, 1), Lstm(6), RepeatVector(3), Lstm(5, ReturnSequences = true), TimeDistributed, Dense(1)]
+public partial class EncoderDecoderForFit;

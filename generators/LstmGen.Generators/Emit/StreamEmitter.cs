@@ -12,7 +12,7 @@ namespace LstmGen.Generators.Emit;
 /// </summary>
 internal static class StreamEmitter
 {
-    public static void Emit(SourceWriter w, ModelPlan plan, string modelName)
+    public static void Emit(SourceWriter w, ModelPlan plan, string modelName, string modelType)
     {
         var lstms = new List<LayerPlan>();
         foreach (LayerPlan l in plan.Layers)
@@ -60,7 +60,7 @@ internal static class StreamEmitter
             }
         }
         w.Line();
-        w.Line($"internal Streamer({modelName} model) => __p = model.__p;");
+        w.Line($"internal Streamer({modelType} model) => __p = model.__p;");
         w.Line();
         w.Line("/// <summary>The carried state (read-only view).</summary>");
         w.Line("public global::System.ReadOnlySpan<float> State => _state;");

@@ -75,17 +75,29 @@ namespace Models
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
-        public ManyToManySlice(global::LstmGen.ModelOptions? options = null)
+        public ManyToManySlice(global::LstmGen.ModelOptions? options = null) : this(null, options)
         {
-            int maxBatch = options?.MaxBatch ?? global::LstmGen.ModelOptions.DefaultMaxBatch;
+        }
+
+        // source != null: a replica sharing source's weights, with its own workspaces and gradients.
+        private ManyToManySlice(ManyToManySlice? source, global::LstmGen.ModelOptions? options)
+        {
+            int maxBatch = source?.__maxBatch ?? options?.MaxBatch ?? global::LstmGen.ModelOptions.DefaultMaxBatch;
             if (maxBatch < 1)
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(options), maxBatch, "MaxBatch must be at least 1.");
             }
             __maxBatch = maxBatch;
-            __weights = new global::LstmGen.WeightStore("ManyToManySlice", __weightTable);
+            if (source is null)
+            {
+                __weights = new global::LstmGen.WeightStore("ManyToManySlice", __weightTable);
+                __weights.Initialize(options?.Seed ?? 0);
+            }
+            else
+            {
+                __weights = source.__weights;
+            }
             __p = __weights.Parameters;
-            __weights.Initialize(options?.Seed ?? 0);
             __gradients = new global::LstmGen.WeightStore("ManyToManySlice", __weightTable);
             __gp = __gradients.Parameters;
             __x0 = new float[checked(maxBatch * 24)];
@@ -108,12 +120,20 @@ namespace Models
             __dout = new float[checked(maxBatch * 6)];
         }
 
+        /// <summary>
+        /// A model that shares this model's weights (not a copy) but has its own workspaces and gradients, so that it can run
+        /// Predict or ComputeGradients on another thread while the weights are not being written.
+        /// </summary>
+        public ManyToManySlice CreateReplica() => new ManyToManySlice(this, null);
+        global::LstmGen.ITrainableModel<float> global::LstmGen.ITrainableModel<float>.CreateReplica() => CreateReplica();
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
         public int MaxBatch => __maxBatch;
         int global::LstmGen.ISequentialModel.InputLength => InputLength;
         int global::LstmGen.ISequentialModel.OutputLength => OutputLength;
+        int global::LstmGen.ISequentialModel.OutputFeatures => OutputFeatures;
 
         /// <summary>Runs the model on one sample.</summary>
         /// <param name="input">One sample, shape (6, 4), row-major (floats).</param>
@@ -182,7 +202,8 @@ namespace Models
         /// <param name="batchSize">Number of samples (at least 1).</param>
         /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
         /// <param name="inputGradients">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>
-        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default)
+        /// <param name="outputs">Empty, or batchSize × OutputLength floats for the model's outputs (before the update).</param>
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default, global::System.Span<float> outputs = default)
         {
             global::System.ArgumentNullException.ThrowIfNull(loss);
             global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -191,6 +212,7 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(targets.Length, batchSize, targetLength, nameof(targets), "(TargetLength)");
             if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(6, 4)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
+            if (!outputs.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(OutputLength)");
             loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 3, OutputFeatures));
@@ -204,6 +226,7 @@ namespace Models
                 global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
                 __Forward(x, o, nb);
                 total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 3, OutputFeatures, scale, fused);
+                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 3, 2);
                 __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
             }

@@ -1,0 +1,173 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using LstmGen.Tests.Models;
+using Xunit;
+
+namespace LstmGen.Tests;
+
+/// <summary>Keras-style Fit/Evaluate: learning, validation, metrics, early stopping, progress, cancellation, data parallelism.</summary>
+public class FitTests
+{
+    /// <summary>Next value of noisy sine waves from the previous 10 values: (x, y) for n samples.</summary>
+    private static (float[] X, float[] Y) SineWindows(int n, int seed)
+    {
+        var rng = new Random(seed);
+        float[] x = new float[n * 10], y = new float[n];
+        for (int s = 0; s < n; s++)
+        {
+            double phase = rng.NextDouble() * 6.28, freq = 0.2 + 0.3 * rng.NextDouble();
+            for (int t = 0; t < 10; t++) x[s * 10 + t] = (float)Math.Sin(phase + freq * t);
+            y[s] = (float)Math.Sin(phase + freq * 10);
+        }
+        return (x, y);
+    }
+
+    [Fact]
+    public void Fit_learns_and_reports_loss_metrics_and_validation()
+    {
+        (float[] x, float[] y) = SineWindows(256, 1);
+        var model = new Stacked(new ModelOptions { Seed = 5 });
+        var output = new StringWriter();
+        History h = model.Fit(x, y, new FitOptions
+        {
+            Loss = Loss.MeanSquaredError,
+            Optimizer = new Adam(0.01f),
+            Epochs = 8,
+            BatchSize = 32,
+            ValidationSplit = 0.25,
+            Metrics = [Metric.MeanAbsoluteError()],
+            Output = output,
+        });
+        Assert.Equal(8, h.Epochs.Count);
+        Assert.True(h["loss"][^1] < h["loss"][0] / 5, string.Join(", ", h["loss"]));
+        Assert.True(h["val_loss"][^1] < 0.02, string.Join(", ", h["val_loss"]));
+        Assert.True(h["mae"][^1] < h["mae"][0]);
+
+        // The last epoch's val_loss is Evaluate on the held-out quarter (the last 64 samples).
+        Evaluation e = model.Evaluate(x[(192 * 10)..], y[192..], Loss.MeanSquaredError, [Metric.MeanAbsoluteError()]);
+        Assert.Equal(h["val_loss"][^1], e.Loss, 5);
+        Assert.Equal(h["val_mae"][^1], e.Metrics["mae"], 5);
+
+        string text = output.ToString();
+        Assert.Contains("Epoch 1/8", text);
+        Assert.Contains("6/6 [==============================]", text); // 192 training samples / 32
+        Assert.Contains(" - loss: ", text);
+        Assert.Contains(" - val_mae: ", text);
+    }
+
+    [Fact]
+    public void Same_seed_same_weights_for_one_worker_and_for_two()
+    {
+        (float[] x, float[] y) = SineWindows(96, 2);
+        float[] Train(int workers)
+        {
+            var model = new Stacked(new ModelOptions { Seed = 9 });
+            model.Fit(x, y, new FitOptions { Loss = Loss.MeanSquaredError, Epochs = 2, BatchSize = 16, Seed = 3, Workers = workers, Verbose = Verbosity.Silent });
+            return model.Weights.Parameters.ToArray();
+        }
+        float[] one = Train(1), oneAgain = Train(1), two = Train(2), twoAgain = Train(2);
+        Assert.Equal(one, oneAgain);
+        Assert.Equal(two, twoAgain);
+        // Two workers sum the same gradients in another order: equal up to float rounding.
+        float maxDiff = one.Zip(two, (a, b) => MathF.Abs(a - b)).Max();
+        Assert.True(maxDiff < 1e-4f, $"1 vs 2 workers differ by {maxDiff}");
+    }
+
+    [Fact]
+    public void Data_parallel_gradients_equal_single_worker_gradients()
+    {
+        // One Fit step with SGD: w1 - w0 = -lr * g, whatever the worker count.
+        (float[] x, float[] y) = SineWindows(8, 3);
+        float[] Step(int workers)
+        {
+            var model = new EncoderDecoderForFit(new ModelOptions { Seed = 1 });
+            float[] before = model.Weights.Parameters.ToArray();
+            model.Fit(x, y.SelectMany(v => new[] { v, v, v }).ToArray(), new FitOptions { Loss = Loss.MeanSquaredError, Optimizer = new Sgd(1f), BatchSize = 8, Shuffle = false, Workers = workers, Verbose = Verbosity.Silent });
+            return model.Weights.Parameters.Zip(before, (a, b) => b - a).ToArray();
+        }
+        float[] g1 = Step(1), g3 = Step(3); // 8 samples over 3 workers: parts of 3, 3, 2
+        for (int i = 0; i < g1.Length; i++) Assert.InRange(g3[i], g1[i] - 1e-6f, g1[i] + 1e-6f);
+    }
+
+    [Fact]
+    public void Early_stopping_stops_and_restores_the_best_weights()
+    {
+        (float[] x, float[] y) = SineWindows(128, 4);
+        var model = new Stacked(new ModelOptions { Seed = 2 });
+        double bestLoss = double.MaxValue;
+        History h = model.Fit(x, y, new FitOptions
+        {
+            Loss = Loss.MeanSquaredError,
+            Optimizer = new Sgd(2.5f), // far too large: the loss soon stops improving
+            Epochs = 30,
+            ValidationSplit = 0.25,
+            EarlyStopping = new EarlyStopping { Patience = 1, RestoreBestWeights = true },
+            Verbose = Verbosity.Silent,
+            OnEpochEnd = log => bestLoss = Math.Min(bestLoss, log["val_loss"]),
+        });
+        Assert.NotNull(h.StoppedEpoch);
+        Assert.True(h.StoppedEpoch < 30);
+        Assert.NotNull(h.RestoredEpoch);
+        Assert.Equal(h["val_loss"].Min(), h["val_loss"][h.RestoredEpoch!.Value - 1]);
+        Evaluation e = model.Evaluate(x[(96 * 10)..], y[96..], Loss.MeanSquaredError);
+        Assert.Equal(bestLoss, e.Loss, 5); // the restored weights are the best epoch's
+    }
+
+    [Fact]
+    public void Cancellation_stops_between_batches()
+    {
+        (float[] x, float[] y) = SineWindows(64, 5);
+        using var cts = new CancellationTokenSource();
+        var model = new Stacked();
+        History h = model.Fit(x, y, new FitOptions
+        {
+            Loss = Loss.MeanSquaredError,
+            Epochs = 10,
+            Verbose = Verbosity.Silent,
+            CancellationToken = cts.Token,
+            OnEpochEnd = log => { if (log.Epoch == 2) cts.Cancel(); },
+        });
+        Assert.True(h.Cancelled);
+        Assert.Equal(2, h.Epochs.Count);
+    }
+
+    [Fact]
+    public void Binary_accuracy_on_a_separable_token_task()
+    {
+        // Label 1 when token 7 appears in the sequence: the masked embedding model learns it.
+        var rng = new Random(6);
+        int n = 256;
+        int[] tokens = new int[n * 8];
+        float[] labels = new float[n];
+        for (int s = 0; s < n; s++)
+        {
+            int length = rng.Next(3, 9);
+            for (int t = 0; t < length; t++) tokens[s * 8 + t] = rng.Next(1, 20) is var v && v == 7 ? 8 : v;
+            if (rng.Next(2) == 1) { tokens[s * 8 + rng.Next(length)] = 7; labels[s] = 1; }
+        }
+        var model = new EmbeddingMask(new ModelOptions { Seed = 3 });
+        History h = model.Fit(tokens, labels, new FitOptions
+        {
+            Loss = Loss.BinaryCrossEntropy,
+            Optimizer = new Adam(0.02f),
+            Epochs = 25,
+            Metrics = [Metric.BinaryAccuracy()],
+            Verbose = Verbosity.Silent,
+        });
+        Assert.True(h["binary_accuracy"][^1] > 0.95, string.Join(", ", h["binary_accuracy"]));
+    }
+
+    [Fact]
+    public void Bad_arguments_are_named()
+    {
+        var model = new Stacked();
+        var ex = Assert.Throws<ArgumentException>(() => model.Fit(new float[25], new float[2], new FitOptions { Loss = Loss.MeanSquaredError }));
+        Assert.Contains("not a positive multiple of the 10", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => model.Fit(new float[30], new float[2], new FitOptions { Loss = Loss.MeanSquaredError }));
+        Assert.Contains("3 samples need 3", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => model.Fit(new float[30], new float[3], new FitOptions { Loss = Loss.MeanSquaredError, EarlyStopping = new EarlyStopping() }));
+        Assert.Contains("monitors 'val_loss', which is not logged", ex.Message);
+    }
+}
