@@ -22,11 +22,12 @@ public static class Compare
         Console.WriteLine($"LstmGen {typeof(Kernels).Assembly.GetName().Version} | .NET {Environment.Version} | {Environment.ProcessorCount} logical CPUs | " +
                           $"AVX-512: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated} | single thread");
         var ours = new List<(string Workload, string Variant, double MedianUs, double P10, double P90, int N)>();
-        foreach (Workload w in Workloads.Inference())
+        foreach (Workload w in Workloads.Inference().Concat(Workloads.Training()))
         {
             (double median, double p10, double p90, int n) = Time(w.Run, seconds);
+            (median, p10, p90) = (median / w.StepsPerCall, p10 / w.StepsPerCall, p90 / w.StepsPerCall);
             ours.Add((w.Name, w.Variant, median, p10, p90, n));
-            Console.WriteLine($"  {w.Name} {w.Variant,-18} median {median,10:F2} us  (p10 {p10:F2}, p90 {p90:F2}, n={n})");
+            Console.WriteLine($"  {w.Name} {w.Variant,-28} median {median,10:F2} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F2}, p90 {p90:F2}, n={n})");
         }
 
         Dictionary<(string, string), double> peer = new();
@@ -36,15 +37,15 @@ public static class Compare
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{"workload",-8} {"variant",-18} {"LstmGen us",12} {"PyTorch us",12} {"speed-up",9}");
+        Console.WriteLine($"{"workload",-8} {"variant",-28} {"LstmGen us",12} {"PyTorch us",12} {"speed-up",9}");
         foreach (var r in ours)
         {
             string baseVariant = r.Variant.Split(' ')[0];
             string torch = peer.TryGetValue((r.Workload, baseVariant), out double t) ? t.ToString("F1", CultureInfo.InvariantCulture) : "-";
             string ratio = peer.ContainsKey((r.Workload, baseVariant)) ? (t / r.MedianUs).ToString("F1", CultureInfo.InvariantCulture) + "x" : "-";
-            Console.WriteLine($"{r.Workload,-8} {r.Variant,-18} {r.MedianUs,12:F1} {torch,12} {ratio,9}");
+            Console.WriteLine($"{r.Workload,-8} {r.Variant,-28} {r.MedianUs,12:F1} {torch,12} {ratio,9}");
         }
-        Console.WriteLine("PyTorch: best of 1 and 2 threads (see the peer's own table above for each); LstmGen: one thread.");
+        Console.WriteLine("PyTorch: best of 1 and 2 threads (see the peer's own table above for each); LstmGen: one thread unless the variant says 2 workers.");
         return 0;
     }
 

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace LstmGen.Benchmarks;
 
 /// <summary>The timed workloads: name, variant (as the PyTorch peer names them) and one call.</summary>
-public sealed record Workload(string Name, string Variant, Action Run);
+public sealed record Workload(string Name, string Variant, Action Run, int StepsPerCall = 1);
 
 public static class Workloads
 {
@@ -28,6 +28,37 @@ public static class Workloads
             new("W2", "infer_b32", () => w2.PredictBatch(series, y, 32)),
             new("W2", "infer_b1 (loop)", () => w2Looped.Predict(series.AsSpan(0, W2Model.InputLength), y.AsSpan(0, 1))),
             new("W2", "infer_b32 (loop)", () => w2Looped.PredictBatch(series, y, 32)),
+        ];
+    }
+
+    /// <summary>Training: one step (forward, loss, backward, Adam) at batch 32, and Fit epochs of 16 steps on 1 and 2 workers.</summary>
+    public static IReadOnlyList<Workload> Training()
+    {
+        var rng = new Random(1234);
+        const int Steps = 16, Batch = 32;
+        var w1 = new W1Model();
+        var w2 = new W2Model();
+        int[] tokens = new int[Steps * Batch * W1Model.InputLength];
+        for (int i = 0; i < tokens.Length; i++) tokens[i] = rng.Next(1, W1Model.Vocabulary);
+        float[] labels = new float[Steps * Batch];
+        for (int i = 0; i < labels.Length; i++) labels[i] = rng.Next(2);
+        float[] series = new float[Steps * Batch * W2Model.InputLength];
+        for (int i = 0; i < series.Length; i++) series[i] = (float)rng.NextDouble();
+        float[] targets = new float[Steps * Batch];
+        for (int i = 0; i < targets.Length; i++) targets[i] = (float)rng.NextDouble();
+        var adam1 = new Adam();
+        var adam2 = new Adam();
+        FitOptions Fit(Loss loss, int workers) => new() { Loss = loss, Epochs = 1, BatchSize = Batch, Workers = workers, Verbose = Verbosity.Silent, Optimizer = new Adam() };
+        FitOptions w1One = Fit(Loss.BinaryCrossEntropy, 1), w1Two = Fit(Loss.BinaryCrossEntropy, 2);
+        FitOptions w2One = Fit(Loss.MeanSquaredError, 1), w2Two = Fit(Loss.MeanSquaredError, 2);
+        return
+        [
+            new("W1", "train_b32", () => w1.TrainStep(tokens.AsSpan(0, Batch * W1Model.InputLength), labels.AsSpan(0, Batch), Batch, Loss.BinaryCrossEntropy, adam1)),
+            new("W1", "train_b32 (fit, 1 worker)", () => w1.Fit(tokens, labels, w1One), Steps),
+            new("W1", "train_b32 (fit, 2 workers)", () => w1.Fit(tokens, labels, w1Two), Steps),
+            new("W2", "train_b32", () => w2.TrainStep(series.AsSpan(0, Batch * W2Model.InputLength), targets.AsSpan(0, Batch), Batch, Loss.MeanSquaredError, adam2)),
+            new("W2", "train_b32 (fit, 1 worker)", () => w2.Fit(series, targets, w2One), Steps),
+            new("W2", "train_b32 (fit, 2 workers)", () => w2.Fit(series, targets, w2Two), Steps),
         ];
     }
 }
