@@ -1,9 +1,9 @@
 // LstmGen quick start: declare a model with attributes, let the generator check its shapes at compile time and write
 // its code, then run it on real data (monthly airline passengers, 1949-1960, shipped in samples/data).
 //
-// The weights here are the Keras-default initialisation (seeded), not trained: training (backward pass, losses,
-// optimisers, Fit) is the next milestone. What this shows is the generated API: shapes as constants, Keras weight
-// names, batch and single-sample Predict, the streaming form, and the errors you get for bad input.
+// The weights here are the Keras-default initialisation (seeded), not trained (samples/Sentiment and samples/TimeSeries
+// train): this shows the generated API, deterministically (it is also the target of the trim/NativeAOT check): shapes
+// as constants, Keras weight names, batch and single-sample Predict, the streaming form, and the errors for bad input.
 using System.Globalization;
 using LstmGen;
 

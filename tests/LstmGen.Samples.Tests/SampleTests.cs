@@ -1,0 +1,86 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Xml.Linq;
+using Sentiment;
+using TimeSeries;
+using Xunit;
+
+namespace LstmGen.Samples.Tests;
+
+/// <summary>The sentiment and forecasting samples, end to end on the data shipped in samples/data.</summary>
+public class SampleTests
+{
+    private static string DataDirectory(string name)
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "LstmGen.sln")))
+            {
+                return Path.Combine(d.FullName, "samples", "data", name);
+            }
+        }
+        throw new DirectoryNotFoundException("LstmGen.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public void Sentiment_is_clearly_above_chance_and_saved_models_classify()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "lstmgen-sentiment-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            SentimentResult r = SentimentSample.Run(new SentimentOptions
+            {
+                DataDirectory = DataDirectory("sentiment"),
+                Epochs = 6,
+                SaveDirectory = dir,
+                Output = null,
+            });
+            Assert.Equal(2400, r.TrainSamples);
+            Assert.Equal(600, r.TestSamples);
+            Assert.True(r.TestAccuracy > 0.72, $"held-out accuracy {r.TestAccuracy:P1} (majority class {r.MajorityBaseline:P1})");
+
+            var output = new StringWriter();
+            SentimentSample.ClassifySaved(dir, ["What a wonderful, great movie.", "The worst food I have ever had, awful."], output);
+            string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Contains("positive", lines[0]);
+            Assert.Contains("negative", lines[1]);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Forecasts_beat_the_naive_last_value_forecast_and_charts_are_written()
+    {
+        string charts = Path.Combine(Path.GetTempPath(), "lstmgen-charts-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var results = TimeSeriesSample.Run(new TimeSeriesOptions { DataDirectory = DataDirectory("timeseries"), ChartDirectory = charts, Output = null });
+            Assert.Equal(5, results.Count);
+            foreach (ForecastResult r in results.Where(r => !r.Series.StartsWith("S&P", StringComparison.Ordinal)))
+            {
+                Assert.True(r.BeatsNaive, r.ToString());
+            }
+            // Daily stock moves are close to a random walk: the model must at least not be far worse than naive.
+            foreach (ForecastResult r in results.Where(r => r.Series.StartsWith("S&P", StringComparison.Ordinal)))
+            {
+                Assert.True(r.Rmse < 1.05 * r.NaiveRmse, r.ToString());
+            }
+            string[] svgs = Directory.GetFiles(charts, "*.svg");
+            Assert.Equal(10, svgs.Length); // test range and loss curve for each forecast
+            foreach (string svg in svgs)
+            {
+                XDocument doc = XDocument.Load(svg);
+                Assert.Equal("svg", doc.Root!.Name.LocalName);
+                Assert.Contains(doc.Descendants(), e => e.Name.LocalName == "polyline");
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(charts)) Directory.Delete(charts, recursive: true);
+        }
+    }
+}
