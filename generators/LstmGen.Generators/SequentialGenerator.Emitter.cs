@@ -138,6 +138,12 @@ public sealed partial class SequentialGenerator
                 w.Line("/// <summary>Elements in each final state (hidden and cell) of one sample.</summary>");
                 w.Line($"public const int StateLength = {Num(plan.Last.Spec.Units)};");
             }
+            if (plan.Spec.Loss != 0)
+            {
+                string[] names = ["", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossEntropy", "BinaryCrossEntropyFromLogits", "CategoricalCrossEntropy", "SparseCategoricalCrossEntropy"];
+                w.Line("/// <summary>The loss declared on [Sequential(Loss = ...)], for Fit and ComputeGradients.</summary>");
+                w.Line($"public static global::LstmGen.Loss DeclaredLoss => global::LstmGen.Loss.{names[plan.Spec.Loss]};");
+            }
             w.Line("/// <summary>Number of parameters (weights).</summary>");
             w.Line($"public const int ParameterCount = {Num(plan.ParameterCount)};");
             w.Line("/// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>");

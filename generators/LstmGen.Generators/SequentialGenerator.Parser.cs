@@ -87,11 +87,13 @@ public sealed partial class SequentialGenerator
 
             int seed = 0;
             UnrollKind unroll = UnrollKind.Auto;
+            int loss = 0;
             if (sequentialIndex >= 0)
             {
                 AttributeData sequential = attributes[sequentialIndex];
                 seed = Named(sequential, "Seed", 0);
                 unroll = (UnrollKind)Enum(sequential, sequentialIndex, "Unroll", 0, 2, "UnrollPolicy", diagnostics);
+                loss = Enum(sequential, sequentialIndex, "Loss", 0, 6, "LossKind", diagnostics);
             }
 
             var layers = new List<LayerSpec>();
@@ -157,7 +159,7 @@ public sealed partial class SequentialGenerator
                 ReportDanglingWrapper(last.Kind, last.Index, diagnostics);
             }
 
-            return new NetworkSpec(hierarchy, seed, unroll, sequentialIndex, layers.ToEquatableArray(), diagnostics.ToEquatableArray());
+            return new NetworkSpec(hierarchy, seed, unroll, sequentialIndex, loss, layers.ToEquatableArray(), diagnostics.ToEquatableArray());
         }
 
         private static string WrapperName(WrapperKind kind) => kind == WrapperKind.Bidirectional ? "Bidirectional" : "TimeDistributed";
@@ -340,7 +342,7 @@ public sealed partial class SequentialGenerator
         {
             "InputLength", "InputSteps", "InputFeatures", "Vocabulary", "OutputLength", "OutputSteps", "OutputFeatures",
             "StateLength", "ParameterCount", "Summary", "InputShape", "OutputShape", "Weights", "MaxBatch", "Predict",
-            "PredictBatch", "OpenStream", "Streamer",
+            "PredictBatch", "OpenStream", "Streamer", "DeclaredLoss", "Gradients", "ComputeGradients", "TargetLength", "CreateReplica",
         };
 
         private static void CheckTypeKind(INamedTypeSymbol type, int sequentialIndex, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)

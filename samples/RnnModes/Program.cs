@@ -2,12 +2,13 @@
 // where that mode is what the task needs, trained with Fit and scored on held-out data.
 //
 //   dotnet run -c Release --project samples/RnnModes                 # all modes, default epochs (about a minute)
-//   dotnet run -c Release --project samples/RnnModes -- encoder-decoder --epochs 200 --verbose
+//   dotnet run -c Release --project samples/RnnModes -- encoder-decoder --epochs 200
+//   dotnet run -c Release --project samples/RnnModes -- --quiet        # one summary line per mode
 using RnnModes;
 
 string? only = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
 int? epochs = args.SkipWhile(a => a != "--epochs").Skip(1).Select(int.Parse).Cast<int?>().FirstOrDefault();
-bool verbose = args.Contains("--verbose");
+bool verbose = !args.Contains("--quiet");
 var selected = Modes.All.Where(m => only is null || m.Name == only).ToArray();
 if (selected.Length == 0)
 {

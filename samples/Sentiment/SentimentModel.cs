@@ -9,7 +9,7 @@ namespace Sentiment;
 /// model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
 /// </code>
 /// </summary>
-[Sequential(Seed = 42)]
+[Sequential(Seed = 42, Loss = LossKind.BinaryCrossEntropy)]
 [Input(SentimentSample.MaxLength)]
 [Embedding(SentimentSample.VocabularySize, 64, MaskZero = true)]
 [Lstm(64)]

@@ -60,7 +60,7 @@ public static class SentimentSample
         var clock = System.Diagnostics.Stopwatch.StartNew();
         model.Fit(xTrain, yTrain, new FitOptions
         {
-            Loss = Loss.BinaryCrossEntropy,
+            Loss = SentimentModel.DeclaredLoss, // binary cross-entropy, declared on [Sequential] and checked against the output
             Optimizer = new Adam(0.003f),
             Epochs = options.Epochs,
             BatchSize = 32,

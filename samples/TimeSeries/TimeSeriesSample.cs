@@ -95,7 +95,8 @@ public static class TimeSeriesSample
             BatchSize = batchSize,
             Seed = 1,
             Workers = options.Workers,
-            Verbose = Verbosity.Silent,
+            Verbose = options.Output is null ? Verbosity.Silent : Verbosity.OneLinePerEpoch,
+            Output = log,
             ValidationSplit = 0.15,
             EarlyStopping = new EarlyStopping { Monitor = "val_loss", Patience = patience, RestoreBestWeights = true },
         });

@@ -306,6 +306,56 @@ public sealed class DiagnosticTests
             [Sequential(Unroll = UnrollPolicy.Always), Input(200, 2), {|LSTMGEN201:Bidirectional(MergeMode.Ave)|}, Lstm(2), Dense(1)]
             public partial class Bad;
             """, true },
+        { "201 under Auto beyond 16 steps", """
+            [Sequential, Input(17, 2), {|LSTMGEN201:Lstm(4)|}, Dense(1)]
+            public partial class Bad;
+            """, true },
+        { "no 201 under Auto at 16 steps", """
+            [Sequential, Input(16, 2), Lstm(4), Dense(1)]
+            public partial class Bad;
+            """, true },
+        { "no 201 with Never", """
+            [Sequential(Unroll = UnrollPolicy.Never), Input(40, 2), Lstm(4), Dense(1)]
+            public partial class Bad;
+            """, true },
+
+        // 115 declared loss does not fit the output (Warning: the model is still generated)
+        { "115 binary cross-entropy on a linear output", """
+            [Sequential({|LSTMGEN115:Loss = LossKind.BinaryCrossEntropy|}), Input(4), Dense(1)]
+            public partial class Bad;
+            """, true },
+        { "115 binary cross-entropy on two sigmoid units", """
+            [Sequential({|LSTMGEN115:Loss = LossKind.BinaryCrossEntropy|}), Input(4), Dense(2, Activation = Activation.Sigmoid)]
+            public partial class Bad;
+            """, true },
+        { "115 categorical cross-entropy on a sigmoid output", """
+            [Sequential({|LSTMGEN115:Loss = LossKind.CategoricalCrossEntropy|}), Input(5, 2), Lstm(3), Dense(3, Activation = Activation.Sigmoid)]
+            public partial class Bad;
+            """, true },
+        { "115 sparse categorical cross-entropy on one class", """
+            [Sequential({|LSTMGEN115:Loss = LossKind.SparseCategoricalCrossEntropy|}), Input(4), Dense(1, Activation = Activation.Softmax)]
+            public partial class Bad;
+            """, true },
+        { "115 logits loss on a sigmoid output", """
+            [Sequential({|LSTMGEN115:Loss = LossKind.BinaryCrossEntropyFromLogits|}), Input(4), Dense(1, Activation = Activation.Sigmoid)]
+            public partial class Bad;
+            """, true },
+        { "115 binary cross-entropy on an LSTM output", """
+            [Sequential({|LSTMGEN115:Loss = LossKind.BinaryCrossEntropy|}), Input(5, 2), Lstm(1)]
+            public partial class Bad;
+            """, true },
+        { "no 115: binary cross-entropy on one sigmoid unit", """
+            [Sequential(Loss = LossKind.BinaryCrossEntropy), Input(4), Dense(1, Activation = Activation.Sigmoid)]
+            public partial class Bad;
+            """, true },
+        { "no 115: sparse categorical on a softmax", """
+            [Sequential(Loss = LossKind.SparseCategoricalCrossEntropy), Input(4), Dense(3, Activation = Activation.Softmax)]
+            public partial class Bad;
+            """, true },
+        { "no 115: mean squared error on an LSTM output", """
+            [Sequential(Loss = LossKind.MeanSquaredError), Input(5, 2), Lstm(3)]
+            public partial class Bad;
+            """, true },
         { "no 201 at the cap", """
             [Sequential(Unroll = UnrollPolicy.Always), Input(128, 1), Lstm(2), Dense(1)]
             public partial class Bad;
@@ -434,7 +484,7 @@ public sealed class DiagnosticTests
             [Sequential(Unroll = UnrollPolicy.Always), Input(129, 2), {|LSTMGEN201:Lstm(4)|}, Dense(1)]
             public partial class Bad;
             """, "LSTMGEN201",
-            "Lstm 'lstm' runs 129 steps, more than the unroll cap of 128; it is emitted as a loop although Unroll = Always", true },
+            "Lstm 'lstm' runs 129 steps, more than the unroll limit of 128 for Unroll = Always; its time loop is emitted as a loop", true },
         { """
             [Sequential, Input(4), Dense(4, Name = "dense_1"), Dense(3), {|LSTMGEN007:Dense(2)|}]
             public partial class Bad;

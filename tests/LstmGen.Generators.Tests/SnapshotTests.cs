@@ -19,7 +19,8 @@ public sealed class SnapshotTests
     private static void VerifyModel(string source, string hintName, [CallerMemberName] string testName = "", [CallerFilePath] string sourceFile = "")
     {
         Compilation compilation = CreateCompilation(Usings + source);
-        Assert.Empty(RunAnalyzer(compilation));
+        // Valid models: no diagnostic but the Info that a long sequence loops (LSTMGEN201).
+        Assert.Empty(RunAnalyzer(compilation).Where(d => d.Id != "LSTMGEN201"));
 
         GeneratorRun run = RunGenerator(compilation);
         AssertGeneratorHealthy(run);

@@ -240,3 +240,17 @@ public class TrainingStepTests
         Assert.Equal(3, model.TargetLength(Loss.CategoricalCrossEntropy));
     }
 }
+
+public class DeclaredLossTests
+{
+    [Fact]
+    public void The_declared_loss_is_exposed_for_Fit()
+    {
+        Assert.Same(Loss.CategoricalCrossEntropy, LstmGen.Tests.Models.DeclaredLossModel.DeclaredLoss);
+        Assert.Null(Loss.FromKind(LossKind.None));
+        foreach (LossKind kind in Enum.GetValues<LossKind>().Where(k => k != LossKind.None))
+        {
+            Assert.NotNull(Loss.FromKind(kind));
+        }
+    }
+}

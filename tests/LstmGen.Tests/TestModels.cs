@@ -35,3 +35,6 @@ public partial class LossSeqSoftmax;
 
 [Sequential, Input(10, 1), Lstm(6), RepeatVector(3), Lstm(5, ReturnSequences = true), TimeDistributed, Dense(1)]
 public partial class EncoderDecoderForFit;
+
+[Sequential(Loss = LossKind.CategoricalCrossEntropy), Input(4), Dense(3, Activation = Activation.Softmax)]
+public partial class DeclaredLossModel;

@@ -36,6 +36,7 @@ internal static class DiagnosticDescriptors
     public const string ReturnStateNotLastId = "LSTMGEN112";
     public const string NoLayersId = "LSTMGEN113";
     public const string ModelTooLargeId = "LSTMGEN114";
+    public const string LossDoesNotFitOutputId = "LSTMGEN115";
     public const string UnrollCappedId = "LSTMGEN201";
     public const string InternalErrorId = "LSTMGEN900";
 
@@ -177,11 +178,18 @@ internal static class DiagnosticDescriptors
         DiagnosticCategories.Topology,
         "Weights and per-sample workspaces live in single arrays, which hold at most 2,147,483,647 elements.");
 
+    public static readonly DiagnosticDescriptor LossDoesNotFitOutput = Create(LossDoesNotFitOutputId,
+        "Declared loss does not fit the output",
+        "The declared loss {0} {1}, but the output is {2}",
+        DiagnosticCategories.Topology,
+        "Binary cross-entropy expects probabilities from a sigmoid (from logits: a linear output); categorical cross-entropy expects a softmax over two or more classes.",
+        DiagnosticSeverity.Warning);
+
     public static readonly DiagnosticDescriptor UnrollCapped = Create(UnrollCappedId,
         "Sequence too long to unroll",
-        "{0} runs {1} steps, more than the unroll cap of {2}; it is emitted as a loop although Unroll = Always",
+        "{0} runs {1} steps, more than the unroll limit of {2} for Unroll = {3}; its time loop is emitted as a loop",
         DiagnosticCategories.Performance,
-        "Unrolling is capped so that generated code stays small for long sequences.",
+        "Time steps are written out one by one up to a limit (16 under Unroll = Auto, 128 under Always) so that generated code stays small for long sequences; longer sequences loop.",
         DiagnosticSeverity.Info);
 
     public static readonly DiagnosticDescriptor InternalError = Create(InternalErrorId,
@@ -196,7 +204,7 @@ internal static class DiagnosticDescriptors
         ClassMustBePartial, LayersSplitAcrossDeclarations, InvalidAttributeArgument, WrapperWithoutLayer, WrapperMismatch,
         InvalidLayerName, DuplicateLayerName, UnsupportedModelType, ConstructorMustChain, MissingInput, MisplacedInput, NonPositiveSize, RecurrentNeedsSequence,
         RepeatVectorNeedsVector, LayerNeedsSequence, SliceOutOfRange, EmbeddingPlacement, MaskNotSupported, InputRank,
-        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, ModelTooLarge, UnrollCapped, InternalError,
+        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, ModelTooLarge, LossDoesNotFitOutput, UnrollCapped, InternalError,
     }.ToImmutableDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description,

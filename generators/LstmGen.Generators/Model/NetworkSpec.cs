@@ -12,6 +12,7 @@ internal sealed record NetworkSpec(
     int Seed,
     UnrollKind Unroll,
     int SequentialAttributeIndex,
+    int Loss,
     EquatableArray<LayerSpec> Layers,
     EquatableArray<DiagnosticInfo> ParseDiagnostics);
 

@@ -260,6 +260,7 @@ internal static class TopologyValidator
             shape = output.Value;
         }
 
+        CheckLoss(spec, plans[plans.Count - 1], diagnostics);
         if (HasError(diagnostics))
         {
             return Fail(diagnostics);
@@ -365,19 +366,47 @@ internal static class TopologyValidator
 
     private static bool Unroll(NetworkSpec spec, LayerSpec layer, string who, int steps, List<DiagnosticInfo> diagnostics)
     {
-        switch (spec.Unroll)
+        if (spec.Unroll == UnrollKind.Never)
         {
-            case UnrollKind.Never:
-                return false;
-            case UnrollKind.Always:
-                if (steps <= MaxUnrolledSteps)
-                {
-                    return true;
-                }
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnrollCappedId, layer.PrimaryAttributeIndex, null, who, Num(steps), Num(MaxUnrolledSteps)));
-                return false;
-            default:
-                return steps <= AutoUnrollMaxSteps;
+            return false;
+        }
+        int limit = spec.Unroll == UnrollKind.Always ? MaxUnrolledSteps : AutoUnrollMaxSteps;
+        if (steps <= limit)
+        {
+            return true;
+        }
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnrollCappedId, layer.PrimaryAttributeIndex, null, who, Num(steps), Num(limit),
+            spec.Unroll == UnrollKind.Always ? "Always" : "Auto"));
+        return false;
+    }
+
+    private static readonly string[] LossNames =
+        ["", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossEntropy", "BinaryCrossEntropyFromLogits", "CategoricalCrossEntropy", "SparseCategoricalCrossEntropy"];
+
+    /// <summary>LSTMGEN115: a declared cross-entropy loss on an output it does not fit.</summary>
+    private static void CheckLoss(NetworkSpec spec, LayerPlan last, List<DiagnosticInfo> diagnostics)
+    {
+        if (spec.Loss is < 3 or > 6)
+        {
+            return; // none, MSE, MAE: any output
+        }
+        ActivationKind? activation = last.Spec.Kind == LayerKind.Dense ? last.Spec.Activation : null;
+        string output = activation is { } a
+            ? $"{last.Out} from {last.Display} with {a} activation"
+            : $"{last.Out} from {last.Display}";
+        int units = last.Out.Features;
+        string? need = spec.Loss switch
+        {
+            3 when activation != ActivationKind.Sigmoid => "expects probabilities from a Dense with Sigmoid activation",
+            3 when units != 1 => "is for one probability per output (use CategoricalCrossEntropy for classes, or suppress this warning for multi-label outputs)",
+            4 when activation != ActivationKind.Linear => "expects logits from a Dense with Linear activation",
+            5 or 6 when activation != ActivationKind.Softmax => "expects class probabilities from a Dense with Softmax activation",
+            5 or 6 when units < 2 => "needs two or more classes (use BinaryCrossEntropy for one)",
+            _ => null,
+        };
+        if (need is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitOutputId, spec.SequentialAttributeIndex, "Loss", LossNames[spec.Loss], need, output));
         }
     }
 

@@ -31,6 +31,12 @@ public sealed class SequentialAttribute : Attribute
 
     /// <summary>Unrolling of the time loop in the generated code. Default <see cref="UnrollPolicy.Auto"/>.</summary>
     public UnrollPolicy Unroll { get; set; }
+
+    /// <summary>
+    /// The loss the model is trained with (Keras's <c>compile(loss=...)</c>). When declared, the analyzer warns if the
+    /// output cannot fit it (LSTMGEN115) and the model gets a <c>DeclaredLoss</c> property to pass to Fit.
+    /// </summary>
+    public LossKind Loss { get; set; }
 }
 
 /// <summary>Base class of the layer attributes.</summary>

@@ -38,3 +38,22 @@ public enum UnrollPolicy
     /// <summary>Unroll sequences up to <see cref="SequentialAttribute.MaxUnrolledSteps"/> steps (a hard cap that bounds code size), loop beyond.</summary>
     Always = 2,
 }
+
+/// <summary>The loss a model is meant to be trained with, declared on <see cref="SequentialAttribute.Loss"/> so that the analyzer can check that it fits the output.</summary>
+public enum LossKind
+{
+    /// <summary>Not declared: nothing is checked.</summary>
+    None = 0,
+    /// <summary><see cref="Loss.MeanSquaredError"/>.</summary>
+    MeanSquaredError = 1,
+    /// <summary><see cref="Loss.MeanAbsoluteError"/>.</summary>
+    MeanAbsoluteError = 2,
+    /// <summary><see cref="Loss.BinaryCrossEntropy"/>: needs a sigmoid output.</summary>
+    BinaryCrossEntropy = 3,
+    /// <summary><see cref="Loss.BinaryCrossEntropyFromLogits"/>: needs a linear output.</summary>
+    BinaryCrossEntropyFromLogits = 4,
+    /// <summary><see cref="Loss.CategoricalCrossEntropy"/>: needs a softmax output of two or more classes.</summary>
+    CategoricalCrossEntropy = 5,
+    /// <summary><see cref="Loss.SparseCategoricalCrossEntropy"/>: needs a softmax output of two or more classes.</summary>
+    SparseCategoricalCrossEntropy = 6,
+}

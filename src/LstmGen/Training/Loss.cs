@@ -32,6 +32,19 @@ public abstract class Loss
     /// <summary>Keras <c>SparseCategoricalCrossentropy()</c>: one class index per row as the target; fused with a softmax output.</summary>
     public static Loss SparseCategoricalCrossEntropy { get; } = new CategoricalCrossEntropyLoss(sparse: true);
 
+    /// <summary>The loss of a <see cref="LossKind"/>; null for <see cref="LossKind.None"/>.</summary>
+    public static Loss? FromKind(LossKind kind) => kind switch
+    {
+        LossKind.None => null,
+        LossKind.MeanSquaredError => MeanSquaredError,
+        LossKind.MeanAbsoluteError => MeanAbsoluteError,
+        LossKind.BinaryCrossEntropy => BinaryCrossEntropy,
+        LossKind.BinaryCrossEntropyFromLogits => BinaryCrossEntropyFromLogits,
+        LossKind.CategoricalCrossEntropy => CategoricalCrossEntropy,
+        LossKind.SparseCategoricalCrossEntropy => SparseCategoricalCrossEntropy,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown loss."),
+    };
+
     /// <summary>Target values per output row: the row width, or 1 for a sparse loss.</summary>
     public virtual int TargetWidth(int outputWidth) => outputWidth;
 
