@@ -139,17 +139,71 @@ public static partial class Kernels
             ReadOnlySpan<float> cp = cPrev.IsEmpty ? default : cPrev.Slice(r * units, units);
             ReadOnlySpan<float> dhr = dh.Slice(r * units, units);
             Span<float> dcr = dc.Slice(r * units, units);
+            // act(c) is recomputed, vectorised, into the output-gate slot of dz, which is written last.
+            Span<float> ac = dzr.Slice(3 * units, units);
+            if (activation == Activation.Tanh)
+            {
+                TensorPrimitives.Tanh(cr, ac);
+            }
+            else
+            {
+                cr.CopyTo(ac);
+                Activate(activation, ac, 1, units);
+            }
+            if (activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid)
+            {
+                StepBackwardDefault(zr, ac, cp, dhr, dcr, dzr, units);
+                continue;
+            }
             for (int u = 0; u < units; u++)
             {
                 float gi = zr[u], gf = zr[units + u], gg = zr[2 * units + u], go = zr[3 * units + u];
-                float ac = Apply(activation, cr[u]);
-                float dcTotal = dcr[u] + dhr[u] * go * Derivative(activation, ac);
+                float a = ac[u];
+                float dcTotal = dcr[u] + dhr[u] * go * Derivative(activation, a);
                 dzr[u] = dcTotal * gg * Derivative(recurrentActivation, gi);
                 dzr[units + u] = cp.IsEmpty ? 0f : dcTotal * cp[u] * Derivative(recurrentActivation, gf);
                 dzr[2 * units + u] = dcTotal * gi * Derivative(activation, gg);
-                dzr[3 * units + u] = dhr[u] * ac * Derivative(recurrentActivation, go);
+                dzr[3 * units + u] = dhr[u] * a * Derivative(recurrentActivation, go);
                 dcr[u] = dcTotal * gf;
             }
+        }
+    }
+
+    /// <summary>The backward step for Keras's default activations (tanh, sigmoid), vectorised; <paramref name="ac"/> = tanh(c) aliases dz's o block.</summary>
+    private static void StepBackwardDefault(ReadOnlySpan<float> z, ReadOnlySpan<float> ac, ReadOnlySpan<float> cp,
+        ReadOnlySpan<float> dh, Span<float> dc, Span<float> dz, int units)
+    {
+        int u = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            int width = System.Numerics.Vector<float>.Count;
+            var one = System.Numerics.Vector<float>.One;
+            for (; u + width <= units; u += width)
+            {
+                var gi = new System.Numerics.Vector<float>(z.Slice(u));
+                var gf = new System.Numerics.Vector<float>(z.Slice(units + u));
+                var gg = new System.Numerics.Vector<float>(z.Slice(2 * units + u));
+                var go = new System.Numerics.Vector<float>(z.Slice(3 * units + u));
+                var a = new System.Numerics.Vector<float>(ac.Slice(u));
+                var dhv = new System.Numerics.Vector<float>(dh.Slice(u));
+                var dcTotal = new System.Numerics.Vector<float>(dc.Slice(u)) + dhv * go * (one - a * a);
+                var cpv = cp.IsEmpty ? System.Numerics.Vector<float>.Zero : new System.Numerics.Vector<float>(cp.Slice(u));
+                (dcTotal * gg * gi * (one - gi)).CopyTo(dz.Slice(u));
+                (dcTotal * cpv * gf * (one - gf)).CopyTo(dz.Slice(units + u));
+                (dcTotal * gi * (one - gg * gg)).CopyTo(dz.Slice(2 * units + u));
+                (dhv * a * go * (one - go)).CopyTo(dz.Slice(3 * units + u)); // overwrites a (this lane block only)
+                (dcTotal * gf).CopyTo(dc.Slice(u));
+            }
+        }
+        for (; u < units; u++)
+        {
+            float gi = z[u], gf = z[units + u], gg = z[2 * units + u], go = z[3 * units + u], a = ac[u];
+            float dcTotal = dc[u] + dh[u] * go * (1f - a * a);
+            dz[u] = dcTotal * gg * gi * (1f - gi);
+            dz[units + u] = cp.IsEmpty ? 0f : dcTotal * cp[u] * gf * (1f - gf);
+            dz[2 * units + u] = dcTotal * gi * (1f - gg * gg);
+            dz[3 * units + u] = dh[u] * a * go * (1f - go);
+            dc[u] = dcTotal * gf;
         }
     }
 
