@@ -22,12 +22,17 @@ public static class Compare
         Console.WriteLine($"LstmGen {typeof(Kernels).Assembly.GetName().Version} | .NET {Environment.Version} | {Environment.ProcessorCount} logical CPUs | " +
                           $"AVX-512: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated} | single thread");
         var ours = new List<(string Workload, string Variant, double MedianUs, double P10, double P90, int N)>();
-        foreach (Workload w in Workloads.Inference().Concat(Workloads.Training()))
+        double peak = PeakFmaGflops();
+        Console.WriteLine($"Measured single-core FMA peak: {peak:F0} GFLOP/s ({(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512" : "AVX2")}, independent FMA chains in registers)");
+        foreach (Workload w in Workloads.Inference().Concat(Workloads.Training()).Concat(Workloads.Streaming()).Concat(Workloads.Large()))
         {
             (double median, double p10, double p90, int n) = Time(w.Run, seconds);
             (median, p10, p90) = (median / w.StepsPerCall, p10 / w.StepsPerCall, p90 / w.StepsPerCall);
             ours.Add((w.Name, w.Variant, median, p10, p90, n));
-            Console.WriteLine($"  {w.Name} {w.Variant,-28} median {median,10:F2} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F2}, p90 {p90:F2}, n={n})");
+            string extra = w.Name == "W4"
+                ? $"  {(w.Variant == "forward" ? 1 : 3) * Workloads.W4ForwardFlops / (median * 1e3):F0} GFLOP/s = {(w.Variant == "forward" ? 1 : 3) * Workloads.W4ForwardFlops / (median * 1e3) / peak:P0} of the single-core peak"
+                : w.Name == "W3" ? $"  {1e6 / 48000 / median:F0}x real time at 48 kHz" : "";
+            Console.WriteLine($"  {w.Name} {w.Variant,-28} median {median,10:F2} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F2}, p90 {p90:F2}, n={n}){extra}");
         }
 
         Dictionary<(string, string), double> peer = new();
@@ -47,6 +52,47 @@ public static class Compare
         }
         Console.WriteLine("PyTorch: best of 1 and 2 threads (see the peer's own table above for each); LstmGen: one thread unless the variant says 2 workers.");
         return 0;
+    }
+
+    /// <summary>Single-core FMA throughput: 8 independent vector FMA chains (enough to cover the FMA latency), in GFLOP/s.</summary>
+    private static double PeakFmaGflops()
+    {
+        const int Iterations = 20_000_000;
+        static float Run()
+        {
+            if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                var m = System.Runtime.Intrinsics.Vector512.Create(0.9999f);
+                var c = System.Runtime.Intrinsics.Vector512.Create(1e-4f);
+                System.Runtime.Intrinsics.Vector512<float> a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c;
+                for (int i = 0; i < Iterations; i++)
+                {
+                    a0 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a0, m, c); a1 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a1, m, c);
+                    a2 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a2, m, c); a3 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a3, m, c);
+                    a4 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a4, m, c); a5 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a5, m, c);
+                    a6 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a6, m, c); a7 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a7, m, c);
+                }
+                return System.Runtime.Intrinsics.Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7);
+            }
+            var n = System.Runtime.Intrinsics.Vector256.Create(0.9999f);
+            var d = System.Runtime.Intrinsics.Vector256.Create(1e-4f);
+            System.Runtime.Intrinsics.Vector256<float> b0 = d, b1 = d, b2 = d, b3 = d, b4 = d, b5 = d, b6 = d, b7 = d;
+            for (int i = 0; i < Iterations; i++)
+            {
+                b0 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(b0, n, d); b1 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(b1, n, d);
+                b2 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(b2, n, d); b3 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(b3, n, d);
+                b4 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(b4, n, d); b5 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(b5, n, d);
+                b6 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(b6, n, d); b7 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(b7, n, d);
+            }
+            return System.Runtime.Intrinsics.Vector256.Sum(b0 + b1 + b2 + b3 + b4 + b5 + b6 + b7);
+        }
+        Run(); // JIT
+        var clock = Stopwatch.StartNew();
+        float sink = Run();
+        double seconds = clock.Elapsed.TotalSeconds;
+        int lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8;
+        GC.KeepAlive(sink);
+        return 8.0 * lanes * 2 * Iterations / seconds / 1e9;
     }
 
     private static (double Median, double P10, double P90, int N) Time(Action run, double seconds)
@@ -78,7 +124,7 @@ public static class Compare
         string json = Path.Combine(Path.GetTempPath(), $"lstmgen-peer-{Environment.ProcessId}.json");
         var psi = new ProcessStartInfo("/usr/bin/python3")
         {
-            ArgumentList = { script, "--threads", "1,2", "--only", "W1,W2", "--json", json },
+            ArgumentList = { script, "--threads", "1,2", "--json", json },
             UseShellExecute = false,
         };
         if (quick) psi.ArgumentList.Add("--quick");

@@ -13,3 +13,23 @@ public partial class W2Model;
 /// <summary>W2 with the time loop not unrolled, to measure what unrolling buys.</summary>
 [Sequential(Unroll = UnrollPolicy.Never), Input(10, 1), Lstm(50, ReturnSequences = true), Lstm(50), Dense(1)]
 public partial class W2ModelLooped;
+
+/// <summary>W3: streaming LSTM(8) on 1 feature, one step at a time.</summary>
+[Sequential, Input(1, 1), Lstm(8)]
+public partial class W3Lstm8;
+
+/// <summary>W3: streaming LSTM(32).</summary>
+[Sequential, Input(1, 1), Lstm(32)]
+public partial class W3Lstm32;
+
+/// <summary>W3: streaming LSTM(64).</summary>
+[Sequential, Input(1, 1), Lstm(64)]
+public partial class W3Lstm64;
+
+/// <summary>W4: large LSTM(512) on 128 features, 100 steps (sequences out, as the PyTorch peer).</summary>
+[Sequential, Input(100, 128), Lstm(512, ReturnSequences = true)]
+public partial class W4Model;
+
+/// <summary>W5: training throughput, LSTM(64) on 32 features, 64 steps, Dense(1).</summary>
+[Sequential, Input(64, 32), Lstm(64), Dense(1)]
+public partial class W5Model;

@@ -31,6 +31,48 @@ public static class Workloads
         ];
     }
 
+    /// <summary>W3: one streaming step of LSTM(8/32/64); reported per step (batched 1000 steps per timed call).</summary>
+    public static IReadOnlyList<Workload> Streaming()
+    {
+        var s8 = new W3Lstm8().OpenStream();
+        var s32 = new W3Lstm32().OpenStream();
+        var s64 = new W3Lstm64().OpenStream();
+        float[] x = [0.3f];
+        float[] y8 = new float[8], y32 = new float[32], y64 = new float[64];
+        const int Steps = 1000;
+        return
+        [
+            new("W3", "stream_h8", () => { for (int i = 0; i < Steps; i++) s8.Step(x, y8); }, Steps),
+            new("W3", "stream_h32", () => { for (int i = 0; i < Steps; i++) s32.Step(x, y32); }, Steps),
+            new("W3", "stream_h64", () => { for (int i = 0; i < Steps; i++) s64.Step(x, y64); }, Steps),
+        ];
+    }
+
+    /// <summary>W4: forward, and forward + backward, of LSTM(512) on (64, 100, 128); W5: training steps.</summary>
+    public static IReadOnlyList<Workload> Large()
+    {
+        var rng = new Random(5);
+        var w4 = new W4Model(new ModelOptions { MaxBatch = 64 });
+        float[] x = new float[64 * W4Model.InputLength];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
+        float[] y = new float[64 * W4Model.OutputLength];
+        float[] targets = new float[64 * W4Model.OutputLength];
+        var w5 = new W5Model();
+        float[] x5 = new float[32 * W5Model.InputLength];
+        for (int i = 0; i < x5.Length; i++) x5[i] = (float)rng.NextDouble();
+        float[] y5 = new float[32];
+        var adam = new Adam();
+        return
+        [
+            new("W4", "forward", () => w4.PredictBatch(x, y, 64)),
+            new("W4", "forward_backward", () => w4.ComputeGradients(x, targets, 64, Loss.MeanSquaredError)),
+            new("W5", "train_b32", () => w5.TrainStep(x5, y5, 32, Loss.MeanSquaredError, adam)),
+        ];
+    }
+
+    /// <summary>FLOPs of W4's matrix products (the peer counts the same): forward 2·steps·batch·4u·(in + u), backward twice that.</summary>
+    public const double W4ForwardFlops = 2.0 * 100 * 64 * 4 * 512 * (128 + 512);
+
     /// <summary>Training: one step (forward, loss, backward, Adam) at batch 32, and Fit epochs of 16 steps on 1 and 2 workers.</summary>
     public static IReadOnlyList<Workload> Training()
     {

@@ -139,6 +139,11 @@ public static class Training
             Samples(vx.Length, inLen, vy!.Length, tLen, nameof(validationX), nameof(validationY));
         }
         bool hasValidation = vx is not null || valStart < samples;
+        if (vx is null && hasValidation)
+        {
+            vx = x.AsSpan(valStart * inLen).ToArray(); // the held-out tail, copied once
+            vy = y.AsSpan(valStart * tLen).ToArray();
+        }
 
         Optimizer optimizer = options.Optimizer ?? new Adam();
         int workers = options.Workers == 0 ? Environment.ProcessorCount : options.Workers;
@@ -251,9 +256,7 @@ public static class Training
             foreach (Metric m in options.Metrics) logs[m.Name] = m.Result;
             if (hasValidation)
             {
-                Evaluation v = vx is not null
-                    ? Evaluate(model, vx, vy!, loss, options.Metrics, batch)
-                    : Evaluate(model, x.AsSpan(valStart * inLen).ToArray(), y.AsSpan(valStart * tLen).ToArray(), loss, options.Metrics, batch);
+                Evaluation v = Evaluate(model, vx!, vy!, loss, options.Metrics, batch);
                 logs["val_loss"] = v.Loss;
                 foreach (var (k, value) in v.Metrics) logs["val_" + k] = value;
             }
