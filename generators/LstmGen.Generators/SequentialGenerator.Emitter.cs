@@ -268,6 +268,13 @@ public sealed partial class SequentialGenerator
                 OneSample(true);
             }
 
+            w.Line($"void global::LstmGen.ISequentialModel<{element}>.ValidateInputs(global::System.ReadOnlySpan<{element}> inputs, string paramName) =>");
+            w.Indent();
+            w.Line(plan.TokenInput
+                ? "global::LstmGen.Kernels.CheckTokens(inputs, Vocabulary, InputLength, paramName);"
+                : "global::LstmGen.Kernels.CheckFinite(inputs, paramName);");
+            w.Unindent();
+            w.Line();
             w.Line("/// <summary>Runs the model on one sample and returns a new output array.</summary>");
             w.Open($"public float[] Predict(global::System.ReadOnlySpan<{element}> {inName})");
             w.Line("var output = new float[OutputLength];");

@@ -44,6 +44,12 @@ public interface ISequentialModel<TInput> : ISequentialModel
 
     /// <summary>Runs the model on <paramref name="batchSize"/> samples, batch-major.</summary>
     void PredictBatch(System.ReadOnlySpan<TInput> inputs, System.Span<float> outputs, int batchSize);
+
+    /// <summary>
+    /// Checks input values as Predict does (finite floats, or token ids inside the vocabulary), throwing an exception that
+    /// names <paramref name="paramName"/> and the offending index (sample and step for tokens).
+    /// </summary>
+    void ValidateInputs(System.ReadOnlySpan<TInput> inputs, string paramName);
 }
 
 /// <summary>A generated model that can compute its loss gradients (backpropagation through time).</summary>

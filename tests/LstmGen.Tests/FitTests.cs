@@ -171,3 +171,20 @@ public class FitTests
         Assert.Contains("monitors 'val_loss', which is not logged", ex.Message);
     }
 }
+
+public class FitInputErrorTests
+{
+    [Fact]
+    public void Bad_inputs_are_named_by_their_index_in_the_dataset()
+    {
+        var x = new float[40 * 10];
+        x[333] = float.NaN;
+        var ex = Assert.Throws<ArgumentException>(() => new Stacked().Fit(x, new float[40], new FitOptions { Loss = Loss.MeanSquaredError, Verbose = Verbosity.Silent }));
+        Assert.Contains("x[333] is NaN", ex.Message);
+
+        var tokens = new int[10 * 8];
+        tokens[5 * 8 + 2] = 99;
+        var ex2 = Assert.Throws<ArgumentOutOfRangeException>(() => new EmbeddingMask().Fit(tokens, new float[10], new FitOptions { Loss = Loss.BinaryCrossEntropy, Verbose = Verbosity.Silent }));
+        Assert.Contains("Token id 99 at sample 5, step 2", ex2.Message);
+    }
+}

@@ -121,6 +121,7 @@ public static class Training
         int rowsPerSample = outLen / width;
         int samples = Samples(x.Length, inLen, y.Length, tLen, nameof(x), nameof(y));
         loss.ValidateTargets(y, width, nameof(y));
+        model.ValidateInputs(x, nameof(x)); // here, so that errors name the index in x, not in a shuffled batch
 
         int trainN = samples, valStart = samples;
         TInput[]? vx = validationX;
@@ -306,6 +307,7 @@ public static class Training
         int rowsPerSample = outLen / width, tLen = rowsPerSample * loss.TargetWidth(width);
         int samples = Samples(x.Length, inLen, y.Length, tLen, nameof(x), nameof(y));
         loss.ValidateTargets(y, width, nameof(y));
+        model.ValidateInputs(x, nameof(x));
         metrics ??= [];
         foreach (Metric m in metrics) m.Reset();
         var pred = new float[batchSize * outLen];

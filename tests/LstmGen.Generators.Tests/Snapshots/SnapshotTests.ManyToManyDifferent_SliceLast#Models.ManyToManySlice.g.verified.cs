@@ -147,6 +147,9 @@ namespace Models
             __Forward(input, output, 1);
         }
 
+        void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
+            global::LstmGen.Kernels.CheckFinite(inputs, paramName);
+
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {

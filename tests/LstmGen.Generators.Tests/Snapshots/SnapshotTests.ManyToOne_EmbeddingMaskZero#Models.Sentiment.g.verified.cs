@@ -144,6 +144,9 @@ namespace Models
             __Forward(tokens, output, 1);
         }
 
+        void global::LstmGen.ISequentialModel<int>.ValidateInputs(global::System.ReadOnlySpan<int> inputs, string paramName) =>
+            global::LstmGen.Kernels.CheckTokens(inputs, Vocabulary, InputLength, paramName);
+
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<int> tokens)
         {
