@@ -51,8 +51,6 @@ internal static class StreamEmitter
             if (l.Spec.Kind == LayerKind.Lstm)
             {
                 w.Line($"private readonly float[] _z{n} = new float[{Num(4 * l.Spec.Units)}];");
-                w.Line($"private readonly float[] _c{n} = new float[{Num(l.Spec.Units)}];");
-                w.Line($"private readonly float[] _h{n} = new float[{Num(l.Spec.Units)}];");
             }
             else if (l.Spec.Kind == LayerKind.Dense)
             {
@@ -114,7 +112,7 @@ internal static class StreamEmitter
                     if (spec.MaskZero)
                     {
                         w.Line("byte keep = token == 0 ? (byte)0 : (byte)1;");
-                        mask = "new global::System.ReadOnlySpan<byte>(in keep)";
+                        mask = "keep";
                     }
                     break;
                 case LayerKind.Lstm:
@@ -122,11 +120,9 @@ internal static class StreamEmitter
                     string bias = spec.UseBias ? Weight(l.Weights[2]) : "default";
                     w.Line($"{Span}<float> h{n} = new global::System.Span<float>(_state, {Num(stateOffset)}, {Num(units)});");
                     w.Line($"{Span}<float> c{n} = new global::System.Span<float>(_state, {Num(stateOffset + units)}, {Num(units)});");
-                    w.Line($"{Kernels}.GemmBias({current}, {Weight(l.Weights[0])}, {bias}, _z{n}, 1, {Num(4 * units)}, {Num(l.In.Features)});");
-                    w.Line($"{Kernels}.Gemm(h{n}, {Weight(l.Weights[1])}, _z{n}, 1, {Num(4 * units)}, {Num(units)}, accumulate: true);");
-                    w.Line($"{Kernels}.LstmStep(_z{n}, c{n}, h{n}, _c{n}, _h{n}, 1, {Num(units)}, {Activation(spec.Activation)}, {Activation(spec.RecurrentActivation)}, {mask});");
-                    w.Line($"new {ReadOnlySpan}<float>(_c{n}).CopyTo(c{n});");
-                    w.Line($"new {ReadOnlySpan}<float>(_h{n}).CopyTo(h{n});");
+                    string step = $"{Kernels}.LstmStreamStep({current}, {Weight(l.Weights[0])}, {Weight(l.Weights[1])}, {bias}, h{n}, c{n}, _z{n}, {Num(l.In.Features)}, {Num(units)}, {Activation(spec.Activation)}, {Activation(spec.RecurrentActivation)});";
+                    // A padding token (mask 0) leaves the state as it is.
+                    w.Line(mask == "default" ? step : $"if (keep != 0) {step}");
                     w.Line($"{ReadOnlySpan}<float> a{n} = h{n};");
                     stateOffset += 2 * units;
                     break;

@@ -346,8 +346,6 @@ namespace Models
             private readonly float[] __p;
             private readonly float[] _state = new float[StateLength];
             private readonly float[] _z1 = new float[24];
-            private readonly float[] _c1 = new float[6];
-            private readonly float[] _h1 = new float[6];
             private readonly float[] _y2 = new float[1];
 
             internal Streamer(LongSequence model) => __p = model.__p;
@@ -383,11 +381,7 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
                 global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 6);
                 global::System.Span<float> c1 = new global::System.Span<float>(_state, 6, 6);
-                global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(__p, 0, 72), new global::System.Span<float>(__p, 216, 24), _z1, 1, 24, 3);
-                global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(__p, 72, 144), _z1, 1, 24, 6, accumulate: true);
-                global::LstmGen.Kernels.LstmStep(_z1, c1, h1, _c1, _h1, 1, 6, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
-                new global::System.ReadOnlySpan<float>(_c1).CopyTo(c1);
-                new global::System.ReadOnlySpan<float>(_h1).CopyTo(h1);
+                global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 72), new global::System.Span<float>(__p, 72, 144), new global::System.Span<float>(__p, 216, 24), h1, c1, _z1, 3, 6, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
                 global::System.ReadOnlySpan<float> a1 = h1;
                 global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 240, 6), new global::System.Span<float>(__p, 246, 1), _y2, 1, 1, 6);
                 global::System.ReadOnlySpan<float> a2 = _y2;

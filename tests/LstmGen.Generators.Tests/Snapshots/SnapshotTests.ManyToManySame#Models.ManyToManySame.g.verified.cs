@@ -449,11 +449,7 @@ namespace Models
             private readonly float[] __p;
             private readonly float[] _state = new float[StateLength];
             private readonly float[] _z1 = new float[200];
-            private readonly float[] _c1 = new float[50];
-            private readonly float[] _h1 = new float[50];
             private readonly float[] _z2 = new float[200];
-            private readonly float[] _c2 = new float[50];
-            private readonly float[] _h2 = new float[50];
             private readonly float[] _y3 = new float[1];
 
             internal Streamer(ManyToManySame model) => __p = model.__p;
@@ -489,19 +485,11 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
                 global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 50);
                 global::System.Span<float> c1 = new global::System.Span<float>(_state, 50, 50);
-                global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(__p, 0, 200), new global::System.Span<float>(__p, 10200, 200), _z1, 1, 200, 1);
-                global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(__p, 200, 10000), _z1, 1, 200, 50, accumulate: true);
-                global::LstmGen.Kernels.LstmStep(_z1, c1, h1, _c1, _h1, 1, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
-                new global::System.ReadOnlySpan<float>(_c1).CopyTo(c1);
-                new global::System.ReadOnlySpan<float>(_h1).CopyTo(h1);
+                global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 200), new global::System.Span<float>(__p, 200, 10000), new global::System.Span<float>(__p, 10200, 200), h1, c1, _z1, 1, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
                 global::System.ReadOnlySpan<float> a1 = h1;
                 global::System.Span<float> h2 = new global::System.Span<float>(_state, 100, 50);
                 global::System.Span<float> c2 = new global::System.Span<float>(_state, 150, 50);
-                global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 10400, 10000), new global::System.Span<float>(__p, 30400, 200), _z2, 1, 200, 50);
-                global::LstmGen.Kernels.Gemm(h2, new global::System.Span<float>(__p, 20400, 10000), _z2, 1, 200, 50, accumulate: true);
-                global::LstmGen.Kernels.LstmStep(_z2, c2, h2, _c2, _h2, 1, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
-                new global::System.ReadOnlySpan<float>(_c2).CopyTo(c2);
-                new global::System.ReadOnlySpan<float>(_h2).CopyTo(h2);
+                global::LstmGen.Kernels.LstmStreamStep(a1, new global::System.Span<float>(__p, 10400, 10000), new global::System.Span<float>(__p, 20400, 10000), new global::System.Span<float>(__p, 30400, 200), h2, c2, _z2, 50, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
                 global::System.ReadOnlySpan<float> a2 = h2;
                 global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 30600, 50), new global::System.Span<float>(__p, 30650, 1), _y3, 1, 1, 50);
                 global::System.ReadOnlySpan<float> a3 = _y3;

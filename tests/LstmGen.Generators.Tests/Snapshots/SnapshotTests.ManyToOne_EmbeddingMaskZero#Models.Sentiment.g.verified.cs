@@ -337,8 +337,6 @@ namespace Models
             private readonly float[] __p;
             private readonly float[] _state = new float[StateLength];
             private readonly float[] _z2 = new float[512];
-            private readonly float[] _c2 = new float[128];
-            private readonly float[] _h2 = new float[128];
             private readonly float[] _y3 = new float[1];
 
             internal Streamer(Sentiment model) => __p = model.__p;
@@ -375,11 +373,7 @@ namespace Models
                 byte keep = token == 0 ? (byte)0 : (byte)1;
                 global::System.Span<float> h2 = new global::System.Span<float>(_state, 0, 128);
                 global::System.Span<float> c2 = new global::System.Span<float>(_state, 128, 128);
-                global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 640000, 65536), new global::System.Span<float>(__p, 771072, 512), _z2, 1, 512, 128);
-                global::LstmGen.Kernels.Gemm(h2, new global::System.Span<float>(__p, 705536, 65536), _z2, 1, 512, 128, accumulate: true);
-                global::LstmGen.Kernels.LstmStep(_z2, c2, h2, _c2, _h2, 1, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, new global::System.ReadOnlySpan<byte>(in keep));
-                new global::System.ReadOnlySpan<float>(_c2).CopyTo(c2);
-                new global::System.ReadOnlySpan<float>(_h2).CopyTo(h2);
+                if (keep != 0) global::LstmGen.Kernels.LstmStreamStep(a1, new global::System.Span<float>(__p, 640000, 65536), new global::System.Span<float>(__p, 705536, 65536), new global::System.Span<float>(__p, 771072, 512), h2, c2, _z2, 128, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
                 global::System.ReadOnlySpan<float> a2 = h2;
                 global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 771584, 128), new global::System.Span<float>(__p, 771712, 1), _y3, 1, 1, 128);
                 global::LstmGen.Kernels.Activate(global::LstmGen.Activation.Sigmoid, _y3, 1, 1);

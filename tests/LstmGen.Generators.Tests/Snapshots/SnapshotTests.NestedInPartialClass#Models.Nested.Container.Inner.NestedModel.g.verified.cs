@@ -345,8 +345,6 @@ namespace Models.Nested
                     private readonly float[] __p;
                     private readonly float[] _state = new float[StateLength];
                     private readonly float[] _z1 = new float[8];
-                    private readonly float[] _c1 = new float[2];
-                    private readonly float[] _h1 = new float[2];
                     private readonly float[] _y2 = new float[1];
 
                     internal Streamer(NestedModel model) => __p = model.__p;
@@ -382,11 +380,7 @@ namespace Models.Nested
                         global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
                         global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 2);
                         global::System.Span<float> c1 = new global::System.Span<float>(_state, 2, 2);
-                        global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(__p, 0, 16), new global::System.Span<float>(__p, 32, 8), _z1, 1, 8, 2);
-                        global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(__p, 16, 16), _z1, 1, 8, 2, accumulate: true);
-                        global::LstmGen.Kernels.LstmStep(_z1, c1, h1, _c1, _h1, 1, 2, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
-                        new global::System.ReadOnlySpan<float>(_c1).CopyTo(c1);
-                        new global::System.ReadOnlySpan<float>(_h1).CopyTo(h1);
+                        global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 16), new global::System.Span<float>(__p, 16, 16), new global::System.Span<float>(__p, 32, 8), h1, c1, _z1, 2, 2, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
                         global::System.ReadOnlySpan<float> a1 = h1;
                         global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 40, 2), new global::System.Span<float>(__p, 42, 1), _y2, 1, 1, 2);
                         global::System.ReadOnlySpan<float> a2 = _y2;

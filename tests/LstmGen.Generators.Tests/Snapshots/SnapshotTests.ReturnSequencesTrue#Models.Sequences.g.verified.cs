@@ -332,8 +332,6 @@ namespace Models
             private readonly float[] __p;
             private readonly float[] _state = new float[StateLength];
             private readonly float[] _z1 = new float[12];
-            private readonly float[] _c1 = new float[3];
-            private readonly float[] _h1 = new float[3];
 
             internal Streamer(Sequences model) => __p = model.__p;
 
@@ -368,11 +366,7 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
                 global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 3);
                 global::System.Span<float> c1 = new global::System.Span<float>(_state, 3, 3);
-                global::LstmGen.Kernels.GemmBias(input, new global::System.Span<float>(__p, 0, 24), new global::System.Span<float>(__p, 60, 12), _z1, 1, 12, 2);
-                global::LstmGen.Kernels.Gemm(h1, new global::System.Span<float>(__p, 24, 36), _z1, 1, 12, 3, accumulate: true);
-                global::LstmGen.Kernels.LstmStep(_z1, c1, h1, _c1, _h1, 1, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
-                new global::System.ReadOnlySpan<float>(_c1).CopyTo(c1);
-                new global::System.ReadOnlySpan<float>(_h1).CopyTo(h1);
+                global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 24), new global::System.Span<float>(__p, 24, 36), new global::System.Span<float>(__p, 60, 12), h1, c1, _z1, 2, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
                 global::System.ReadOnlySpan<float> a1 = h1;
                 a1.CopyTo(output);
             }

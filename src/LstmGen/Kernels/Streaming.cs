@@ -1,0 +1,115 @@
+using System;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen;
+
+public static partial class Kernels
+{
+    /// <summary>
+    /// One step of one LSTM for one sample, updating its state in place: z = bias + x·W + h·R computed in registers, then
+    /// the gates, c = f·c + i·g and h = o·act(c). <paramref name="z"/> (4·units) is scratch. For the streaming form.
+    /// </summary>
+    public static void LstmStreamStep(ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> recurrent, ReadOnlySpan<float> bias,
+        Span<float> h, Span<float> c, Span<float> z, int features, int units, Activation activation, Activation recurrentActivation)
+    {
+        int g4 = 4 * units;
+        if (x.Length < features || kernel.Length < features * g4 || recurrent.Length < units * g4 || (!bias.IsEmpty && bias.Length < g4) ||
+            h.Length < units || c.Length < units || z.Length < g4)
+        {
+            throw new ArgumentException($"LstmStreamStep: spans too short for {features} features and {units} units.");
+        }
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float hr = ref MemoryMarshal.GetReference(h);
+        ref float w = ref MemoryMarshal.GetReference(kernel);
+        ref float r = ref MemoryMarshal.GetReference(recurrent);
+        ref float zr = ref MemoryMarshal.GetReference(z);
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Four independent accumulators per 64 columns, so the FMA chains overlap instead of waiting on each other.
+            for (; j + 64 <= g4; j += 64)
+            {
+                Vector512<float> a0, a1, a2, a3;
+                if (bias.IsEmpty)
+                {
+                    a0 = a1 = a2 = a3 = Vector512<float>.Zero;
+                }
+                else
+                {
+                    a0 = Vector512.Create(bias.Slice(j, 16)); a1 = Vector512.Create(bias.Slice(j + 16, 16));
+                    a2 = Vector512.Create(bias.Slice(j + 32, 16)); a3 = Vector512.Create(bias.Slice(j + 48, 16));
+                }
+                for (int k = 0; k < features; k++)
+                {
+                    var v = Vector512.Create(Unsafe.Add(ref xr, k));
+                    ref float row = ref Unsafe.Add(ref w, k * g4 + j);
+                    a0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), a0);
+                    a1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
+                    a2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 32), a2);
+                    a3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 48), a3);
+                }
+                for (int k = 0; k < units; k++)
+                {
+                    var v = Vector512.Create(Unsafe.Add(ref hr, k));
+                    ref float row = ref Unsafe.Add(ref r, k * g4 + j);
+                    a0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), a0);
+                    a1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
+                    a2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 32), a2);
+                    a3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 48), a3);
+                }
+                a0.StoreUnsafe(ref zr, (nuint)j); a1.StoreUnsafe(ref zr, (nuint)(j + 16));
+                a2.StoreUnsafe(ref zr, (nuint)(j + 32)); a3.StoreUnsafe(ref zr, (nuint)(j + 48));
+            }
+            for (; j + 16 <= g4; j += 16)
+            {
+                Vector512<float> acc = bias.IsEmpty ? Vector512<float>.Zero : Vector512.Create(bias.Slice(j, 16));
+                for (int k = 0; k < features; k++)
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xr, k)), Vector512.LoadUnsafe(ref w, (nuint)(k * g4 + j)), acc);
+                for (int k = 0; k < units; k++)
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref hr, k)), Vector512.LoadUnsafe(ref r, (nuint)(k * g4 + j)), acc);
+                acc.StoreUnsafe(ref zr, (nuint)j);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j + 8 <= g4; j += 8)
+            {
+                Vector256<float> acc = bias.IsEmpty ? Vector256<float>.Zero : Vector256.Create(bias.Slice(j, 8));
+                for (int k = 0; k < features; k++)
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xr, k)), Vector256.LoadUnsafe(ref w, (nuint)(k * g4 + j)), acc);
+                for (int k = 0; k < units; k++)
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref hr, k)), Vector256.LoadUnsafe(ref r, (nuint)(k * g4 + j)), acc);
+                acc.StoreUnsafe(ref zr, (nuint)j);
+            }
+        }
+        for (; j < g4; j++)
+        {
+            float acc = bias.IsEmpty ? 0f : bias[j];
+            for (int k = 0; k < features; k++) acc = MathF.FusedMultiplyAdd(x[k], kernel[k * g4 + j], acc);
+            for (int k = 0; k < units; k++) acc = MathF.FusedMultiplyAdd(h[k], recurrent[k * g4 + j], acc);
+            z[j] = acc;
+        }
+
+        Span<float> gi = z.Slice(0, units), gf = z.Slice(units, units), gg = z.Slice(2 * units, units), go = z.Slice(3 * units, units);
+        Span<float> cs = c.Slice(0, units), hs = h.Slice(0, units);
+        if (recurrentActivation == Activation.Sigmoid)
+        {
+            TensorPrimitives.Sigmoid(z.Slice(0, 2 * units), z.Slice(0, 2 * units));
+            TensorPrimitives.Sigmoid(go, go);
+        }
+        else
+        {
+            Activate(recurrentActivation, z.Slice(0, 2 * units), 1, 2 * units);
+            Activate(recurrentActivation, go, 1, units);
+        }
+        Activate(activation, gg, 1, units);
+        TensorPrimitives.Multiply(gf, cs, cs);                 // c = f·c
+        TensorPrimitives.FusedMultiplyAdd(gi, gg, cs, cs);     //   + i·g
+        cs.CopyTo(hs);                                          // h = o·act(c)
+        Activate(activation, hs, 1, units);
+        TensorPrimitives.Multiply(go, hs, hs);
+    }
+}
