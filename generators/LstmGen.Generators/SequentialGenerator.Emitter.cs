@@ -37,7 +37,9 @@ public sealed partial class SequentialGenerator
             var ctx = new EmitContext(plan, forward);
             EmitForward(ctx);
             var backward = new SourceWriter(IndentOf(type));
-            BackwardEmitter.EmitBackward(ctx.WithWriter(backward));
+            EmitContext backwardContext = ctx.WithWriter(backward);
+            BackwardEmitter.EmitBackward(backwardContext);
+            BackwardEmitter.EmitTransposes(backwardContext);
             var training = new SourceWriter(IndentOf(type));
             BackwardEmitter.EmitPublic(training, plan, ctx);
 

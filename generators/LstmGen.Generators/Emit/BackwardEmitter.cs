@@ -74,6 +74,7 @@ internal static class BackwardEmitter
             : "bool fused = false; // the last layer is not a Dense: no activation to fuse with");
         w.Line($"float scale = (float)(1.0 / loss.Denominator((long)batchSize * {Num(rows)}, OutputFeatures));");
         w.Line("global::System.Array.Clear(__gp);");
+        w.Line("__TransposeWeights();");
         w.Line("double total = 0;");
         w.Open("for (int start = 0; start < batchSize; start += __maxBatch)");
         w.Line("int nb = global::System.Math.Min(__maxBatch, batchSize - start);");
@@ -198,6 +199,19 @@ internal static class BackwardEmitter
         w.Close();
     }
 
+    /// <summary>The weights the backward pass multiplies by, transposed once per ComputeGradients call (not per chunk).</summary>
+    public static void EmitTransposes(EmitContext ctx)
+    {
+        SourceWriter w = ctx.W;
+        w.Line();
+        w.Open("private void __TransposeWeights()");
+        foreach (string line in ctx.Transposes)
+        {
+            w.Line(line);
+        }
+        w.Close();
+    }
+
     private static void If(SourceWriter w, string guard, System.Action body)
     {
         if (guard == "true")
@@ -232,7 +246,7 @@ internal static class BackwardEmitter
         string wt = ctx.AddFixedBuffer($"__wT{n}", inF * units, $"{l.Name} kernel transposed");
         If(w, guard, () =>
         {
-            w.Line($"{Kernels}.Transpose({Weight(l.Weights[0])}, {wt}, {Num(inF)}, {Num(units)});");
+            ctx.Transposes.Add($"{Kernels}.Transpose({Weight(l.Weights[0])}, {wt}, {Num(inF)}, {Num(units)});");
             w.Line($"{Kernels}.Gemm({dy}, {wt}, {dx}, {Nb(rows)}, {Num(inF)}, {Num(units)}, accumulate: false);");
         });
     }
@@ -286,7 +300,7 @@ internal static class BackwardEmitter
         w.Line($"{WSpan}<float> dcc = new {WSpan}<float>(__dcc{id}, 0, {Nb(units)});");
         w.Line("dhc.Clear();");
         w.Line("dcc.Clear();");
-        w.Line($"{Kernels}.Transpose({Weight(recurrent)}, {rT}, {Num(units)}, {Num(gates)});");
+        ctx.Transposes.Add($"{Kernels}.Transpose({Weight(recurrent)}, {rT}, {Num(units)}, {Num(gates)});");
         w.Open($"for (int s = {Num(steps - 1)}; s >= 0; s--)");
         w.Line(backwards ? $"int t = {Num(steps - 1)} - s;" : "int t = s;");
         if (sequences)
@@ -332,7 +346,7 @@ internal static class BackwardEmitter
             string kT = ctx.AddFixedBuffer($"__kT{id}", inF * gates, $"{l.Name} kernel transposed");
             If(w, guard, () =>
             {
-                w.Line($"{Kernels}.Transpose({Weight(kernel)}, {kT}, {Num(inF)}, {Num(gates)});");
+                ctx.Transposes.Add($"{Kernels}.Transpose({Weight(kernel)}, {kT}, {Num(inF)}, {Num(gates)});");
                 w.Line($"{Kernels}.Gemm(dz, {kT}, {dx}, {Nb(steps)}, {Num(inF)}, {Num(gates)}, accumulate: {(accumulateDx ? "true" : "false")});");
             });
         }

@@ -19,13 +19,14 @@ internal sealed class EmitContext
     }
 
     /// <summary>A context writing to another writer that shares this one's buffers.</summary>
-    public EmitContext WithWriter(SourceWriter writer) => new(Plan, writer, Buffers);
+    public EmitContext WithWriter(SourceWriter writer) => new(Plan, writer, Buffers, Transposes);
 
-    private EmitContext(ModelPlan plan, SourceWriter writer, List<Buffer> buffers)
+    private EmitContext(ModelPlan plan, SourceWriter writer, List<Buffer> buffers, List<string> transposes)
     {
         Plan = plan;
         W = writer;
         Buffers = buffers;
+        Transposes = transposes;
     }
 
     public ModelPlan Plan { get; }
@@ -33,6 +34,9 @@ internal sealed class EmitContext
     public SourceWriter W { get; }
 
     public List<Buffer> Buffers { get; } = new();
+
+    /// <summary>Statements that transpose weights for the backward pass (run once per ComputeGradients call).</summary>
+    public List<string> Transposes { get; } = new();
 
     /// <summary>The local holding the current tensor (time-major, ReadOnlySpan&lt;float&gt;).</summary>
     public string Current { get; set; } = "a0";

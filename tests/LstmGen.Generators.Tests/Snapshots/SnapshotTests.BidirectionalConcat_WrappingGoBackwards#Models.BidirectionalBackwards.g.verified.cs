@@ -242,6 +242,7 @@ namespace Models
             bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -324,7 +325,6 @@ namespace Models
             global::System.Span<float> dy2 = new global::System.Span<float>(__d2, 0, nb);
             global::LstmGen.Kernels.GemmTN(a1, dy2, new global::System.Span<float>(__gp, 144, 6), nb, 1, 6, accumulate: true);
             global::LstmGen.Kernels.AddColumnSums(dy2, new global::System.Span<float>(__gp, 150, 1), nb, 1);
-            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 144, 6), __wT2, 6, 1);
             global::LstmGen.Kernels.Gemm(dy2, __wT2, new global::System.Span<float>(__d1, 0, nb * 6), nb, 6, 1, accumulate: false);
 
             // Layer 1: bi (Bidirectional(Lstm(3))) backward
@@ -343,7 +343,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc1f, 0, nb * 3);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 24, 36), __rT1f, 3, 12);
                 for (int s = 4; s >= 0; s--)
                 {
                     int t = 4 - s;
@@ -363,7 +362,6 @@ namespace Models
                 }
                 if (wantInput)
                 {
-                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 24), __kT1f, 2, 12);
                     global::LstmGen.Kernels.Gemm(dz, __kT1f, new global::System.Span<float>(__d0, 0, nb * 10), nb * 5, 2, 12, accumulate: false);
                 }
             }
@@ -378,7 +376,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc1b, 0, nb * 3);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 96, 36), __rT1b, 3, 12);
                 for (int s = 4; s >= 0; s--)
                 {
                     int t = s;
@@ -395,7 +392,6 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 12), dz.Slice(nb * 12, nb * 48), new global::System.Span<float>(__gp, 96, 36), nb * 4, 12, 3, accumulate: true);
                 if (wantInput)
                 {
-                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 72, 24), __kT1b, 2, 12);
                     global::LstmGen.Kernels.Gemm(dz, __kT1b, new global::System.Span<float>(__d0, 0, nb * 10), nb * 5, 2, 12, accumulate: true);
                 }
             }
@@ -404,6 +400,15 @@ namespace Models
             {
                 if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 10).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 10), inputGradient, nb, 5, 2);
             }
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 144, 6), __wT2, 6, 1);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 24, 36), __rT1f, 3, 12);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 24), __kT1f, 2, 12);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 96, 36), __rT1b, 3, 12);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 72, 24), __kT1b, 2, 12);
         }
     }
 }

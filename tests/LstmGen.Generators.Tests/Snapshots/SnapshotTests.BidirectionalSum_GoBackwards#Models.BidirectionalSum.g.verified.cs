@@ -266,6 +266,7 @@ namespace Models
             bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -373,7 +374,6 @@ namespace Models
             global::System.Span<float> dy3 = new global::System.Span<float>(__d3, 0, nb);
             global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 352, 3), nb, 1, 3, accumulate: true);
             global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 355, 1), nb, 1);
-            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 352, 3), __wT3, 3, 1);
             global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 3), nb, 3, 1, accumulate: false);
 
             // Layer 2: lstm_1 (Lstm(3)) backward
@@ -389,7 +389,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc2, 0, nb * 3);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 304, 36), __rT2, 3, 12);
                 for (int s = 5; s >= 0; s--)
                 {
                     int t = 5 - s;
@@ -407,7 +406,6 @@ namespace Models
                 {
                     global::LstmGen.Kernels.GemmTN(h.Slice(nb * 3 * (s - 1), nb * 3), dz.Slice(nb * 12 * (5 - s), nb * 12), new global::System.Span<float>(__gp, 304, 36), nb, 12, 3, accumulate: true);
                 }
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 256, 48), __kT2, 4, 12);
                 global::LstmGen.Kernels.Gemm(dz, __kT2, new global::System.Span<float>(__d1, 0, nb * 24), nb * 6, 4, 12, accumulate: false);
             }
 
@@ -427,7 +425,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc1f, 0, nb * 4);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 48, 64), __rT1f, 4, 16);
                 for (int s = 5; s >= 0; s--)
                 {
                     int t = s;
@@ -444,7 +441,6 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 20), dz.Slice(nb * 16, nb * 80), new global::System.Span<float>(__gp, 48, 64), nb * 5, 16, 4, accumulate: true);
                 if (wantInput)
                 {
-                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 48), __kT1f, 3, 16);
                     global::LstmGen.Kernels.Gemm(dz, __kT1f, new global::System.Span<float>(__d0, 0, nb * 18), nb * 6, 3, 16, accumulate: false);
                 }
             }
@@ -459,7 +455,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc1b, 0, nb * 4);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 176, 64), __rT1b, 4, 16);
                 for (int s = 5; s >= 0; s--)
                 {
                     int t = 5 - s;
@@ -479,7 +474,6 @@ namespace Models
                 }
                 if (wantInput)
                 {
-                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 128, 48), __kT1b, 3, 16);
                     global::LstmGen.Kernels.Gemm(dz, __kT1b, new global::System.Span<float>(__d0, 0, nb * 18), nb * 6, 3, 16, accumulate: true);
                 }
             }
@@ -488,6 +482,17 @@ namespace Models
             {
                 if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 18).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 18), inputGradient, nb, 6, 3);
             }
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 352, 3), __wT3, 3, 1);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 304, 36), __rT2, 3, 12);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 256, 48), __kT2, 4, 12);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 48, 64), __rT1f, 4, 16);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 48), __kT1f, 3, 16);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 176, 64), __rT1b, 4, 16);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 128, 48), __kT1b, 3, 16);
         }
     }
 }

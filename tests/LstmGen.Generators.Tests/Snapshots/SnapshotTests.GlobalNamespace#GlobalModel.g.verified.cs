@@ -183,6 +183,7 @@ partial class GlobalModel : global::LstmGen.ITrainableModel<float>
         bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
         float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
         global::System.Array.Clear(__gp);
+        __TransposeWeights();
         double total = 0;
         for (int start = 0; start < batchSize; start += __maxBatch)
         {
@@ -226,7 +227,6 @@ partial class GlobalModel : global::LstmGen.ITrainableModel<float>
         global::LstmGen.Kernels.AddColumnSums(dy1, new global::System.Span<float>(__gp, 8, 2), nb, 2);
         if (wantInput)
         {
-            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 8), __wT1, 4, 2);
             global::LstmGen.Kernels.Gemm(dy1, __wT1, new global::System.Span<float>(__d0, 0, nb * 4), nb, 4, 2, accumulate: false);
         }
 
@@ -234,5 +234,10 @@ partial class GlobalModel : global::LstmGen.ITrainableModel<float>
         {
             new global::System.ReadOnlySpan<float>(__d0, 0, nb * 4).CopyTo(inputGradient);
         }
+    }
+
+    private void __TransposeWeights()
+    {
+        global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 8), __wT1, 4, 2);
     }
 }

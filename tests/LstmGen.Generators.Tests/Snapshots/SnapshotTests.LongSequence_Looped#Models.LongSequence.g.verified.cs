@@ -215,6 +215,7 @@ namespace Models
             bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -281,7 +282,6 @@ namespace Models
             global::System.Span<float> dy2 = new global::System.Span<float>(__d2, 0, nb);
             global::LstmGen.Kernels.GemmTN(a1, dy2, new global::System.Span<float>(__gp, 240, 6), nb, 1, 6, accumulate: true);
             global::LstmGen.Kernels.AddColumnSums(dy2, new global::System.Span<float>(__gp, 246, 1), nb, 1);
-            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 240, 6), __wT2, 6, 1);
             global::LstmGen.Kernels.Gemm(dy2, __wT2, new global::System.Span<float>(__d1, 0, nb * 6), nb, 6, 1, accumulate: false);
 
             // Layer 1: lstm (Lstm(6)) backward
@@ -297,7 +297,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc1, 0, nb * 6);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 72, 144), __rT1, 6, 24);
                 for (int s = 39; s >= 0; s--)
                 {
                     int t = s;
@@ -314,7 +313,6 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 234), dz.Slice(nb * 24, nb * 936), new global::System.Span<float>(__gp, 72, 144), nb * 39, 24, 6, accumulate: true);
                 if (wantInput)
                 {
-                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 72), __kT1, 3, 24);
                     global::LstmGen.Kernels.Gemm(dz, __kT1, new global::System.Span<float>(__d0, 0, nb * 120), nb * 40, 3, 24, accumulate: false);
                 }
             }
@@ -323,6 +321,13 @@ namespace Models
             {
                 if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 120).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 120), inputGradient, nb, 40, 3);
             }
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 240, 6), __wT2, 6, 1);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 72, 144), __rT1, 6, 24);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 72), __kT1, 3, 24);
         }
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>

@@ -220,6 +220,7 @@ namespace Models
             bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 3, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -298,7 +299,6 @@ namespace Models
             global::System.Span<float> dy3 = new global::System.Span<float>(__d3, 0, nb * 6);
             global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 416, 16), nb * 3, 2, 8, accumulate: true);
             global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 432, 2), nb * 3, 2);
-            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 416, 16), __wT3, 8, 2);
             global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 24), nb * 3, 8, 2, accumulate: false);
 
             // Layer 2: lambda (SliceLast(3)) backward
@@ -320,7 +320,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc1, 0, nb * 8);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 128, 256), __rT1, 8, 32);
                 for (int s = 5; s >= 0; s--)
                 {
                     int t = s;
@@ -337,7 +336,6 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 40), dz.Slice(nb * 32, nb * 160), new global::System.Span<float>(__gp, 128, 256), nb * 5, 32, 8, accumulate: true);
                 if (wantInput)
                 {
-                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 128), __kT1, 4, 32);
                     global::LstmGen.Kernels.Gemm(dz, __kT1, new global::System.Span<float>(__d0, 0, nb * 24), nb * 6, 4, 32, accumulate: false);
                 }
             }
@@ -346,6 +344,13 @@ namespace Models
             {
                 if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 24).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 24), inputGradient, nb, 6, 4);
             }
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 416, 16), __wT3, 8, 2);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 128, 256), __rT1, 8, 32);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 128), __kT1, 4, 32);
         }
     }
 }

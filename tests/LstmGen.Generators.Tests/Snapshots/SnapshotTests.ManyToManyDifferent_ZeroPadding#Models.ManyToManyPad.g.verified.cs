@@ -222,6 +222,7 @@ namespace Models
             bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 7, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -304,7 +305,6 @@ namespace Models
             global::System.Span<float> dy3 = new global::System.Span<float>(__d3, 0, nb * 14);
             global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 160, 10), nb * 7, 2, 5, accumulate: true);
             global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 170, 2), nb * 7, 2);
-            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 160, 10), __wT3, 5, 2);
             global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 35), nb * 7, 5, 2, accumulate: false);
 
             // Layer 2: lstm (Lstm(5)) backward
@@ -320,7 +320,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc2, 0, nb * 5);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 40, 100), __rT2, 5, 20);
                 for (int s = 6; s >= 0; s--)
                 {
                     int t = s;
@@ -335,7 +334,6 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(a1, dz, new global::System.Span<float>(__gp, 0, 40), nb * 7, 20, 2, accumulate: true);
                 global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 140, 20), nb * 7, 20);
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 30), dz.Slice(nb * 20, nb * 120), new global::System.Span<float>(__gp, 40, 100), nb * 6, 20, 5, accumulate: true);
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 40), __kT2, 2, 20);
                 global::LstmGen.Kernels.Gemm(dz, __kT2, new global::System.Span<float>(__d1, 0, nb * 14), nb * 7, 2, 20, accumulate: false);
             }
 
@@ -350,6 +348,13 @@ namespace Models
             {
                 if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 8).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 8), inputGradient, nb, 4, 2);
             }
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 160, 10), __wT3, 5, 2);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 40, 100), __rT2, 5, 20);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 40), __kT2, 2, 20);
         }
     }
 }

@@ -241,6 +241,7 @@ namespace Models
             bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 10, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -352,7 +353,6 @@ namespace Models
             global::System.Span<float> dy3 = new global::System.Span<float>(__d3, 0, nb * 10);
             global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 30600, 50), nb * 10, 1, 50, accumulate: true);
             global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 30650, 1), nb * 10, 1);
-            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 30600, 50), __wT3, 50, 1);
             global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 500), nb * 10, 50, 1, accumulate: false);
 
             // Layer 2: lstm_1 (Lstm(50)) backward
@@ -368,7 +368,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc2, 0, nb * 50);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 20400, 10000), __rT2, 50, 200);
                 for (int s = 9; s >= 0; s--)
                 {
                     int t = s;
@@ -383,7 +382,6 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(a1, dz, new global::System.Span<float>(__gp, 10400, 10000), nb * 10, 200, 50, accumulate: true);
                 global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 30400, 200), nb * 10, 200);
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 450), dz.Slice(nb * 200, nb * 1800), new global::System.Span<float>(__gp, 20400, 10000), nb * 9, 200, 50, accumulate: true);
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 10400, 10000), __kT2, 50, 200);
                 global::LstmGen.Kernels.Gemm(dz, __kT2, new global::System.Span<float>(__d1, 0, nb * 500), nb * 10, 50, 200, accumulate: false);
             }
 
@@ -400,7 +398,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc1, 0, nb * 50);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 200, 10000), __rT1, 50, 200);
                 for (int s = 9; s >= 0; s--)
                 {
                     int t = s;
@@ -417,7 +414,6 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 450), dz.Slice(nb * 200, nb * 1800), new global::System.Span<float>(__gp, 200, 10000), nb * 9, 200, 50, accumulate: true);
                 if (wantInput)
                 {
-                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 200), __kT1, 1, 200);
                     global::LstmGen.Kernels.Gemm(dz, __kT1, new global::System.Span<float>(__d0, 0, nb * 10), nb * 10, 1, 200, accumulate: false);
                 }
             }
@@ -426,6 +422,15 @@ namespace Models
             {
                 if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 10).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 10), inputGradient, nb, 10, 1);
             }
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 30600, 50), __wT3, 50, 1);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 20400, 10000), __rT2, 50, 200);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 10400, 10000), __kT2, 50, 200);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 200, 10000), __rT1, 50, 200);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 200), __kT1, 1, 200);
         }
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>

@@ -207,6 +207,7 @@ namespace Models
             bool fused = loss.Fuses(global::LstmGen.Activation.Sigmoid);
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -275,7 +276,6 @@ namespace Models
             if (!fused) global::LstmGen.Kernels.ActivationBackward(global::LstmGen.Activation.Sigmoid, a3, dy3, nb, 1);
             global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 771584, 128), nb, 1, 128, accumulate: true);
             global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 771712, 1), nb, 1);
-            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 771584, 128), __wT3, 128, 1);
             global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 128), nb, 128, 1, accumulate: false);
 
             // Layer 2: lstm (Lstm(128)) backward
@@ -291,7 +291,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc2, 0, nb * 128);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 705536, 65536), __rT2, 128, 512);
                 for (int s = 19; s >= 0; s--)
                 {
                     int t = s;
@@ -307,13 +306,19 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(a1, dz, new global::System.Span<float>(__gp, 640000, 65536), nb * 20, 512, 128, accumulate: true);
                 global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 771072, 512), nb * 20, 512);
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 2432), dz.Slice(nb * 512, nb * 9728), new global::System.Span<float>(__gp, 705536, 65536), nb * 19, 512, 128, accumulate: true);
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 640000, 65536), __kT2, 128, 512);
                 global::LstmGen.Kernels.Gemm(dz, __kT2, new global::System.Span<float>(__d1, 0, nb * 2560), nb * 20, 128, 512, accumulate: false);
             }
 
             // Layer 1: embedding (Embedding(5000, 128)) backward
             global::System.Span<float> dy1 = new global::System.Span<float>(__d1, 0, nb * 2560);
             global::LstmGen.Kernels.EmbedBackward(tokens, dy1, new global::System.Span<float>(__gp, 0, 640000), nb, 20, 128);
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 771584, 128), __wT3, 128, 1);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 705536, 65536), __rT2, 128, 512);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 640000, 65536), __kT2, 128, 512);
         }
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>

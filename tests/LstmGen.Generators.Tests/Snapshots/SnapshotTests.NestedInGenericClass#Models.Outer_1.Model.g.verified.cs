@@ -217,6 +217,7 @@ namespace Models
                 bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
                 float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
                 global::System.Array.Clear(__gp);
+                __TransposeWeights();
                 double total = 0;
                 for (int start = 0; start < batchSize; start += __maxBatch)
                 {
@@ -276,7 +277,6 @@ namespace Models
                 global::System.Span<float> dy2 = new global::System.Span<float>(__d2, 0, nb);
                 global::LstmGen.Kernels.GemmTN(a1, dy2, new global::System.Span<float>(__gp, 40, 2), nb, 1, 2, accumulate: true);
                 global::LstmGen.Kernels.AddColumnSums(dy2, new global::System.Span<float>(__gp, 42, 1), nb, 1);
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 40, 2), __wT2, 2, 1);
                 global::LstmGen.Kernels.Gemm(dy2, __wT2, new global::System.Span<float>(__d1, 0, nb * 2), nb, 2, 1, accumulate: false);
 
                 // Layer 1: lstm (Lstm(2)) backward
@@ -292,7 +292,6 @@ namespace Models
                     global::System.Span<float> dcc = new global::System.Span<float>(__dcc1, 0, nb * 2);
                     dhc.Clear();
                     dcc.Clear();
-                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 16, 16), __rT1, 2, 8);
                     for (int s = 1; s >= 0; s--)
                     {
                         int t = s;
@@ -309,7 +308,6 @@ namespace Models
                     global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 2), dz.Slice(nb * 8, nb * 8), new global::System.Span<float>(__gp, 16, 16), nb, 8, 2, accumulate: true);
                     if (wantInput)
                     {
-                        global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 16), __kT1, 2, 8);
                         global::LstmGen.Kernels.Gemm(dz, __kT1, new global::System.Span<float>(__d0, 0, nb * 4), nb * 2, 2, 8, accumulate: false);
                     }
                 }
@@ -318,6 +316,13 @@ namespace Models
                 {
                     if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 4).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 4), inputGradient, nb, 2, 2);
                 }
+            }
+
+            private void __TransposeWeights()
+            {
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 40, 2), __wT2, 2, 1);
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 16, 16), __rT1, 2, 8);
+                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 16), __kT1, 2, 8);
             }
 
             /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>

@@ -216,6 +216,7 @@ namespace Models
             bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 5, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -289,7 +290,6 @@ namespace Models
             global::System.Span<float> dy3 = new global::System.Span<float>(__d3, 0, nb * 10);
             global::LstmGen.Kernels.GemmTN(a2, dy3, new global::System.Span<float>(__gp, 240, 12), nb * 5, 2, 6, accumulate: true);
             global::LstmGen.Kernels.AddColumnSums(dy3, new global::System.Span<float>(__gp, 252, 2), nb * 5, 2);
-            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 240, 12), __wT3, 6, 2);
             global::LstmGen.Kernels.Gemm(dy3, __wT3, new global::System.Span<float>(__d2, 0, nb * 30), nb * 5, 6, 2, accumulate: false);
 
             // Layer 2: lstm (Lstm(6)) backward
@@ -305,7 +305,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc2, 0, nb * 6);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 72, 144), __rT2, 6, 24);
                 for (int s = 4; s >= 0; s--)
                 {
                     int t = s;
@@ -320,7 +319,6 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(a1, dz, new global::System.Span<float>(__gp, 0, 72), nb * 5, 24, 3, accumulate: true);
                 global::LstmGen.Kernels.AddColumnSums(dz, new global::System.Span<float>(__gp, 216, 24), nb * 5, 24);
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 24), dz.Slice(nb * 24, nb * 96), new global::System.Span<float>(__gp, 72, 144), nb * 4, 24, 6, accumulate: true);
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 72), __kT2, 3, 24);
                 global::LstmGen.Kernels.Gemm(dz, __kT2, new global::System.Span<float>(__d1, 0, nb * 15), nb * 5, 3, 24, accumulate: false);
             }
 
@@ -335,6 +333,13 @@ namespace Models
             {
                 new global::System.ReadOnlySpan<float>(__d0, 0, nb * 3).CopyTo(inputGradient);
             }
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 240, 12), __wT3, 6, 2);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 72, 144), __rT2, 6, 24);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 72), __kT2, 3, 24);
         }
     }
 }

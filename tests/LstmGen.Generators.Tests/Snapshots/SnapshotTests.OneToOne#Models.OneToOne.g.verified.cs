@@ -194,6 +194,7 @@ namespace Models
             bool fused = loss.Fuses(global::LstmGen.Activation.Softmax);
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -244,7 +245,6 @@ namespace Models
             if (!fused) global::LstmGen.Kernels.ActivationBackward(global::LstmGen.Activation.Softmax, a2, dy2, nb, 3);
             global::LstmGen.Kernels.GemmTN(a1, dy2, new global::System.Span<float>(__gp, 40, 24), nb, 3, 8, accumulate: true);
             global::LstmGen.Kernels.AddColumnSums(dy2, new global::System.Span<float>(__gp, 64, 3), nb, 3);
-            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 40, 24), __wT2, 8, 3);
             global::LstmGen.Kernels.Gemm(dy2, __wT2, new global::System.Span<float>(__d1, 0, nb * 8), nb, 8, 3, accumulate: false);
 
             // Layer 1: dense (Dense(8)) backward
@@ -254,7 +254,6 @@ namespace Models
             global::LstmGen.Kernels.AddColumnSums(dy1, new global::System.Span<float>(__gp, 32, 8), nb, 8);
             if (wantInput)
             {
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 32), __wT1, 4, 8);
                 global::LstmGen.Kernels.Gemm(dy1, __wT1, new global::System.Span<float>(__d0, 0, nb * 4), nb, 4, 8, accumulate: false);
             }
 
@@ -262,6 +261,12 @@ namespace Models
             {
                 new global::System.ReadOnlySpan<float>(__d0, 0, nb * 4).CopyTo(inputGradient);
             }
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 40, 24), __wT2, 8, 3);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 32), __wT1, 4, 8);
         }
     }
 }

@@ -208,6 +208,7 @@ namespace Models
             bool fused = false; // the last layer is not a Dense: no activation to fuse with
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 5, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -283,7 +284,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc1, 0, nb * 3);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 24, 36), __rT1, 3, 12);
                 for (int s = 4; s >= 0; s--)
                 {
                     int t = s;
@@ -300,7 +300,6 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 12), dz.Slice(nb * 12, nb * 48), new global::System.Span<float>(__gp, 24, 36), nb * 4, 12, 3, accumulate: true);
                 if (wantInput)
                 {
-                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 24), __kT1, 2, 12);
                     global::LstmGen.Kernels.Gemm(dz, __kT1, new global::System.Span<float>(__d0, 0, nb * 10), nb * 5, 2, 12, accumulate: false);
                 }
             }
@@ -309,6 +308,12 @@ namespace Models
             {
                 if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 10).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 10), inputGradient, nb, 5, 2);
             }
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 24, 36), __rT1, 3, 12);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 24), __kT1, 2, 12);
         }
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>

@@ -231,6 +231,7 @@ namespace Models
             bool fused = false; // the last layer is not a Dense: no activation to fuse with
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
             global::System.Array.Clear(__gp);
+            __TransposeWeights();
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
@@ -303,7 +304,6 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc1, 0, nb * 5);
                 dhc.Clear();
                 dcc.Clear();
-                global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 60, 100), __rT1, 5, 20);
                 for (int s = 5; s >= 0; s--)
                 {
                     int t = s;
@@ -320,7 +320,6 @@ namespace Models
                 global::LstmGen.Kernels.GemmTN(h.Slice(0, nb * 25), dz.Slice(nb * 20, nb * 100), new global::System.Span<float>(__gp, 60, 100), nb * 5, 20, 5, accumulate: true);
                 if (wantInput)
                 {
-                    global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 60), __kT1, 3, 20);
                     global::LstmGen.Kernels.Gemm(dz, __kT1, new global::System.Span<float>(__d0, 0, nb * 18), nb * 6, 3, 20, accumulate: false);
                 }
             }
@@ -329,6 +328,12 @@ namespace Models
             {
                 if (nb == 1) new global::System.ReadOnlySpan<float>(__d0, 0, nb * 18).CopyTo(inputGradient); else global::LstmGen.Kernels.ToBatchMajor(new global::System.ReadOnlySpan<float>(__d0, 0, nb * 18), inputGradient, nb, 6, 3);
             }
+        }
+
+        private void __TransposeWeights()
+        {
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 60, 100), __rT1, 5, 20);
+            global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 60), __kT1, 3, 20);
         }
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>
