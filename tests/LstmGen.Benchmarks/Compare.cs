@@ -29,8 +29,9 @@ public static class Compare
             (double median, double p10, double p90, int n) = Time(w.Run, seconds);
             (median, p10, p90) = (median / w.StepsPerCall, p10 / w.StepsPerCall, p90 / w.StepsPerCall);
             ours.Add((w.Name, w.Variant, median, p10, p90, n));
+            int flopsFactor = w.Variant.StartsWith("forward_backward", StringComparison.Ordinal) ? 3 : 1;
             string extra = w.Name == "W4"
-                ? $"  {(w.Variant == "forward" ? 1 : 3) * Workloads.W4ForwardFlops / (median * 1e3):F0} GFLOP/s = {(w.Variant == "forward" ? 1 : 3) * Workloads.W4ForwardFlops / (median * 1e3) / peak:P0} of the single-core peak"
+                ? $"  {flopsFactor * Workloads.W4ForwardFlops / (median * 1e3):F0} GFLOP/s = {flopsFactor * Workloads.W4ForwardFlops / (median * 1e3) / peak:P0} of the single-core peak"
                 : w.Name == "W3" ? $"  {1e6 / 48000 / median:F0}x real time at 48 kHz" : "";
             Console.WriteLine($"  {w.Name} {w.Variant,-28} median {median,10:F2} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F2}, p90 {p90:F2}, n={n}){extra}");
         }

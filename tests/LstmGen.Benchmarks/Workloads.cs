@@ -19,6 +19,8 @@ public static class Workloads
         float[] series = new float[32 * W2Model.InputLength];
         for (int i = 0; i < series.Length; i++) series[i] = (float)rng.NextDouble();
         float[] y = new float[32];
+        var p1 = new ParallelPredictor<int>(w1, workers: 2);
+        var p2 = new ParallelPredictor<float>(w2, workers: 2);
 
         return
         [
@@ -28,6 +30,8 @@ public static class Workloads
             new("W2", "infer_b32", () => w2.PredictBatch(series, y, 32)),
             new("W2", "infer_b1 (loop)", () => w2Looped.Predict(series.AsSpan(0, W2Model.InputLength), y.AsSpan(0, 1))),
             new("W2", "infer_b32 (loop)", () => w2Looped.PredictBatch(series, y, 32)),
+            new("W1", "infer_b32 (2 workers)", () => p1.PredictBatch(tokens, y, 32)),
+            new("W2", "infer_b32 (2 workers)", () => p2.PredictBatch(series, y, 32)),
         ];
     }
 
@@ -62,9 +66,11 @@ public static class Workloads
         for (int i = 0; i < x5.Length; i++) x5[i] = (float)rng.NextDouble();
         float[] y5 = new float[32];
         var adam = new Adam();
+        var p4 = new ParallelPredictor<float>(w4, workers: 2);
         return
         [
             new("W4", "forward", () => w4.PredictBatch(x, y, 64)),
+            new("W4", "forward (2 workers)", () => p4.PredictBatch(x, y, 64)),
             new("W4", "forward_backward", () => w4.ComputeGradients(x, targets, 64, Loss.MeanSquaredError)),
             new("W5", "train_b32", () => w5.TrainStep(x5, y5, 32, Loss.MeanSquaredError, adam)),
         ];

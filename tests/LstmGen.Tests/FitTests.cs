@@ -188,3 +188,27 @@ public class FitInputErrorTests
         Assert.Contains("Token id 99 at sample 5, step 2", ex2.Message);
     }
 }
+
+public class ParallelPredictorTests
+{
+    [Fact]
+    public void Parallel_batches_equal_single_threaded_batches_exactly()
+    {
+        ReferenceCase c = ReferenceCase.Load("embedding_mask"); // token input, masking
+        var model = (EmbeddingMask)KerasReferenceTests.Loaded(new EmbeddingMask(new ModelOptions { MaxBatch = 2 }), c);
+        int[] tokens = Enumerable.Range(0, 25).SelectMany(i => c.TokenInput.Skip(i % c.Batch * 8).Take(8)).ToArray();
+        var expected = new float[25];
+        model.PredictBatch(tokens, expected, 25);
+        using var parallel = new ParallelPredictor<int>(model, workers: 3);
+        var actual = new float[25];
+        parallel.PredictBatch(tokens, actual, 25);
+        Assert.Equal(expected, actual);
+        KerasReferenceTests.AssertClose(c.Output, actual.AsSpan(0, c.Batch), "parallel vs Keras");
+
+        var x = new float[4 * 21];
+        x[30] = float.NaN;
+        using var p2 = new ParallelPredictor<float>(new ManyToOne(), workers: 2);
+        var ex = Assert.Throws<ArgumentException>(() => p2.PredictBatch(x, new float[4], 4));
+        Assert.Contains("is NaN", ex.Message);
+    }
+}
