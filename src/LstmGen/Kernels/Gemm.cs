@@ -79,6 +79,15 @@ public static partial class Kernels
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
         {
+            if (m < 4)
+            {
+                // Few rows (batch 1 recurrent steps): eight independent accumulators per row keep the FMA units busy
+                // instead of waiting on two dependent chains.
+                for (; j + 128 <= n; j += 128)
+                {
+                    for (int i = 0; i < m; i++) Kernel1x128(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                }
+            }
             for (; j + 32 <= n; j += 32)
             {
                 int i = 0;
@@ -158,6 +167,32 @@ public static partial class Kernels
         s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, 16);
         s20.StoreUnsafe(ref c2); s21.StoreUnsafe(ref c2, 16);
         s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, 16);
+    }
+
+    private static void Kernel1x128(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
+    {
+        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
+        var s0 = Vector512.LoadUnsafe(ref c0); var s1 = Vector512.LoadUnsafe(ref c0, 16);
+        var s2 = Vector512.LoadUnsafe(ref c0, 32); var s3 = Vector512.LoadUnsafe(ref c0, 48);
+        var s4 = Vector512.LoadUnsafe(ref c0, 64); var s5 = Vector512.LoadUnsafe(ref c0, 80);
+        var s6 = Vector512.LoadUnsafe(ref c0, 96); var s7 = Vector512.LoadUnsafe(ref c0, 112);
+        ref float a0 = ref Unsafe.Add(ref a, i * ars);
+        ref float bp = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++)
+        {
+            var x = Vector512.Create(Unsafe.Add(ref a0, p * acs));
+            s0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp), s0);
+            s1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 16), s1);
+            s2 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 32), s2);
+            s3 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 48), s3);
+            s4 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 64), s4);
+            s5 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 80), s5);
+            s6 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 96), s6);
+            s7 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 112), s7);
+            bp = ref Unsafe.Add(ref bp, n);
+        }
+        s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c0, 16); s2.StoreUnsafe(ref c0, 32); s3.StoreUnsafe(ref c0, 48);
+        s4.StoreUnsafe(ref c0, 64); s5.StoreUnsafe(ref c0, 80); s6.StoreUnsafe(ref c0, 96); s7.StoreUnsafe(ref c0, 112);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
