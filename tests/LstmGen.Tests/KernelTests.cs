@@ -18,6 +18,7 @@ public class KernelTests
     [InlineData(7, 71, 1)]
     [InlineData(1, 512, 128)]   // batch-1 recurrent product: the 1x128 kernel
     [InlineData(3, 300, 50)]    // 1x128 blocks, then 32/16/8 and scalar column tails
+    [InlineData(9, 200, 33)]    // 4x64 blocks with a row tail, then 32/8 column tails
     public void Gemm_matches_a_naive_product(int m, int n, int k)
     {
         var rng = new Random(m * 1000 + n * 10 + k);

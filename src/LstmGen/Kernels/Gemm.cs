@@ -88,6 +88,19 @@ public static partial class Kernels
                     for (int i = 0; i < m; i++) Kernel1x128(ref a, ars, acs, ref b, ref c, i, j, n, k);
                 }
             }
+            if (m >= 4)
+            {
+                for (; j + 64 <= n; j += 64)
+                {
+                    int i = 0;
+                    for (; i + 4 <= m; i += 4) Kernel4x64(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                    for (; i < m; i++)
+                    {
+                        Kernel1x32(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                        Kernel1x32(ref a, ars, acs, ref b, ref c, i, j + 32, n, k);
+                    }
+                }
+            }
             for (; j + 32 <= n; j += 32)
             {
                 int i = 0;
@@ -131,6 +144,43 @@ public static partial class Kernels
                 }
             }
         }
+    }
+
+    /// <summary>4 rows × 64 columns: 16 accumulators, 4 loads of b and 4 broadcasts per 16 FMAs; row pointers advance by acs.</summary>
+    private static void Kernel4x64(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
+    {
+        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
+        ref float c1 = ref Unsafe.Add(ref c0, n);
+        ref float c2 = ref Unsafe.Add(ref c1, n);
+        ref float c3 = ref Unsafe.Add(ref c2, n);
+        var s00 = Vector512.LoadUnsafe(ref c0); var s01 = Vector512.LoadUnsafe(ref c0, 16); var s02 = Vector512.LoadUnsafe(ref c0, 32); var s03 = Vector512.LoadUnsafe(ref c0, 48);
+        var s10 = Vector512.LoadUnsafe(ref c1); var s11 = Vector512.LoadUnsafe(ref c1, 16); var s12 = Vector512.LoadUnsafe(ref c1, 32); var s13 = Vector512.LoadUnsafe(ref c1, 48);
+        var s20 = Vector512.LoadUnsafe(ref c2); var s21 = Vector512.LoadUnsafe(ref c2, 16); var s22 = Vector512.LoadUnsafe(ref c2, 32); var s23 = Vector512.LoadUnsafe(ref c2, 48);
+        var s30 = Vector512.LoadUnsafe(ref c3); var s31 = Vector512.LoadUnsafe(ref c3, 16); var s32 = Vector512.LoadUnsafe(ref c3, 32); var s33 = Vector512.LoadUnsafe(ref c3, 48);
+        ref float a0 = ref Unsafe.Add(ref a, i * ars);
+        ref float a1 = ref Unsafe.Add(ref a0, ars);
+        ref float a2 = ref Unsafe.Add(ref a1, ars);
+        ref float a3 = ref Unsafe.Add(ref a2, ars);
+        ref float bp = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++)
+        {
+            var b0 = Vector512.LoadUnsafe(ref bp); var b1 = Vector512.LoadUnsafe(ref bp, 16);
+            var b2 = Vector512.LoadUnsafe(ref bp, 32); var b3 = Vector512.LoadUnsafe(ref bp, 48);
+            var x = Vector512.Create(a0);
+            s00 = Vector512.FusedMultiplyAdd(x, b0, s00); s01 = Vector512.FusedMultiplyAdd(x, b1, s01); s02 = Vector512.FusedMultiplyAdd(x, b2, s02); s03 = Vector512.FusedMultiplyAdd(x, b3, s03);
+            x = Vector512.Create(a1);
+            s10 = Vector512.FusedMultiplyAdd(x, b0, s10); s11 = Vector512.FusedMultiplyAdd(x, b1, s11); s12 = Vector512.FusedMultiplyAdd(x, b2, s12); s13 = Vector512.FusedMultiplyAdd(x, b3, s13);
+            x = Vector512.Create(a2);
+            s20 = Vector512.FusedMultiplyAdd(x, b0, s20); s21 = Vector512.FusedMultiplyAdd(x, b1, s21); s22 = Vector512.FusedMultiplyAdd(x, b2, s22); s23 = Vector512.FusedMultiplyAdd(x, b3, s23);
+            x = Vector512.Create(a3);
+            s30 = Vector512.FusedMultiplyAdd(x, b0, s30); s31 = Vector512.FusedMultiplyAdd(x, b1, s31); s32 = Vector512.FusedMultiplyAdd(x, b2, s32); s33 = Vector512.FusedMultiplyAdd(x, b3, s33);
+            a0 = ref Unsafe.Add(ref a0, acs); a1 = ref Unsafe.Add(ref a1, acs); a2 = ref Unsafe.Add(ref a2, acs); a3 = ref Unsafe.Add(ref a3, acs);
+            bp = ref Unsafe.Add(ref bp, n);
+        }
+        s00.StoreUnsafe(ref c0); s01.StoreUnsafe(ref c0, 16); s02.StoreUnsafe(ref c0, 32); s03.StoreUnsafe(ref c0, 48);
+        s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, 16); s12.StoreUnsafe(ref c1, 32); s13.StoreUnsafe(ref c1, 48);
+        s20.StoreUnsafe(ref c2); s21.StoreUnsafe(ref c2, 16); s22.StoreUnsafe(ref c2, 32); s23.StoreUnsafe(ref c2, 48);
+        s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, 16); s32.StoreUnsafe(ref c3, 32); s33.StoreUnsafe(ref c3, 48);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
