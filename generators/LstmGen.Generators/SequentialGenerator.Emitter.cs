@@ -142,9 +142,8 @@ public sealed partial class SequentialGenerator
             }
             if (plan.Spec.Loss != 0)
             {
-                string[] names = ["", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossEntropy", "BinaryCrossEntropyFromLogits", "CategoricalCrossEntropy", "SparseCategoricalCrossEntropy"];
                 w.Line("/// <summary>The loss declared on [Sequential(Loss = ...)], for Fit and ComputeGradients.</summary>");
-                w.Line($"public static global::LstmGen.Loss DeclaredLoss => global::LstmGen.Loss.{names[plan.Spec.Loss]};");
+                w.Line($"public static global::LstmGen.Loss DeclaredLoss => global::LstmGen.Loss.{TopologyValidator.LossNames[plan.Spec.Loss]};");
             }
             w.Line("/// <summary>Number of parameters (weights).</summary>");
             w.Line($"public const int ParameterCount = {Num(plan.ParameterCount)};");

@@ -380,7 +380,8 @@ internal static class TopologyValidator
         return false;
     }
 
-    private static readonly string[] LossNames =
+    /// <summary>LstmGen.LossKind member names by value (also the LstmGen.Loss property names); index 0 is None.</summary>
+    internal static readonly string[] LossNames =
         ["", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossEntropy", "BinaryCrossEntropyFromLogits", "CategoricalCrossEntropy", "SparseCategoricalCrossEntropy"];
 
     /// <summary>LSTMGEN115: a declared cross-entropy loss on an output it does not fit.</summary>
