@@ -18,6 +18,8 @@ public static class Compare
     {
         bool quick = args.Contains("--quick");
         bool noPeer = args.Contains("--no-peer");
+        int onlyAt = Array.IndexOf(args, "--only");
+        string[] only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1].Split(',') : [];
         double seconds = quick ? 0.2 : 1.0;
         Console.WriteLine($"LstmGen {typeof(Kernels).Assembly.GetName().Version} | .NET {Environment.Version} | {Environment.ProcessorCount} logical CPUs | " +
                           $"AVX-512: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated} | single thread");
@@ -26,6 +28,10 @@ public static class Compare
         Console.WriteLine($"Measured single-core FMA peak: {peak:F0} GFLOP/s ({(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512" : "AVX2")}, independent FMA chains in registers)");
         foreach (Workload w in Workloads.Inference().Concat(Workloads.Training()).Concat(Workloads.Streaming()).Concat(Workloads.Large()))
         {
+            if (only.Length > 0 && !only.Contains(w.Name))
+            {
+                continue;
+            }
             (double median, double p10, double p90, int n) = Time(w.Run, seconds);
             (median, p10, p90) = (median / w.StepsPerCall, p10 / w.StepsPerCall, p90 / w.StepsPerCall);
             ours.Add((w.Name, w.Variant, median, p10, p90, n));
@@ -33,7 +39,7 @@ public static class Compare
             string extra = w.Name == "W4"
                 ? $"  {flopsFactor * Workloads.W4ForwardFlops / (median * 1e3):F0} GFLOP/s = {flopsFactor * Workloads.W4ForwardFlops / (median * 1e3) / peak:P0} of the single-core peak"
                 : w.Name == "W3" ? $"  {1e6 / 48000 / median:F0}x real time at 48 kHz" : "";
-            Console.WriteLine($"  {w.Name} {w.Variant,-28} median {median,10:F2} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F2}, p90 {p90:F2}, n={n}){extra}");
+            Console.WriteLine($"  {w.Name} {w.Variant,-28} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F3}, p90 {p90:F3}, n={n}){extra}");
         }
 
         Dictionary<(string, string), double> peer = new();
@@ -49,7 +55,7 @@ public static class Compare
             string baseVariant = r.Variant.Split(' ')[0];
             string torch = peer.TryGetValue((r.Workload, baseVariant), out double t) ? t.ToString("F1", CultureInfo.InvariantCulture) : "-";
             string ratio = peer.ContainsKey((r.Workload, baseVariant)) ? (t / r.MedianUs).ToString("F1", CultureInfo.InvariantCulture) + "x" : "-";
-            Console.WriteLine($"{r.Workload,-8} {r.Variant,-28} {r.MedianUs,12:F1} {torch,12} {ratio,9}");
+            Console.WriteLine($"{r.Workload,-8} {r.Variant,-28} {r.MedianUs.ToString(r.MedianUs < 10 ? "F3" : "F1", CultureInfo.InvariantCulture),12} {torch,12} {ratio,9}");
         }
         Console.WriteLine("PyTorch: best of 1 and 2 threads (see the peer's own table above for each); LstmGen: one thread unless the variant says 2 workers.");
         return 0;

@@ -80,6 +80,13 @@ public static partial class Kernels
                 continue;
             }
             Span<float> zr = z.Slice(r * g4, g4);
+            if (activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid)
+            {
+                FusedCell(ref MemoryMarshal.GetReference(zr),
+                    ref cPrev.IsEmpty ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef(in cPrev[r * units]),
+                    ref MemoryMarshal.GetReference(cr), ref MemoryMarshal.GetReference(hr), units);
+                continue;
+            }
             Span<float> gi = zr.Slice(0, units);
             Span<float> gf = zr.Slice(units, units);
             Span<float> gc = zr.Slice(2 * units, units);

@@ -29,6 +29,42 @@ public static partial class Kernels
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
         {
+            // Eight independent accumulators per 128 columns: one pass over x and h keeps both FMA pipes busy.
+            for (; j + 128 <= g4; j += 128)
+            {
+                Vector512<float> a0, a1, a2, a3, a4, a5, a6, a7;
+                if (bias.IsEmpty)
+                {
+                    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = Vector512<float>.Zero;
+                }
+                else
+                {
+                    ref float bj = ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), j);
+                    a0 = Vector512.LoadUnsafe(ref bj); a1 = Vector512.LoadUnsafe(ref bj, 16); a2 = Vector512.LoadUnsafe(ref bj, 32); a3 = Vector512.LoadUnsafe(ref bj, 48);
+                    a4 = Vector512.LoadUnsafe(ref bj, 64); a5 = Vector512.LoadUnsafe(ref bj, 80); a6 = Vector512.LoadUnsafe(ref bj, 96); a7 = Vector512.LoadUnsafe(ref bj, 112);
+                }
+                for (int pass = 0; pass < 2; pass++)
+                {
+                    ref float v0 = ref pass == 0 ? ref xr : ref hr;
+                    ref float row = ref Unsafe.Add(ref pass == 0 ? ref w : ref r, j);
+                    int count = pass == 0 ? features : units;
+                    for (int k = 0; k < count; k++)
+                    {
+                        var v = Vector512.Create(Unsafe.Add(ref v0, k));
+                        a0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), a0);
+                        a1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
+                        a2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 32), a2);
+                        a3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 48), a3);
+                        a4 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 64), a4);
+                        a5 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 80), a5);
+                        a6 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 96), a6);
+                        a7 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 112), a7);
+                        row = ref Unsafe.Add(ref row, g4);
+                    }
+                }
+                a0.StoreUnsafe(ref zr, (nuint)j); a1.StoreUnsafe(ref zr, (nuint)(j + 16)); a2.StoreUnsafe(ref zr, (nuint)(j + 32)); a3.StoreUnsafe(ref zr, (nuint)(j + 48));
+                a4.StoreUnsafe(ref zr, (nuint)(j + 64)); a5.StoreUnsafe(ref zr, (nuint)(j + 80)); a6.StoreUnsafe(ref zr, (nuint)(j + 96)); a7.StoreUnsafe(ref zr, (nuint)(j + 112));
+            }
             // Four independent accumulators per 64 columns, so the FMA chains overlap instead of waiting on each other.
             for (; j + 64 <= g4; j += 64)
             {
@@ -63,6 +99,40 @@ public static partial class Kernels
                 a0.StoreUnsafe(ref zr, (nuint)j); a1.StoreUnsafe(ref zr, (nuint)(j + 16));
                 a2.StoreUnsafe(ref zr, (nuint)(j + 32)); a3.StoreUnsafe(ref zr, (nuint)(j + 48));
             }
+            // 32 columns: two accumulators each for even and odd k, so four chains overlap.
+            for (; j + 32 <= g4; j += 32)
+            {
+                Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero, e0 = Vector512<float>.Zero, e1 = Vector512<float>.Zero;
+                if (!bias.IsEmpty)
+                {
+                    a0 = Vector512.Create(bias.Slice(j, 16)); a1 = Vector512.Create(bias.Slice(j + 16, 16));
+                }
+                for (int pass = 0; pass < 2; pass++)
+                {
+                    ref float v0 = ref pass == 0 ? ref xr : ref hr;
+                    ref float row = ref Unsafe.Add(ref pass == 0 ? ref w : ref r, j);
+                    int count = pass == 0 ? features : units;
+                    int k = 0;
+                    for (; k + 2 <= count; k += 2)
+                    {
+                        var v = Vector512.Create(Unsafe.Add(ref v0, k));
+                        var u = Vector512.Create(Unsafe.Add(ref v0, k + 1));
+                        ref float next = ref Unsafe.Add(ref row, g4);
+                        a0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), a0);
+                        a1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
+                        e0 = Vector512.FusedMultiplyAdd(u, Vector512.LoadUnsafe(ref next), e0);
+                        e1 = Vector512.FusedMultiplyAdd(u, Vector512.LoadUnsafe(ref next, 16), e1);
+                        row = ref Unsafe.Add(ref next, g4);
+                    }
+                    if (k < count)
+                    {
+                        var v = Vector512.Create(Unsafe.Add(ref v0, k));
+                        a0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), a0);
+                        a1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
+                    }
+                }
+                (a0 + e0).StoreUnsafe(ref zr, (nuint)j); (a1 + e1).StoreUnsafe(ref zr, (nuint)(j + 16));
+            }
             for (; j + 16 <= g4; j += 16)
             {
                 Vector512<float> acc = bias.IsEmpty ? Vector512<float>.Zero : Vector512.Create(bias.Slice(j, 16));
@@ -93,6 +163,11 @@ public static partial class Kernels
             z[j] = acc;
         }
 
+        if (activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid)
+        {
+            FusedCell(ref zr, ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetReference(h), units);
+            return;
+        }
         Span<float> gi = z.Slice(0, units), gf = z.Slice(units, units), gg = z.Slice(2 * units, units), go = z.Slice(3 * units, units);
         Span<float> cs = c.Slice(0, units), hs = h.Slice(0, units);
         if (recurrentActivation == Activation.Sigmoid)

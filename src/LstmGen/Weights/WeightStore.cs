@@ -34,13 +34,16 @@ public sealed class WeightStore
             }
             offset += e.Length;
         }
-        Parameters = new float[offset];
+        Parameters = Kernels.AllocateAligned(offset);
     }
 
     /// <summary>The model's name, used in error messages.</summary>
     public string ModelName { get; }
 
-    /// <summary>The flat parameter buffer. Writing it directly bypasses the checks of <see cref="Set"/>.</summary>
+    /// <summary>
+    /// The flat parameter buffer, 64-byte aligned and pinned (see <see cref="Kernels.AllocateAligned"/>). Writing it
+    /// directly bypasses the checks of <see cref="Set"/>.
+    /// </summary>
     public float[] Parameters { get; }
 
     /// <summary>The total number of parameters.</summary>
