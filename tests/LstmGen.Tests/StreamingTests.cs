@@ -25,6 +25,49 @@ public class StreamingTests
         }
     }
 
+    public static TheoryData<string> StreamModels => new() { nameof(StreamH8), nameof(StreamH8F3), nameof(StreamH32F2), nameof(StreamH64), nameof(StreamH32NoBias) };
+
+    [Theory]
+    [MemberData(nameof(StreamModels))]
+    public void Step_outputs_equal_the_sequence_outputs_for_every_streaming_kernel(string name)
+    {
+        // Specialised register kernels (LSTM(8), LSTM(32)) and the general step, against the batch path (itself checked
+        // against TF.js), over 30 steps with inputs large enough to saturate some gates.
+        (ISequentialModel<float> model, int features, int units, Action<float[], float[]> step) = name switch
+        {
+            nameof(StreamH8) => Open(new StreamH8(), 1, 8, m => { var s = m.OpenStream(); return (x, y) => s.Step(x, y); }),
+            nameof(StreamH8F3) => Open(new StreamH8F3(), 3, 8, m => { var s = m.OpenStream(); return (x, y) => s.Step(x, y); }),
+            nameof(StreamH32F2) => Open(new StreamH32F2(), 2, 32, m => { var s = m.OpenStream(); return (x, y) => s.Step(x, y); }),
+            nameof(StreamH64) => Open(new StreamH64(), 1, 64, m => { var s = m.OpenStream(); return (x, y) => s.Step(x, y); }),
+            _ => Open(new StreamH32NoBias(), 1, 32, m => { var s = m.OpenStream(); return (x, y) => s.Step(x, y); }),
+        };
+        var rng = new Random(name.Length);
+        float[] input = new float[30 * features];
+        for (int i = 0; i < input.Length; i++) input[i] = (float)(rng.NextDouble() * 4 - 2);
+        float[] expected = new float[30 * units];
+        model.Predict(input, expected);
+        float[] x = new float[features], y = new float[units];
+        for (int t = 0; t < 30; t++)
+        {
+            input.AsSpan(t * features, features).CopyTo(x);
+            step(x, y);
+            KerasReferenceTests.AssertClose(expected.AsSpan(t * units, units), y, $"{name} step {t}");
+        }
+    }
+
+    private static (ISequentialModel<float>, int, int, Action<float[], float[]>) Open<T>(T model, int features, int units, Func<T, Action<float[], float[]>> open)
+        where T : ISequentialModel<float>
+    {
+        // Larger recurrent weights than the orthogonal default, so that gates saturate and the cell grows.
+        var weights = model.Weights;
+        foreach (WeightInfo e in weights.Entries)
+        {
+            Span<float> v = weights[e.Name];
+            for (int i = 0; i < v.Length; i++) v[i] *= 2.5f;
+        }
+        return (model, features, units, open(model));
+    }
+
     [Fact]
     public void Last_step_equals_the_many_to_one_output_for_stacked_lstms()
     {

@@ -38,3 +38,19 @@ public partial class EncoderDecoderForFit;
 
 [Sequential(Loss = LossKind.CategoricalCrossEntropy), Input(4), Dense(3, Activation = Activation.Softmax)]
 public partial class DeclaredLossModel;
+
+// Streaming kernels: the specialised LSTM(8) and LSTM(32) steps and the general one (tests/LstmGen.Tests/StreamingTests.cs).
+[Sequential(Seed = 3), Input(30, 1), Lstm(8, ReturnSequences = true)]
+public partial class StreamH8;
+
+[Sequential(Seed = 4), Input(30, 3), Lstm(8, ReturnSequences = true)]
+public partial class StreamH8F3;
+
+[Sequential(Seed = 5), Input(30, 2), Lstm(32, ReturnSequences = true)]
+public partial class StreamH32F2;
+
+[Sequential(Seed = 6), Input(30, 1), Lstm(64, ReturnSequences = true)]
+public partial class StreamH64;
+
+[Sequential(Seed = 7), Input(30, 1), Lstm(32, ReturnSequences = true, UseBias = false)]
+public partial class StreamH32NoBias;

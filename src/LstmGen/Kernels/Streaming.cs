@@ -26,6 +26,19 @@ public static partial class Kernels
         ref float w = ref MemoryMarshal.GetReference(kernel);
         ref float r = ref MemoryMarshal.GetReference(recurrent);
         ref float zr = ref MemoryMarshal.GetReference(z);
+        if (activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid && !bias.IsEmpty)
+        {
+            if (units == 8 && Vector256.IsHardwareAccelerated)
+            {
+                StreamStep8(ref xr, ref w, ref r, ref MemoryMarshal.GetReference(bias), ref hr, ref MemoryMarshal.GetReference(c), features);
+                return;
+            }
+            if (units == 32 && Vector512.IsHardwareAccelerated)
+            {
+                StreamStep32(ref xr, ref w, ref r, ref MemoryMarshal.GetReference(bias), ref hr, ref MemoryMarshal.GetReference(c), features);
+                return;
+            }
+        }
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -186,5 +199,85 @@ public static partial class Kernels
         cs.CopyTo(hs);                                          // h = o·act(c)
         Activate(activation, hs, 1, units);
         TensorPrimitives.Multiply(go, hs, hs);
+    }
+
+    /// <summary>
+    /// LSTM(8) step with Keras's default activations, gates kept in registers: four 8-lane accumulators (i, f, g, o),
+    /// each split over even and odd inputs so the FMA chains are half as long, then the cell in place.
+    /// </summary>
+    private static void StreamStep8(ref float x, ref float w, ref float r, ref float bias, ref float h, ref float c, int features)
+    {
+        const int G4 = 32;
+        Vector256<float> i0 = Vector256.LoadUnsafe(ref bias), f0 = Vector256.LoadUnsafe(ref bias, 8);
+        Vector256<float> g0 = Vector256.LoadUnsafe(ref bias, 16), o0 = Vector256.LoadUnsafe(ref bias, 24);
+        Vector256<float> i1 = Vector256<float>.Zero, f1 = Vector256<float>.Zero, g1 = Vector256<float>.Zero, o1 = Vector256<float>.Zero;
+        for (int k = 0; k < features; k++)
+        {
+            var v = Vector256.Create(Unsafe.Add(ref x, k));
+            ref float row = ref Unsafe.Add(ref w, k * G4);
+            i1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row), i1);
+            f1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 8), f1);
+            g1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 16), g1);
+            o1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 24), o1);
+        }
+        for (int k = 0; k < 8; k += 2)
+        {
+            var v = Vector256.Create(Unsafe.Add(ref h, k));
+            var u = Vector256.Create(Unsafe.Add(ref h, k + 1));
+            ref float row = ref Unsafe.Add(ref r, k * G4);
+            i0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row), i0);
+            f0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 8), f0);
+            g0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 16), g0);
+            o0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 24), o0);
+            i1 = Vector256.FusedMultiplyAdd(u, Vector256.LoadUnsafe(ref row, 32), i1);
+            f1 = Vector256.FusedMultiplyAdd(u, Vector256.LoadUnsafe(ref row, 40), f1);
+            g1 = Vector256.FusedMultiplyAdd(u, Vector256.LoadUnsafe(ref row, 48), g1);
+            o1 = Vector256.FusedMultiplyAdd(u, Vector256.LoadUnsafe(ref row, 56), o1);
+        }
+        var gi = FastMath.Sigmoid(i0 + i1);
+        var gf = FastMath.Sigmoid(f0 + f1);
+        var gg = FastMath.Tanh(g0 + g1);
+        var go = FastMath.Sigmoid(o0 + o1);
+        var cn = Vector256.FusedMultiplyAdd(gf, Vector256.LoadUnsafe(ref c), gi * gg);
+        cn.StoreUnsafe(ref c);
+        (go * FastMath.Tanh(cn)).StoreUnsafe(ref h);
+    }
+
+    /// <summary>
+    /// LSTM(32) step with Keras's default activations, gates kept in registers: eight 16-lane accumulators (two each
+    /// for i, f, g, o) over one pass of x and h, then the cell in place.
+    /// </summary>
+    private static void StreamStep32(ref float x, ref float w, ref float r, ref float bias, ref float h, ref float c, int features)
+    {
+        const int G4 = 128;
+        Vector512<float> i0 = Vector512.LoadUnsafe(ref bias), i1 = Vector512.LoadUnsafe(ref bias, 16);
+        Vector512<float> f0 = Vector512.LoadUnsafe(ref bias, 32), f1 = Vector512.LoadUnsafe(ref bias, 48);
+        Vector512<float> g0 = Vector512.LoadUnsafe(ref bias, 64), g1 = Vector512.LoadUnsafe(ref bias, 80);
+        Vector512<float> o0 = Vector512.LoadUnsafe(ref bias, 96), o1 = Vector512.LoadUnsafe(ref bias, 112);
+        for (int pass = 0; pass < 2; pass++)
+        {
+            ref float v0 = ref pass == 0 ? ref x : ref h;
+            ref float row = ref pass == 0 ? ref w : ref r;
+            int count = pass == 0 ? features : 32;
+            for (int k = 0; k < count; k++)
+            {
+                var v = Vector512.Create(Unsafe.Add(ref v0, k));
+                i0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), i0);
+                i1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), i1);
+                f0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 32), f0);
+                f1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 48), f1);
+                g0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 64), g0);
+                g1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 80), g1);
+                o0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 96), o0);
+                o1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 112), o1);
+                row = ref Unsafe.Add(ref row, G4);
+            }
+        }
+        var c0 = Vector512.FusedMultiplyAdd(FastMath.Sigmoid(f0), Vector512.LoadUnsafe(ref c), FastMath.Sigmoid(i0) * FastMath.Tanh(g0));
+        var c1 = Vector512.FusedMultiplyAdd(FastMath.Sigmoid(f1), Vector512.LoadUnsafe(ref c, 16), FastMath.Sigmoid(i1) * FastMath.Tanh(g1));
+        c0.StoreUnsafe(ref c);
+        c1.StoreUnsafe(ref c, 16);
+        (FastMath.Sigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref h);
+        (FastMath.Sigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref h, 16);
     }
 }
