@@ -77,7 +77,6 @@ public static partial class Kernels
     private static void GemmCore(ref float a, int ars, int acs, ref float b, ref float c, int m, int n, int k)
     {
         int j = 0;
-        bool maskedTail = false; // columns shifted for alignment: the last few are one masked vector
         if (Vector512.IsHardwareAccelerated)
         {
             // When every row of b starts at the same offset within a cache line (n a multiple of 16) and b is not
@@ -88,10 +87,9 @@ public static partial class Kernels
                 int skew = ColumnsToAlignment(ref b);
                 if (skew != 0)
                 {
-                    // Columns [0, skew) now, and the last 16 - skew columns (all within one vector) at the end.
+                    // Columns [0, skew) now; the last 16 - skew columns are left to the masked tail below.
                     GemmEdge(ref a, ars, acs, ref b, ref c, m, n, k, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(skew)).AsSingle());
                     j = skew;
-                    maskedTail = true;
                 }
             }
             if (m < 4)
@@ -129,9 +127,10 @@ public static partial class Kernels
                 for (; i < m; i++) Kernel1x16(ref a, ars, acs, ref b, ref c, i, j, n, k);
             }
         }
-        if (maskedTail)
+        if (Vector512.IsHardwareAccelerated && j < n && n >= 16)
         {
-            // The main loops stopped at j = n − 16 + skew: finish with one vector whose first lanes are kept as they are.
+            // Fewer than 16 columns left (n not a multiple of 16, or shifted for alignment): one vector over the last 16
+            // columns, keeping the lanes already done, instead of narrower or scalar loops.
             GemmEdge(ref a, ars, acs, ref Unsafe.Add(ref b, n - 16), ref Unsafe.Add(ref c, n - 16), m, n, k,
                 Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(j - (n - 16))).AsSingle());
             return;
