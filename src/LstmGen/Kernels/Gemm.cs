@@ -73,22 +73,77 @@ public static partial class Kernels
         }
     }
 
+    // Rows of c from which the right operand is packed: the copy is then read by at least four 4-row blocks.
+    private const int PackMinRows = 16;
+    // Rows of b per packed panel: 128 rows × 64 columns = 32 KB, which stays in the 48 KB L1 cache while every row
+    // block of c streams past it.
+    private const int PackDepth = 128;
+
+    [ThreadStatic] private static float[]? t_panel;
+
     // c (m x n) += A · b, c already initialised; A (m x k) has element (i, p) at a[i * ars + p * acs].
     private static void GemmCore(ref float a, int ars, int acs, ref float b, ref float c, int m, int n, int k)
+    {
+        if (!Vector512.IsHardwareAccelerated || m < PackMinRows || n < 64 || k == 0)
+        {
+            GemmPlain(ref a, ars, acs, ref b, ref c, m, n, k, n);
+            return;
+        }
+        // Blocked over k and packed: each 64-column panel of PackDepth rows of b is copied to a contiguous, aligned
+        // buffer, then every 4-row block of c runs over it. Rows of b are n floats apart, so read in place a panel maps
+        // to a handful of L1 sets and evicts itself (n = 512 or 2048: every row on the same sets). Each element of c is
+        // still one FMA chain over p in order, so the result is bit-identical to the unpacked product.
+        float[] panel = t_panel ??= AllocateAligned(PackDepth * 64);
+        ref float pr = ref MemoryMarshal.GetArrayDataReference(panel);
+        int n64 = n & ~63;
+        for (int p0 = 0; p0 < k; p0 += PackDepth)
+        {
+            int kk = Math.Min(PackDepth, k - p0);
+            ref float ap = ref Unsafe.Add(ref a, p0 * acs);
+            ref float bp = ref Unsafe.Add(ref b, p0 * n);
+            for (int j = 0; j < n64; j += 64)
+            {
+                ref float src = ref Unsafe.Add(ref bp, j);
+                for (int q = 0; q < kk; q++)
+                {
+                    ref float row = ref Unsafe.Add(ref src, q * n);
+                    ref float dst = ref Unsafe.Add(ref pr, q * 64);
+                    Vector512.LoadUnsafe(ref row).StoreUnsafe(ref dst);
+                    Vector512.LoadUnsafe(ref row, 16).StoreUnsafe(ref dst, 16);
+                    Vector512.LoadUnsafe(ref row, 32).StoreUnsafe(ref dst, 32);
+                    Vector512.LoadUnsafe(ref row, 48).StoreUnsafe(ref dst, 48);
+                }
+                int i = 0;
+                for (; i + 4 <= m; i += 4) Kernel4x64(ref ap, ars, acs, ref pr, 64, ref c, i, j, n, kk);
+                for (; i < m; i++)
+                {
+                    Kernel1x32(ref ap, ars, acs, ref pr, 64, ref c, i, j, n, kk);
+                    Kernel1x32(ref ap, ars, acs, ref Unsafe.Add(ref pr, 32), 64, ref c, i, j + 32, n, kk);
+                }
+            }
+            if (n64 < n)
+            {
+                GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, n64), ref Unsafe.Add(ref c, n64), m, n - n64, kk, n);
+            }
+        }
+    }
+
+    // c (m x cols) += A · b for cols ≤ ld columns of b and c, whose rows are ld floats apart; no packing.
+    private static void GemmPlain(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
     {
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            // When every row of b starts at the same offset within a cache line (n a multiple of 16) and b is not
+            // When every row of b starts at the same offset within a cache line (ld a multiple of 16) and b is not
             // 64-byte aligned, the first few columns are done apart so that all the kernels' loads of b are aligned:
             // a 64-byte load across two cache lines costs two (measured 1.8x on a load-bound product).
-            if ((n & 15) == 0 && n >= 64 && k > 0)
+            if ((ld & 15) == 0 && cols >= 64 && k > 0)
             {
                 int skew = ColumnsToAlignment(ref b);
                 if (skew != 0)
                 {
                     // Columns [0, skew) now; the last 16 - skew columns are left to the masked tail below.
-                    GemmEdge(ref a, ars, acs, ref b, ref c, m, n, k, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(skew)).AsSingle());
+                    GemmEdge(ref a, ars, acs, ref b, ref c, m, ld, k, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(skew)).AsSingle());
                     j = skew;
                 }
             }
@@ -96,57 +151,57 @@ public static partial class Kernels
             {
                 // Few rows (batch 1 recurrent steps): eight independent accumulators per row keep the FMA units busy
                 // instead of waiting on two dependent chains.
-                for (; j + 128 <= n; j += 128)
+                for (; j + 128 <= cols; j += 128)
                 {
-                    for (int i = 0; i < m; i++) Kernel1x128(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                    for (int i = 0; i < m; i++) Kernel1x128(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
                 }
             }
             if (m >= 4)
             {
-                for (; j + 64 <= n; j += 64)
+                for (; j + 64 <= cols; j += 64)
                 {
                     int i = 0;
-                    for (; i + 4 <= m; i += 4) Kernel4x64(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                    for (; i + 4 <= m; i += 4) Kernel4x64(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
                     for (; i < m; i++)
                     {
-                        Kernel1x32(ref a, ars, acs, ref b, ref c, i, j, n, k);
-                        Kernel1x32(ref a, ars, acs, ref b, ref c, i, j + 32, n, k);
+                        Kernel1x32(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
+                        Kernel1x32(ref a, ars, acs, ref Unsafe.Add(ref b, j + 32), ld, ref c, i, j + 32, ld, k);
                     }
                 }
             }
-            for (; j + 32 <= n; j += 32)
+            for (; j + 32 <= cols; j += 32)
             {
                 int i = 0;
-                for (; i + 4 <= m; i += 4) Kernel4x32(ref a, ars, acs, ref b, ref c, i, j, n, k);
-                for (; i < m; i++) Kernel1x32(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                for (; i + 4 <= m; i += 4) Kernel4x32(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
+                for (; i < m; i++) Kernel1x32(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
             }
-            for (; j + 16 <= n; j += 16)
+            for (; j + 16 <= cols; j += 16)
             {
                 int i = 0;
-                for (; i + 4 <= m; i += 4) Kernel4x16(ref a, ars, acs, ref b, ref c, i, j, n, k);
-                for (; i < m; i++) Kernel1x16(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                for (; i + 4 <= m; i += 4) Kernel4x16(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
+                for (; i < m; i++) Kernel1x16(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
             }
-        }
-        if (Vector512.IsHardwareAccelerated && j < n && n >= 16)
-        {
-            // Fewer than 16 columns left (n not a multiple of 16, or shifted for alignment): one vector over the last 16
-            // columns, keeping the lanes already done, instead of narrower or scalar loops.
-            GemmEdge(ref a, ars, acs, ref Unsafe.Add(ref b, n - 16), ref Unsafe.Add(ref c, n - 16), m, n, k,
-                Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(j - (n - 16))).AsSingle());
-            return;
+            if (j < cols && cols >= 16)
+            {
+                // Fewer than 16 columns left (cols not a multiple of 16, or shifted for alignment): one vector over the
+                // last 16 columns, keeping the lanes already done, instead of narrower or scalar loops.
+                GemmEdge(ref a, ars, acs, ref Unsafe.Add(ref b, cols - 16), ref Unsafe.Add(ref c, cols - 16), m, ld, k,
+                    Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(j - (cols - 16))).AsSingle());
+                return;
+            }
         }
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; j + 8 <= n; j += 8)
+            for (; j + 8 <= cols; j += 8)
             {
                 int i = 0;
-                for (; i + 4 <= m; i += 4) Kernel4x8(ref a, ars, acs, ref b, ref c, i, j, n, k);
-                for (; i < m; i++) Kernel1x8(ref a, ars, acs, ref b, ref c, i, j, n, k);
+                for (; i + 4 <= m; i += 4) Kernel4x8(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
+                for (; i < m; i++) Kernel1x8(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
             }
         }
-        if (j < n)
+        if (j < cols)
         {
-            GemmScalar(ref a, ars, acs, ref b, ref c, m, n, k, j);
+            GemmScalar(ref a, ars, acs, ref b, ref c, m, cols, k, j, ld);
         }
     }
 
@@ -205,16 +260,16 @@ public static partial class Kernels
         }
     }
 
-    private static void GemmScalar(ref float a, int ars, int acs, ref float b, ref float c, int m, int n, int k, int j0)
+    private static void GemmScalar(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int j0, int ld)
     {
         for (int i = 0; i < m; i++)
         {
             for (int p = 0; p < k; p++)
             {
                 float av = Unsafe.Add(ref a, i * ars + p * acs);
-                ref float brow = ref Unsafe.Add(ref b, p * n);
-                ref float crow = ref Unsafe.Add(ref c, i * n);
-                for (int j = j0; j < n; j++)
+                ref float brow = ref Unsafe.Add(ref b, p * ld);
+                ref float crow = ref Unsafe.Add(ref c, i * ld);
+                for (int j = j0; j < cols; j++)
                 {
                     Unsafe.Add(ref crow, j) = MathF.FusedMultiplyAdd(av, Unsafe.Add(ref brow, j), Unsafe.Add(ref crow, j));
                 }
@@ -223,7 +278,7 @@ public static partial class Kernels
     }
 
     /// <summary>4 rows × 64 columns: 16 accumulators, 4 loads of b and 4 broadcasts per 16 FMAs; row pointers advance by acs.</summary>
-    private static void Kernel4x64(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel4x64(ref float a, int ars, int acs, ref float b, int bs, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         ref float c1 = ref Unsafe.Add(ref c0, n);
@@ -237,7 +292,7 @@ public static partial class Kernels
         ref float a1 = ref Unsafe.Add(ref a0, ars);
         ref float a2 = ref Unsafe.Add(ref a1, ars);
         ref float a3 = ref Unsafe.Add(ref a2, ars);
-        ref float bp = ref Unsafe.Add(ref b, j);
+        ref float bp = ref b;
         for (int p = 0; p < k; p++)
         {
             var b0 = Vector512.LoadUnsafe(ref bp); var b1 = Vector512.LoadUnsafe(ref bp, 16);
@@ -251,7 +306,7 @@ public static partial class Kernels
             x = Vector512.Create(a3);
             s30 = Vector512.FusedMultiplyAdd(x, b0, s30); s31 = Vector512.FusedMultiplyAdd(x, b1, s31); s32 = Vector512.FusedMultiplyAdd(x, b2, s32); s33 = Vector512.FusedMultiplyAdd(x, b3, s33);
             a0 = ref Unsafe.Add(ref a0, acs); a1 = ref Unsafe.Add(ref a1, acs); a2 = ref Unsafe.Add(ref a2, acs); a3 = ref Unsafe.Add(ref a3, acs);
-            bp = ref Unsafe.Add(ref bp, n);
+            bp = ref Unsafe.Add(ref bp, bs);
         }
         s00.StoreUnsafe(ref c0); s01.StoreUnsafe(ref c0, 16); s02.StoreUnsafe(ref c0, 32); s03.StoreUnsafe(ref c0, 48);
         s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, 16); s12.StoreUnsafe(ref c1, 32); s13.StoreUnsafe(ref c1, 48);
@@ -260,7 +315,7 @@ public static partial class Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel4x32(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel4x32(ref float a, int ars, int acs, ref float b, int bs, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         ref float c1 = ref Unsafe.Add(ref c0, n);
@@ -274,7 +329,7 @@ public static partial class Kernels
         ref float a1 = ref Unsafe.Add(ref a0, ars);
         ref float a2 = ref Unsafe.Add(ref a1, ars);
         ref float a3 = ref Unsafe.Add(ref a2, ars);
-        ref float bp = ref Unsafe.Add(ref b, j);
+        ref float bp = ref b;
         for (int p = 0; p < k; p++)
         {
             var b0 = Vector512.LoadUnsafe(ref bp);
@@ -287,7 +342,7 @@ public static partial class Kernels
             s20 = Vector512.FusedMultiplyAdd(x, b0, s20); s21 = Vector512.FusedMultiplyAdd(x, b1, s21);
             x = Vector512.Create(Unsafe.Add(ref a3, p * acs));
             s30 = Vector512.FusedMultiplyAdd(x, b0, s30); s31 = Vector512.FusedMultiplyAdd(x, b1, s31);
-            bp = ref Unsafe.Add(ref bp, n);
+            bp = ref Unsafe.Add(ref bp, bs);
         }
         s00.StoreUnsafe(ref c0); s01.StoreUnsafe(ref c0, 16);
         s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, 16);
@@ -295,7 +350,7 @@ public static partial class Kernels
         s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, 16);
     }
 
-    private static void Kernel1x128(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel1x128(ref float a, int ars, int acs, ref float b, int bs, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         var s0 = Vector512.LoadUnsafe(ref c0); var s1 = Vector512.LoadUnsafe(ref c0, 16);
@@ -303,7 +358,7 @@ public static partial class Kernels
         var s4 = Vector512.LoadUnsafe(ref c0, 64); var s5 = Vector512.LoadUnsafe(ref c0, 80);
         var s6 = Vector512.LoadUnsafe(ref c0, 96); var s7 = Vector512.LoadUnsafe(ref c0, 112);
         ref float a0 = ref Unsafe.Add(ref a, i * ars);
-        ref float bp = ref Unsafe.Add(ref b, j);
+        ref float bp = ref b;
         for (int p = 0; p < k; p++)
         {
             var x = Vector512.Create(Unsafe.Add(ref a0, p * acs));
@@ -315,31 +370,31 @@ public static partial class Kernels
             s5 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 80), s5);
             s6 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 96), s6);
             s7 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 112), s7);
-            bp = ref Unsafe.Add(ref bp, n);
+            bp = ref Unsafe.Add(ref bp, bs);
         }
         s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c0, 16); s2.StoreUnsafe(ref c0, 32); s3.StoreUnsafe(ref c0, 48);
         s4.StoreUnsafe(ref c0, 64); s5.StoreUnsafe(ref c0, 80); s6.StoreUnsafe(ref c0, 96); s7.StoreUnsafe(ref c0, 112);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x32(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel1x32(ref float a, int ars, int acs, ref float b, int bs, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         var s0 = Vector512.LoadUnsafe(ref c0); var s1 = Vector512.LoadUnsafe(ref c0, 16);
         ref float a0 = ref Unsafe.Add(ref a, i * ars);
-        ref float bp = ref Unsafe.Add(ref b, j);
+        ref float bp = ref b;
         for (int p = 0; p < k; p++)
         {
             var x = Vector512.Create(Unsafe.Add(ref a0, p * acs));
             s0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp), s0);
             s1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 16), s1);
-            bp = ref Unsafe.Add(ref bp, n);
+            bp = ref Unsafe.Add(ref bp, bs);
         }
         s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c0, 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel4x16(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel4x16(ref float a, int ars, int acs, ref float b, int bs, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         ref float c1 = ref Unsafe.Add(ref c0, n);
@@ -351,7 +406,7 @@ public static partial class Kernels
         ref float a1 = ref Unsafe.Add(ref a0, ars);
         ref float a2 = ref Unsafe.Add(ref a1, ars);
         ref float a3 = ref Unsafe.Add(ref a2, ars);
-        ref float bp = ref Unsafe.Add(ref b, j);
+        ref float bp = ref b;
         for (int p = 0; p < k; p++)
         {
             var bv = Vector512.LoadUnsafe(ref bp);
@@ -359,28 +414,28 @@ public static partial class Kernels
             s1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a1, p * acs)), bv, s1);
             s2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a2, p * acs)), bv, s2);
             s3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a3, p * acs)), bv, s3);
-            bp = ref Unsafe.Add(ref bp, n);
+            bp = ref Unsafe.Add(ref bp, bs);
         }
         s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c1); s2.StoreUnsafe(ref c2); s3.StoreUnsafe(ref c3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x16(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel1x16(ref float a, int ars, int acs, ref float b, int bs, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         var s0 = Vector512.LoadUnsafe(ref c0);
         ref float a0 = ref Unsafe.Add(ref a, i * ars);
-        ref float bp = ref Unsafe.Add(ref b, j);
+        ref float bp = ref b;
         for (int p = 0; p < k; p++)
         {
             s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, p * acs)), Vector512.LoadUnsafe(ref bp), s0);
-            bp = ref Unsafe.Add(ref bp, n);
+            bp = ref Unsafe.Add(ref bp, bs);
         }
         s0.StoreUnsafe(ref c0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel4x8(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel4x8(ref float a, int ars, int acs, ref float b, int bs, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         ref float c1 = ref Unsafe.Add(ref c0, n);
@@ -392,7 +447,7 @@ public static partial class Kernels
         ref float a1 = ref Unsafe.Add(ref a0, ars);
         ref float a2 = ref Unsafe.Add(ref a1, ars);
         ref float a3 = ref Unsafe.Add(ref a2, ars);
-        ref float bp = ref Unsafe.Add(ref b, j);
+        ref float bp = ref b;
         for (int p = 0; p < k; p++)
         {
             var bv = Vector256.LoadUnsafe(ref bp);
@@ -400,22 +455,22 @@ public static partial class Kernels
             s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, p * acs)), bv, s1);
             s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a2, p * acs)), bv, s2);
             s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, p * acs)), bv, s3);
-            bp = ref Unsafe.Add(ref bp, n);
+            bp = ref Unsafe.Add(ref bp, bs);
         }
         s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c1); s2.StoreUnsafe(ref c2); s3.StoreUnsafe(ref c3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x8(ref float a, int ars, int acs, ref float b, ref float c, int i, int j, int n, int k)
+    private static void Kernel1x8(ref float a, int ars, int acs, ref float b, int bs, ref float c, int i, int j, int n, int k)
     {
         ref float c0 = ref Unsafe.Add(ref c, i * n + j);
         var s0 = Vector256.LoadUnsafe(ref c0);
         ref float a0 = ref Unsafe.Add(ref a, i * ars);
-        ref float bp = ref Unsafe.Add(ref b, j);
+        ref float bp = ref b;
         for (int p = 0; p < k; p++)
         {
             s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p * acs)), Vector256.LoadUnsafe(ref bp), s0);
-            bp = ref Unsafe.Add(ref bp, n);
+            bp = ref Unsafe.Add(ref bp, bs);
         }
         s0.StoreUnsafe(ref c0);
     }
