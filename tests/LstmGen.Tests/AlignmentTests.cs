@@ -68,4 +68,48 @@ public class AlignmentTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(16, 64, 128)]
+    [InlineData(20, 200, 300)]
+    [InlineData(70, 512, 257)]
+    [InlineData(33, 2048, 130)]
+    public void PackedGemm_EqualsRowByRowProducts_BitForBit(int m, int n, int k)
+    {
+        // 16+ rows take the packed, k-blocked path; one row at a time takes the plain one. Each element is the same FMA
+        // chain either way, so the results must be identical, and close to a double-precision product.
+        var rng = new Random(m + n + k);
+        float[] a = new float[m * k], b = new float[k * n], c0 = new float[m * n];
+        for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
+        for (int i = 0; i < b.Length; i++) b[i] = (float)(rng.NextDouble() * 2 - 1);
+        for (int i = 0; i < c0.Length; i++) c0[i] = (float)(rng.NextDouble() - 0.5);
+        float[] packed = (float[])c0.Clone();
+        Kernels.Gemm(a, b, packed, m, n, k, accumulate: true);
+        float[] rows = (float[])c0.Clone();
+        for (int i = 0; i < m; i++)
+        {
+            Kernels.Gemm(a.AsSpan(i * k, k), b, rows.AsSpan(i * n, n), 1, n, k, accumulate: true);
+        }
+        Assert.Equal(rows, packed);
+        for (int i = 0; i < m; i += 7)
+        {
+            for (int j = 0; j < n; j += 5)
+            {
+                double expected = c0[i * n + j];
+                for (int p = 0; p < k; p++) expected += (double)a[i * k + p] * b[p * n + j];
+                Assert.True(Math.Abs(packed[i * n + j] - expected) < 1e-4, $"c[{i},{j}] = {packed[i * n + j]}, expected {expected}");
+            }
+        }
+        // The transposed-left form packs too.
+        float[] tn = new float[k * n], tnRows = new float[k * n];
+        Kernels.GemmTN(a, packed, tn, m, n, k, accumulate: false);
+        for (int p = 0; p < k; p++)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < n; j++) tnRows[p * n + j] = MathF.FusedMultiplyAdd(a[i * k + p], packed[i * n + j], tnRows[p * n + j]);
+            }
+        }
+        Assert.Equal(tnRows, tn);
+    }
 }
