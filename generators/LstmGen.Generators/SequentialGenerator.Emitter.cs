@@ -202,9 +202,11 @@ public sealed partial class SequentialGenerator
             w.Line("__gp = __gradients.Parameters;");
             foreach (Buffer b in ctx.Buffers)
             {
-                w.Line(b.PerBatch
-                    ? $"{b.Field} = new {b.ElementType}[checked(maxBatch * {Num(b.PerSample)})];"
-                    : $"{b.Field} = new {b.ElementType}[{Num(b.PerSample)}];");
+                // Float workspaces are 64-byte aligned: some are right operands of matrix products (transposed weights).
+                string size = b.PerBatch ? $"checked(maxBatch * {Num(b.PerSample)})" : Num(b.PerSample);
+                w.Line(b.ElementType == "float"
+                    ? $"{b.Field} = global::LstmGen.Kernels.AllocateAligned({size});"
+                    : $"{b.Field} = new {b.ElementType}[{size}];");
             }
             w.Close();
             w.Line();

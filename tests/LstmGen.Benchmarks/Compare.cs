@@ -38,7 +38,8 @@ public static class Compare
             int flopsFactor = w.Variant.StartsWith("forward_backward", StringComparison.Ordinal) ? 3 : 1;
             string extra = w.Name == "W4"
                 ? $"  {flopsFactor * Workloads.W4ForwardFlops / (median * 1e3):F0} GFLOP/s = {flopsFactor * Workloads.W4ForwardFlops / (median * 1e3) / peak:P0} of the single-core peak"
-                : w.Name == "W3" ? $"  {1e6 / 48000 / median:F0}x real time at 48 kHz" : "";
+                : w.Name == "W3" ? $"  {1e6 / 48000 / median:F0}x real time at 48 kHz"
+                : w.Name == "W5" ? $"  {1e6 / median:F0} training steps/s" : "";
             Console.WriteLine($"  {w.Name} {w.Variant,-28} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F3}, p90 {p90:F3}, n={n}){extra}");
         }
 

@@ -67,12 +67,20 @@ public static class Workloads
         float[] y5 = new float[32];
         var adam = new Adam();
         var p4 = new ParallelPredictor<float>(w4, workers: 2);
+        // W5 on two workers: Fit over 8 batches of 32 (the same sample repeated), reported per step.
+        const int W5Steps = 8;
+        var w5Fit = new W5Model();
+        float[] x5Fit = new float[W5Steps * x5.Length];
+        for (int s = 0; s < W5Steps; s++) x5.CopyTo(x5Fit, s * x5.Length);
+        float[] y5Fit = new float[W5Steps * 32];
+        var w5Two = new FitOptions { Loss = Loss.MeanSquaredError, Epochs = 1, BatchSize = 32, Workers = 2, Verbose = Verbosity.Silent, Optimizer = new Adam() };
         return
         [
             new("W4", "forward", () => w4.PredictBatch(x, y, 64)),
             new("W4", "forward (2 workers)", () => p4.PredictBatch(x, y, 64)),
             new("W4", "forward_backward", () => w4.ComputeGradients(x, targets, 64, Loss.MeanSquaredError)),
             new("W5", "train_b32", () => w5.TrainStep(x5, y5, 32, Loss.MeanSquaredError, adam)),
+            new("W5", "train_b32 (fit, 2 workers)", () => w5Fit.Fit(x5Fit, y5Fit, w5Two), W5Steps),
         ];
     }
 

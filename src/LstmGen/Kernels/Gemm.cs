@@ -73,10 +73,12 @@ public static partial class Kernels
         }
     }
 
-    // When to pack the right operand (measured on the product shapes of the benchmark models): with 16+ rows of c, and
-    // either wide rows of b (n ≥ 1024: every row of a panel lands on the same L1 sets), a deep product (k > 512: the
-    // panel outgrows L1) or many row blocks to share the copy (m ≥ 256). Elsewhere packing measured 5-20% slower.
-    private static bool ShouldPack(int m, int n, int k) => m >= 16 && (n >= 1024 || k > 512 || m >= 256);
+    // When to pack the right operand (measured on the product shapes of the benchmark models, in the models: a
+    // microbenchmark with b hot in cache favours packing less): with 16+ rows of c, and either wide rows of b
+    // (n ≥ 1024: every row of a panel lands on the same L1 sets), a deep product (k > 512: the panel outgrows L1), a
+    // product 4+ times deeper than wide (the backward dh = dz·Rᵀ: Rᵀ is evicted between steps and re-read by every row
+    // block) or many row blocks to share the copy (m ≥ 256). Elsewhere packing measured 5-20% slower.
+    private static bool ShouldPack(int m, int n, int k) => m >= 16 && (n >= 1024 || k > 512 || k >= 4 * n || m >= 256);
 
     // Rows of b per packed panel: 128 rows × 64 columns = 32 KB, which stays in the 48 KB L1 cache while every row
     // block of c streams past it.

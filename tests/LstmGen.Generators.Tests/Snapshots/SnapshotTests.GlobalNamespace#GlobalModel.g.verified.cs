@@ -75,12 +75,12 @@ partial class GlobalModel : global::LstmGen.ITrainableModel<float>
         __p = __weights.Parameters;
         __gradients = new global::LstmGen.WeightStore("GlobalModel", __weightTable);
         __gp = __gradients.Parameters;
-        __y1 = new float[checked(maxBatch * 2)];
-        __d0 = new float[checked(maxBatch * 4)];
-        __d1 = new float[checked(maxBatch * 2)];
-        __wT1 = new float[8];
-        __out = new float[checked(maxBatch * 2)];
-        __dout = new float[checked(maxBatch * 2)];
+        __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+        __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
+        __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+        __wT1 = global::LstmGen.Kernels.AllocateAligned(8);
+        __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+        __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
     }
 
     /// <summary>

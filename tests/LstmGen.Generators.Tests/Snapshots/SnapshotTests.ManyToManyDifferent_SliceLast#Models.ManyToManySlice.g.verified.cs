@@ -100,24 +100,24 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("ManyToManySlice", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = new float[checked(maxBatch * 24)];
-            __z1 = new float[checked(maxBatch * 192)];
-            __c1 = new float[checked(maxBatch * 48)];
-            __h1 = new float[checked(maxBatch * 48)];
-            __y3 = new float[checked(maxBatch * 6)];
-            __d0 = new float[checked(maxBatch * 24)];
-            __d3 = new float[checked(maxBatch * 6)];
-            __wT3 = new float[16];
-            __d2 = new float[checked(maxBatch * 24)];
-            __d1 = new float[checked(maxBatch * 48)];
-            __dz1 = new float[checked(maxBatch * 192)];
-            __dhc1 = new float[checked(maxBatch * 8)];
-            __dht1 = new float[checked(maxBatch * 8)];
-            __dcc1 = new float[checked(maxBatch * 8)];
-            __rT1 = new float[256];
-            __kT1 = new float[128];
-            __out = new float[checked(maxBatch * 6)];
-            __dout = new float[checked(maxBatch * 6)];
+            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
+            __z1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 192));
+            __c1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
+            __h1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __wT3 = global::LstmGen.Kernels.AllocateAligned(16);
+            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
+            __dz1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 192));
+            __dhc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
+            __dht1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
+            __dcc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
+            __rT1 = global::LstmGen.Kernels.AllocateAligned(256);
+            __kT1 = global::LstmGen.Kernels.AllocateAligned(128);
+            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
         }
 
         /// <summary>

@@ -101,25 +101,25 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("ManyToManyPad", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = new float[checked(maxBatch * 8)];
-            __y1 = new float[checked(maxBatch * 14)];
-            __z2 = new float[checked(maxBatch * 140)];
-            __c2 = new float[checked(maxBatch * 35)];
-            __h2 = new float[checked(maxBatch * 35)];
-            __y3 = new float[checked(maxBatch * 14)];
-            __d0 = new float[checked(maxBatch * 8)];
-            __d3 = new float[checked(maxBatch * 14)];
-            __wT3 = new float[10];
-            __d2 = new float[checked(maxBatch * 35)];
-            __dz2 = new float[checked(maxBatch * 140)];
-            __dhc2 = new float[checked(maxBatch * 5)];
-            __dht2 = new float[checked(maxBatch * 5)];
-            __dcc2 = new float[checked(maxBatch * 5)];
-            __rT2 = new float[100];
-            __kT2 = new float[40];
-            __d1 = new float[checked(maxBatch * 14)];
-            __out = new float[checked(maxBatch * 14)];
-            __dout = new float[checked(maxBatch * 14)];
+            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
+            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 14));
+            __z2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 140));
+            __c2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 35));
+            __h2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 35));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 14));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 14));
+            __wT3 = global::LstmGen.Kernels.AllocateAligned(10);
+            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 35));
+            __dz2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 140));
+            __dhc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __dht2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __dcc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __rT2 = global::LstmGen.Kernels.AllocateAligned(100);
+            __kT2 = global::LstmGen.Kernels.AllocateAligned(40);
+            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 14));
+            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 14));
+            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 14));
         }
 
         /// <summary>

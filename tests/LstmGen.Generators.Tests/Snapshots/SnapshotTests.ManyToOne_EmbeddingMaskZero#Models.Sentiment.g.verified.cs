@@ -97,24 +97,24 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Sentiment", __weightTable);
             __gp = __gradients.Parameters;
-            __y1 = new float[checked(maxBatch * 2560)];
+            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
             __mask = new byte[checked(maxBatch * 20)];
-            __z2 = new float[checked(maxBatch * 10240)];
-            __c2 = new float[checked(maxBatch * 2560)];
-            __h2 = new float[checked(maxBatch * 2560)];
-            __y3 = new float[checked(maxBatch * 1)];
-            __d3 = new float[checked(maxBatch * 1)];
-            __wT3 = new float[128];
-            __d2 = new float[checked(maxBatch * 128)];
-            __dz2 = new float[checked(maxBatch * 10240)];
-            __dhc2 = new float[checked(maxBatch * 128)];
-            __dht2 = new float[checked(maxBatch * 128)];
-            __dcc2 = new float[checked(maxBatch * 128)];
-            __rT2 = new float[65536];
-            __kT2 = new float[65536];
-            __d1 = new float[checked(maxBatch * 2560)];
-            __out = new float[checked(maxBatch * 1)];
-            __dout = new float[checked(maxBatch * 1)];
+            __z2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10240));
+            __c2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
+            __h2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __wT3 = global::LstmGen.Kernels.AllocateAligned(128);
+            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 128));
+            __dz2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10240));
+            __dhc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 128));
+            __dht2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 128));
+            __dcc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 128));
+            __rT2 = global::LstmGen.Kernels.AllocateAligned(65536);
+            __kT2 = global::LstmGen.Kernels.AllocateAligned(65536);
+            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
+            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
         }
 
         /// <summary>

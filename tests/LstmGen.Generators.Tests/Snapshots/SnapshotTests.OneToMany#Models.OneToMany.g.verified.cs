@@ -96,24 +96,24 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("OneToMany", __weightTable);
             __gp = __gradients.Parameters;
-            __y1 = new float[checked(maxBatch * 15)];
-            __z2 = new float[checked(maxBatch * 120)];
-            __c2 = new float[checked(maxBatch * 30)];
-            __h2 = new float[checked(maxBatch * 30)];
-            __y3 = new float[checked(maxBatch * 10)];
-            __d0 = new float[checked(maxBatch * 3)];
-            __d3 = new float[checked(maxBatch * 10)];
-            __wT3 = new float[12];
-            __d2 = new float[checked(maxBatch * 30)];
-            __dz2 = new float[checked(maxBatch * 120)];
-            __dhc2 = new float[checked(maxBatch * 6)];
-            __dht2 = new float[checked(maxBatch * 6)];
-            __dcc2 = new float[checked(maxBatch * 6)];
-            __rT2 = new float[144];
-            __kT2 = new float[72];
-            __d1 = new float[checked(maxBatch * 15)];
-            __out = new float[checked(maxBatch * 10)];
-            __dout = new float[checked(maxBatch * 10)];
+            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
+            __z2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 120));
+            __c2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
+            __h2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
+            __wT3 = global::LstmGen.Kernels.AllocateAligned(12);
+            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
+            __dz2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 120));
+            __dhc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __dht2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __dcc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __rT2 = global::LstmGen.Kernels.AllocateAligned(144);
+            __kT2 = global::LstmGen.Kernels.AllocateAligned(72);
+            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
+            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
+            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
         }
 
         /// <summary>

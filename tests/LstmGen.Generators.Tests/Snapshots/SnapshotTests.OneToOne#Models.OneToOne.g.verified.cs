@@ -83,15 +83,15 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("OneToOne", __weightTable);
             __gp = __gradients.Parameters;
-            __y1 = new float[checked(maxBatch * 8)];
-            __y2 = new float[checked(maxBatch * 3)];
-            __d0 = new float[checked(maxBatch * 4)];
-            __d2 = new float[checked(maxBatch * 3)];
-            __wT2 = new float[24];
-            __d1 = new float[checked(maxBatch * 8)];
-            __wT1 = new float[32];
-            __out = new float[checked(maxBatch * 3)];
-            __dout = new float[checked(maxBatch * 3)];
+            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
+            __y2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __wT2 = global::LstmGen.Kernels.AllocateAligned(24);
+            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
+            __wT1 = global::LstmGen.Kernels.AllocateAligned(32);
+            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
         }
 
         /// <summary>

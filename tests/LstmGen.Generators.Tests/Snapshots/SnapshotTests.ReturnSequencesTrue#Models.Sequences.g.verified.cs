@@ -92,20 +92,20 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Sequences", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = new float[checked(maxBatch * 10)];
-            __z1 = new float[checked(maxBatch * 60)];
-            __c1 = new float[checked(maxBatch * 15)];
-            __h1 = new float[checked(maxBatch * 15)];
-            __d0 = new float[checked(maxBatch * 10)];
-            __d1 = new float[checked(maxBatch * 15)];
-            __dz1 = new float[checked(maxBatch * 60)];
-            __dhc1 = new float[checked(maxBatch * 3)];
-            __dht1 = new float[checked(maxBatch * 3)];
-            __dcc1 = new float[checked(maxBatch * 3)];
-            __rT1 = new float[36];
-            __kT1 = new float[24];
-            __out = new float[checked(maxBatch * 15)];
-            __dout = new float[checked(maxBatch * 15)];
+            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
+            __z1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 60));
+            __c1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
+            __h1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
+            __dz1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 60));
+            __dhc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __dht1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __dcc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __rT1 = global::LstmGen.Kernels.AllocateAligned(36);
+            __kT1 = global::LstmGen.Kernels.AllocateAligned(24);
+            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
+            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
         }
 
         /// <summary>

@@ -92,20 +92,20 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Encoder", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = new float[checked(maxBatch * 18)];
-            __z1 = new float[checked(maxBatch * 120)];
-            __c1 = new float[checked(maxBatch * 30)];
-            __h1 = new float[checked(maxBatch * 30)];
-            __d0 = new float[checked(maxBatch * 18)];
-            __d1 = new float[checked(maxBatch * 5)];
-            __dz1 = new float[checked(maxBatch * 120)];
-            __dhc1 = new float[checked(maxBatch * 5)];
-            __dht1 = new float[checked(maxBatch * 5)];
-            __dcc1 = new float[checked(maxBatch * 5)];
-            __rT1 = new float[100];
-            __kT1 = new float[60];
-            __out = new float[checked(maxBatch * 5)];
-            __dout = new float[checked(maxBatch * 5)];
+            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 18));
+            __z1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 120));
+            __c1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
+            __h1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 18));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __dz1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 120));
+            __dhc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __dht1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __dcc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __rT1 = global::LstmGen.Kernels.AllocateAligned(100);
+            __kT1 = global::LstmGen.Kernels.AllocateAligned(60);
+            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
         }
 
         /// <summary>

@@ -94,23 +94,23 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Looped", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = new float[checked(maxBatch * 6)];
-            __z1 = new float[checked(maxBatch * 24)];
-            __c1 = new float[checked(maxBatch * 6)];
-            __h1 = new float[checked(maxBatch * 6)];
-            __y2 = new float[checked(maxBatch * 1)];
-            __d0 = new float[checked(maxBatch * 6)];
-            __d2 = new float[checked(maxBatch * 1)];
-            __wT2 = new float[2];
-            __d1 = new float[checked(maxBatch * 2)];
-            __dz1 = new float[checked(maxBatch * 24)];
-            __dhc1 = new float[checked(maxBatch * 2)];
-            __dht1 = new float[checked(maxBatch * 2)];
-            __dcc1 = new float[checked(maxBatch * 2)];
-            __rT1 = new float[16];
-            __kT1 = new float[16];
-            __out = new float[checked(maxBatch * 1)];
-            __dout = new float[checked(maxBatch * 1)];
+            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __z1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
+            __c1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __h1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __y2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __wT2 = global::LstmGen.Kernels.AllocateAligned(2);
+            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __dz1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
+            __dhc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __dht1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __dcc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __rT1 = global::LstmGen.Kernels.AllocateAligned(16);
+            __kT1 = global::LstmGen.Kernels.AllocateAligned(16);
+            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
         }
 
         /// <summary>
