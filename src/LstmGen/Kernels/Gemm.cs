@@ -141,8 +141,10 @@ public static partial class Kernels
         {
             // When every row of b starts at the same offset within a cache line (ld a multiple of 16) and b is not
             // 64-byte aligned, the first few columns are done apart so that all the kernels' loads of b are aligned:
-            // a 64-byte load across two cache lines costs two (measured 1.8x on a load-bound product).
-            if ((ld & 15) == 0 && cols >= 64 && k > 0)
+            // a 64-byte load across two cache lines costs two (measured 1.8x on a load-bound product). Not for fewer
+            // than 4 rows: there b streams from L2 once, and the two edge passes (single FMA chains, latency-bound) cost
+            // more than the split loads (measured on W1's batch-1 recurrent product: 59 vs 55 µs for 20 steps).
+            if ((ld & 15) == 0 && cols >= 64 && k > 0 && m >= 4)
             {
                 int skew = ColumnsToAlignment(ref b);
                 if (skew != 0)
