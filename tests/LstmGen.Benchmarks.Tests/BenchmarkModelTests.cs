@@ -180,7 +180,7 @@ public class BenchmarkModelTests(ITestOutputHelper output)
         _ => throw new InvalidOperationException(),
     };
 
-    /// <summary>Predict on sample 0, PredictBatch at 32 and a ParallelPredictor with 2 workers at 32 (identical to PredictBatch).</summary>
+    /// <summary>Predict on sample 0, PredictBatch at 32, and a ParallelPredictor with 2 workers at 32 and at batch 1 (identical to PredictBatch and Predict).</summary>
     private void CheckInference<T>(ITrainableModel<T> model, T[] inputs, ModelReference r, string name)
         where T : unmanaged
     {
@@ -199,6 +199,10 @@ public class BenchmarkModelTests(ITestOutputHelper output)
         parallel.PredictBatch(inputs, split, 32);
         Log($"{name} ParallelPredictor (2 workers, batch 32)", AssertClose(r.ForwardAt(32).Output, split, $"{name} ParallelPredictor (2 workers, batch 32)"));
         Assert.True(batch.AsSpan().SequenceEqual(split), $"{name}: ParallelPredictor's outputs differ from PredictBatch's.");
+
+        var twoCore = new float[n];
+        parallel.Predict(inputs.AsSpan(0, model.InputLength), twoCore); // batch 1, products split over two cores
+        Assert.True(one.AsSpan().SequenceEqual(twoCore), $"{name}: ParallelPredictor.Predict differs from Predict.");
     }
 
     /// <summary>Steps a stream over the reference sequence (one sample) and compares each step's output with that step of Keras's return_sequences output.</summary>

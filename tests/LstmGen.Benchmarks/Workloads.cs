@@ -30,6 +30,7 @@ public static class Workloads
             new("W2", "infer_b32", () => w2.PredictBatch(series, y, 32)),
             new("W2", "infer_b1 (loop)", () => w2Looped.Predict(series.AsSpan(0, W2Model.InputLength), y.AsSpan(0, 1))),
             new("W2", "infer_b32 (loop)", () => w2Looped.PredictBatch(series, y, 32)),
+            new("W1", "infer_b1 (2 workers)", () => p1.Predict(tokens.AsSpan(0, W1Model.InputLength), y.AsSpan(0, 1))),
             new("W1", "infer_b32 (2 workers)", () => p1.PredictBatch(tokens, y, 32)),
             new("W2", "infer_b32 (2 workers)", () => p2.PredictBatch(series, y, 32)),
         ];

@@ -211,4 +211,53 @@ public class ParallelPredictorTests
         var ex = Assert.Throws<ArgumentException>(() => p2.PredictBatch(x, new float[4], 4));
         Assert.Contains("is NaN", ex.Message);
     }
+
+    [Fact]
+    public void Two_core_single_predictions_equal_Predict_exactly_including_after_the_helper_sleeps()
+    {
+        // Sentiment: Embedding(5000, 128) -> LSTM(128): the input projection and every recurrent product are split.
+        var model = new Sentiment();
+        var rng = new Random(11);
+        using var parallel = new ParallelPredictor<int>(model, workers: 2);
+        var expected = new float[1];
+        var actual = new float[1];
+        for (int i = 0; i < 30; i++)
+        {
+            int[] tokens = Enumerable.Range(0, Sentiment.InputLength).Select(_ => rng.Next(0, 5000)).ToArray();
+            model.Predict(tokens, expected);
+            parallel.Predict(tokens, actual);
+            Assert.Equal(expected[0], actual[0]);
+            if (i % 10 == 9)
+            {
+                System.Threading.Thread.Sleep(5); // longer than the helper's spin: it sleeps, and the next call wakes it
+            }
+        }
+        // A small model (products below the split threshold) and one worker: a plain Predict.
+        var small = new ManyToOne();
+        float[] x = Enumerable.Range(0, ManyToOne.InputLength).Select(i => (float)Math.Sin(i)).ToArray();
+        var y1 = new float[ManyToOne.OutputLength];
+        var y2 = new float[ManyToOne.OutputLength];
+        small.Predict(x, y1);
+        using (var p1 = new ParallelPredictor<float>(small, workers: 1)) p1.Predict(x, y2);
+        Assert.Equal(y1, y2);
+        using (var p3 = new ParallelPredictor<float>(small, workers: 2)) p3.Predict(x, y2);
+        Assert.Equal(y1, y2);
+        // Bad input is reported as Predict reports it.
+        var ex = Assert.Throws<ArgumentException>(() => parallel.Predict(new int[3], actual));
+        Assert.Contains("expected 20", ex.Message);
+    }
+
+    [Fact]
+    public void Two_core_single_predictions_allocate_nothing_after_the_first()
+    {
+        var model = new Sentiment();
+        using var parallel = new ParallelPredictor<int>(model, workers: 2);
+        int[] tokens = Enumerable.Range(1, Sentiment.InputLength).ToArray();
+        var y = new float[1];
+        parallel.Predict(tokens, y);
+        parallel.Predict(tokens, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++) parallel.Predict(tokens, y);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

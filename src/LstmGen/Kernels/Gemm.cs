@@ -89,6 +89,10 @@ public static partial class Kernels
     // c (m x n) += A · b, c already initialised; A (m x k) has element (i, p) at a[i * ars + p * acs].
     private static void GemmCore(ref float a, int ars, int acs, ref float b, ref float c, int m, int n, int k)
     {
+        if (ColumnHelper.TrySplit(ref a, ars, acs, ref b, ref c, m, n, k))
+        {
+            return;
+        }
         if (!Vector512.IsHardwareAccelerated || n < 64 || k == 0 || !ShouldPack(m, n, k))
         {
             GemmPlain(ref a, ars, acs, ref b, ref c, m, n, k, n);
@@ -132,6 +136,10 @@ public static partial class Kernels
             }
         }
     }
+
+    /// <summary>Columns [0, cols) of a product whose b and c rows are ld floats apart (one half of a split product).</summary>
+    internal static void GemmColumns(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld) =>
+        GemmPlain(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
 
     // c (m x cols) += A · b for cols ≤ ld columns of b and c, whose rows are ld floats apart; no packing.
     private static void GemmPlain(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)

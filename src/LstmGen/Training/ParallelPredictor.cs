@@ -20,6 +20,7 @@ public sealed class ParallelPredictor<TInput> : IDisposable
     private readonly string _outputShape;
     private TInput[]? _inputs;
     private float[]? _outputs;
+    private ColumnHelper? _helper;
 
     /// <summary>Creates a predictor over <paramref name="model"/> with <paramref name="workers"/> threads (0: every core).</summary>
     public ParallelPredictor(ITrainableModel<TInput> model, int workers = 0)
@@ -79,6 +80,40 @@ public sealed class ParallelPredictor<TInput> : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs the model on one sample with a second core: every large matrix product of the forward pass (the input
+    /// projection and each step's recurrent product) is split by columns between the calling thread and a helper thread.
+    /// At batch 1 each step streams the whole recurrent kernel from the L2 cache, so two cores each stream half
+    /// (docs/performance.md has the measurements). Results are identical to
+    /// <see cref="ISequentialModel{TInput}.Predict(ReadOnlySpan{TInput}, Span{float})"/>. The helper thread spins for
+    /// 200 µs after each product so the next step finds it awake, then sleeps (waking it again costs tens of µs, so the
+    /// first call after a pause is slower); with one worker this is a plain <c>Predict</c>. Worth it for products of
+    /// 32 K multiply-adds or more per step; smaller ones run on the calling thread alone.
+    /// </summary>
+    public void Predict(ReadOnlySpan<TInput> input, Span<float> output)
+    {
+        ISequentialModel<TInput> model = _replicas[0];
+        if (_replicas.Length < 2)
+        {
+            model.Predict(input, output);
+            return;
+        }
+        _helper ??= new ColumnHelper();
+        ColumnHelper? previous = ColumnHelper.Install(_helper);
+        try
+        {
+            model.Predict(input, output);
+        }
+        finally
+        {
+            ColumnHelper.Install(previous);
+        }
+    }
+
     /// <summary>Stops the worker threads.</summary>
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _helper?.Dispose();
+    }
 }
