@@ -4,7 +4,12 @@ using Xunit;
 
 namespace LstmGen.Tests;
 
+/// <summary>Runs alone: other tests' pinned allocations (every model's workspaces) would interleave with the aligned ones.</summary>
+[CollectionDefinition(nameof(AlignmentTests), DisableParallelization = true)]
+public class AlignmentCollection;
+
 /// <summary>Aligned allocation, and matrix products whose right operand starts anywhere within a cache line.</summary>
+[Collection(nameof(AlignmentTests))]
 public class AlignmentTests
 {
     [Theory]
@@ -13,8 +18,8 @@ public class AlignmentTests
     [InlineData(5000)]
     public void AllocateAligned_GivesZeroedArraysOfTheLength_MostlyAlignedForSmallSizes(int length)
     {
-        // Alignment is best effort (other threads' pinned allocations can interleave), so most, not all, must be aligned;
-        // a plain GC.AllocateArray is aligned one time in eight.
+        // Alignment is best effort (another thread's pinned allocation can interleave), so most, not all, must be
+        // aligned; a plain GC.AllocateArray is aligned one time in eight.
         int aligned = 0;
         for (int t = 0; t < 10; t++)
         {

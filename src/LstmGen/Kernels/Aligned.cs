@@ -16,7 +16,7 @@ public static partial class Kernels
     // Small arrays land aligned within a few attempts; large ones are placed less predictably (measured: a 1 M-float
     // array is still unaligned after 8 attempts 3 times in 4), so they get fewer attempts and less garbage. The matrix
     // product aligns its own loads of large operands (column skew or packing), so this only costs speed.
-    private const int SmallAttempts = 8, LargeAttempts = 2;
+    private const int SmallAttempts = 24, LargeAttempts = 2;
 
     /// <summary>
     /// A zeroed <see cref="float"/> array whose first element sits on a 64-byte boundary, so that vector loads of
