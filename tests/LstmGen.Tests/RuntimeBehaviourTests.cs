@@ -15,14 +15,7 @@ public class RuntimeBehaviourTests
         return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();
     }
 
-    private static long AllocatedDuring(Action action, int repeats = 50)
-    {
-        action(); // warm up: first calls may JIT
-        action();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < repeats; i++) action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
+    private static long AllocatedDuring(Action action, int repeats = 50) => Allocations.During(action, repeats);
 
     [Fact]
     public void Predict_and_PredictBatch_allocate_nothing_after_construction()
@@ -193,18 +186,14 @@ public class TrainingStepTests
         var adam = new Adam();
         // Warm up: the optimiser allocates its moments at the first step, and the first calls JIT and tier up.
         for (int i = 0; i < 30; i++) model.TrainStep(x, y, 40, Loss.MeanSquaredError, adam);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) model.TrainStep(x, y, 40, Loss.MeanSquaredError, adam); // 40 > MaxBatch: chunked
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.During(() => model.TrainStep(x, y, 40, Loss.MeanSquaredError, adam), 20)); // 40 > MaxBatch: chunked
 
         var sentiment = new LstmGen.Tests.Models.Sentiment();
         int[] tokens = Enumerable.Range(0, 8 * 20).Select(i => i % 5 == 0 ? 0 : i % 5000).ToArray();
         float[] labels = Enumerable.Range(0, 8).Select(i => (float)(i % 2)).ToArray();
         var sgd = new Sgd(0.01f, momentum: 0.9f, nesterov: true) { ClipNorm = 1f };
         for (int i = 0; i < 30; i++) sentiment.TrainStep(tokens, labels, 8, Loss.BinaryCrossEntropy, sgd);
-        before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) sentiment.TrainStep(tokens, labels, 8, Loss.BinaryCrossEntropy, sgd);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.During(() => sentiment.TrainStep(tokens, labels, 8, Loss.BinaryCrossEntropy, sgd), 5));
     }
 
     [Fact]
