@@ -37,7 +37,7 @@ internal static class FastMath
         Vector512<float> b = Vector512.FusedMultiplyAdd(Vector512.Create(P2), r, Vector512.Create(P3));
         Vector512<float> c = Vector512.FusedMultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
         Vector512<float> q = Vector512.FusedMultiplyAdd(c, r2 * r2, Vector512.FusedMultiplyAdd(b, r2, a));
-        Vector512<float> p = Vector512.FusedMultiplyAdd(q, r2, r) + Vector512<float>.One;
+        Vector512<float> p = Vector512.FusedMultiplyAdd(q, r2, r + Vector512<float>.One); // r + 1 off the critical path
         Vector512<int> e = Vector512.ShiftLeft(kx.AsInt32() - Vector512.Create(MagicBits - 127), 23);
         return p * e.AsSingle();
     }
@@ -55,7 +55,7 @@ internal static class FastMath
         Vector256<float> b = Vector256.FusedMultiplyAdd(Vector256.Create(P2), r, Vector256.Create(P3));
         Vector256<float> c = Vector256.FusedMultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
         Vector256<float> q = Vector256.FusedMultiplyAdd(c, r2 * r2, Vector256.FusedMultiplyAdd(b, r2, a));
-        Vector256<float> p = Vector256.FusedMultiplyAdd(q, r2, r) + Vector256<float>.One;
+        Vector256<float> p = Vector256.FusedMultiplyAdd(q, r2, r + Vector256<float>.One); // r + 1 off the critical path
         Vector256<int> e = Vector256.ShiftLeft(kx.AsInt32() - Vector256.Create(MagicBits - 127), 23);
         return p * e.AsSingle();
     }
@@ -73,7 +73,7 @@ internal static class FastMath
         float b = MathF.FusedMultiplyAdd(P2, r, P3);
         float c = MathF.FusedMultiplyAdd(P0, r, P1);
         float q = MathF.FusedMultiplyAdd(c, r2 * r2, MathF.FusedMultiplyAdd(b, r2, a));
-        float p = MathF.FusedMultiplyAdd(q, r2, r) + 1f;
+        float p = MathF.FusedMultiplyAdd(q, r2, r + 1f);
         return p * BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(kx) - (MagicBits - 127)) << 23);
     }
 
