@@ -44,17 +44,20 @@ internal static class StreamEmitter
         w.Line($"public const int StateLength = {Num(stateLength)};");
         w.Line();
         w.Line("private readonly float[] __p;");
-        w.Line("private readonly float[] _state = new float[StateLength];");
+        // 64-byte aligned: the step stores h and c as vectors and reloads them at the next step, and a vector store that
+        // crosses a cache line forwards badly to those loads (measured: LSTM(32) steps took 81-145 ns from run to run
+        // with the array wherever it landed, 80-98 ns aligned).
+        w.Line("private readonly float[] _state = global::LstmGen.Kernels.AllocateAligned(StateLength);");
         foreach (LayerPlan l in plan.Layers)
         {
             string n = Num(l.Number);
             if (l.Spec.Kind == LayerKind.Lstm)
             {
-                w.Line($"private readonly float[] _z{n} = new float[{Num(4 * l.Spec.Units)}];");
+                w.Line($"private readonly float[] _z{n} = global::LstmGen.Kernels.AllocateAligned({Num(4 * l.Spec.Units)});");
             }
             else if (l.Spec.Kind == LayerKind.Dense)
             {
-                w.Line($"private readonly float[] _y{n} = new float[{Num(l.Spec.Units)}];");
+                w.Line($"private readonly float[] _y{n} = global::LstmGen.Kernels.AllocateAligned({Num(l.Spec.Units)});");
             }
         }
         w.Line();

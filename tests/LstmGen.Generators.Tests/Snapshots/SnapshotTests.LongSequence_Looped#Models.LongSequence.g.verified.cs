@@ -349,9 +349,9 @@ namespace Models
             public const int StateLength = 12;
 
             private readonly float[] __p;
-            private readonly float[] _state = new float[StateLength];
-            private readonly float[] _z1 = new float[24];
-            private readonly float[] _y2 = new float[1];
+            private readonly float[] _state = global::LstmGen.Kernels.AllocateAligned(StateLength);
+            private readonly float[] _z1 = global::LstmGen.Kernels.AllocateAligned(24);
+            private readonly float[] _y2 = global::LstmGen.Kernels.AllocateAligned(1);
 
             internal Streamer(LongSequence model) => __p = model.__p;
 

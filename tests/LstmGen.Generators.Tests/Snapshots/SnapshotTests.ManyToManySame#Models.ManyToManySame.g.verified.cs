@@ -452,10 +452,10 @@ namespace Models
             public const int StateLength = 200;
 
             private readonly float[] __p;
-            private readonly float[] _state = new float[StateLength];
-            private readonly float[] _z1 = new float[200];
-            private readonly float[] _z2 = new float[200];
-            private readonly float[] _y3 = new float[1];
+            private readonly float[] _state = global::LstmGen.Kernels.AllocateAligned(StateLength);
+            private readonly float[] _z1 = global::LstmGen.Kernels.AllocateAligned(200);
+            private readonly float[] _z2 = global::LstmGen.Kernels.AllocateAligned(200);
+            private readonly float[] _y3 = global::LstmGen.Kernels.AllocateAligned(1);
 
             internal Streamer(ManyToManySame model) => __p = model.__p;
 

@@ -340,9 +340,9 @@ namespace Models
             public const int StateLength = 256;
 
             private readonly float[] __p;
-            private readonly float[] _state = new float[StateLength];
-            private readonly float[] _z2 = new float[512];
-            private readonly float[] _y3 = new float[1];
+            private readonly float[] _state = global::LstmGen.Kernels.AllocateAligned(StateLength);
+            private readonly float[] _z2 = global::LstmGen.Kernels.AllocateAligned(512);
+            private readonly float[] _y3 = global::LstmGen.Kernels.AllocateAligned(1);
 
             internal Streamer(Sentiment model) => __p = model.__p;
 

@@ -344,9 +344,9 @@ namespace Models
                 public const int StateLength = 4;
 
                 private readonly float[] __p;
-                private readonly float[] _state = new float[StateLength];
-                private readonly float[] _z1 = new float[8];
-                private readonly float[] _y2 = new float[1];
+                private readonly float[] _state = global::LstmGen.Kernels.AllocateAligned(StateLength);
+                private readonly float[] _z1 = global::LstmGen.Kernels.AllocateAligned(8);
+                private readonly float[] _y2 = global::LstmGen.Kernels.AllocateAligned(1);
 
                 internal Streamer(Model model) => __p = model.__p;
 

@@ -326,8 +326,8 @@ namespace Models
             public const int StateLength = 6;
 
             private readonly float[] __p;
-            private readonly float[] _state = new float[StateLength];
-            private readonly float[] _z1 = new float[12];
+            private readonly float[] _state = global::LstmGen.Kernels.AllocateAligned(StateLength);
+            private readonly float[] _z1 = global::LstmGen.Kernels.AllocateAligned(12);
 
             internal Streamer(LastStep model) => __p = model.__p;
 

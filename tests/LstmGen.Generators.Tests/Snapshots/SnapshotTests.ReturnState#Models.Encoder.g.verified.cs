@@ -355,8 +355,8 @@ namespace Models
             public const int StateLength = 10;
 
             private readonly float[] __p;
-            private readonly float[] _state = new float[StateLength];
-            private readonly float[] _z1 = new float[20];
+            private readonly float[] _state = global::LstmGen.Kernels.AllocateAligned(StateLength);
+            private readonly float[] _z1 = global::LstmGen.Kernels.AllocateAligned(20);
 
             internal Streamer(Encoder model) => __p = model.__p;
 
