@@ -40,7 +40,7 @@ public static class Compare
                 ? $"  {flopsFactor * Workloads.W4ForwardFlops / (median * 1e3):F0} GFLOP/s = {flopsFactor * Workloads.W4ForwardFlops / (median * 1e3) / peak:P0} of the single-core peak"
                 : w.Name == "W3" ? $"  {1e6 / 48000 / median:F0}x real time at 48 kHz"
                 : w.Name == "W5" ? $"  {1e6 / median:F0} training steps/s" : "";
-            Console.WriteLine($"  {w.Name} {w.Variant,-28} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F3}, p90 {p90:F3}, n={n}){extra}");
+            Console.WriteLine($"  {w.Name} {w.Variant,-38} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F3}, p90 {p90:F3}, n={n}){extra}");
         }
 
         Dictionary<(string, string), double> peer = new();
@@ -50,13 +50,13 @@ public static class Compare
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{"workload",-8} {"variant",-28} {"LstmGen us",12} {"PyTorch us",12} {"speed-up",9}");
+        Console.WriteLine($"{"workload",-8} {"variant",-38} {"LstmGen us",12} {"PyTorch us",12} {"speed-up",9}");
         foreach (var r in ours)
         {
             string baseVariant = r.Variant.Split(' ')[0];
             string torch = peer.TryGetValue((r.Workload, baseVariant), out double t) ? t.ToString("F1", CultureInfo.InvariantCulture) : "-";
             string ratio = peer.ContainsKey((r.Workload, baseVariant)) ? (t / r.MedianUs).ToString("F1", CultureInfo.InvariantCulture) + "x" : "-";
-            Console.WriteLine($"{r.Workload,-8} {r.Variant,-28} {r.MedianUs.ToString(r.MedianUs < 10 ? "F3" : "F1", CultureInfo.InvariantCulture),12} {torch,12} {ratio,9}");
+            Console.WriteLine($"{r.Workload,-8} {r.Variant,-38} {r.MedianUs.ToString(r.MedianUs < 10 ? "F3" : "F1", CultureInfo.InvariantCulture),12} {torch,12} {ratio,9}");
         }
         Console.WriteLine("PyTorch: best of 1 and 2 threads (see the peer's own table above for each); LstmGen: one thread unless the variant says 2 workers.");
         return 0;

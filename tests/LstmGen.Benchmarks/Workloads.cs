@@ -74,6 +74,9 @@ public static class Workloads
         float[] x5Fit = new float[W5Steps * x5.Length];
         for (int s = 0; s < W5Steps; s++) x5.CopyTo(x5Fit, s * x5.Length);
         float[] y5Fit = new float[W5Steps * 32];
+        var w5Split = new W5Model();
+        var adam5Split = new Adam();
+        var splitter5 = new ProductSplitter();
         var w5Two = new FitOptions { Loss = Loss.MeanSquaredError, Epochs = 1, BatchSize = 32, Workers = 2, Verbose = Verbosity.Silent, Optimizer = new Adam() };
         return
         [
@@ -82,6 +85,10 @@ public static class Workloads
             new("W4", "forward_backward", () => w4.ComputeGradients(x, targets, 64, Loss.MeanSquaredError)),
             new("W5", "train_b32", () => w5.TrainStep(x5, y5, 32, Loss.MeanSquaredError, adam)),
             new("W5", "train_b32 (fit, 2 workers)", () => w5Fit.Fit(x5Fit, y5Fit, w5Two), W5Steps),
+            new("W5", "train_b32 (split products, 2 cores)", () =>
+            {
+                using (splitter5.Enter()) w5Split.TrainStep(x5, y5, 32, Loss.MeanSquaredError, adam5Split);
+            }),
         ];
     }
 
@@ -105,6 +112,11 @@ public static class Workloads
         for (int i = 0; i < targets.Length; i++) targets[i] = (float)rng.NextDouble();
         var adam1 = new Adam();
         var adam2 = new Adam();
+        var w1Split = new W1Model();
+        var w2Split = new W2Model();
+        var adam1Split = new Adam();
+        var adam2Split = new Adam();
+        var splitter = new ProductSplitter();
         FitOptions Fit(Loss loss, int workers) => new() { Loss = loss, Epochs = 1, BatchSize = Batch, Workers = workers, Verbose = Verbosity.Silent, Optimizer = new Adam() };
         FitOptions w1One = Fit(Loss.BinaryCrossEntropy, 1), w1Two = Fit(Loss.BinaryCrossEntropy, 2);
         FitOptions w2One = Fit(Loss.MeanSquaredError, 1), w2Two = Fit(Loss.MeanSquaredError, 2);
@@ -113,7 +125,15 @@ public static class Workloads
             new("W1", "train_b32", () => w1.TrainStep(tokens.AsSpan(0, Batch * W1Model.InputLength), labels.AsSpan(0, Batch), Batch, Loss.BinaryCrossEntropy, adam1)),
             new("W1", "train_b32 (fit, 1 worker)", () => w1.Fit(tokens, labels, w1One), Steps),
             new("W1", "train_b32 (fit, 2 workers)", () => w1.Fit(tokens, labels, w1Two), Steps),
+            new("W1", "train_b32 (split products, 2 cores)", () =>
+            {
+                using (splitter.Enter()) w1Split.TrainStep(tokens.AsSpan(0, Batch * W1Model.InputLength), labels.AsSpan(0, Batch), Batch, Loss.BinaryCrossEntropy, adam1Split);
+            }),
             new("W2", "train_b32", () => w2.TrainStep(series.AsSpan(0, Batch * W2Model.InputLength), targets.AsSpan(0, Batch), Batch, Loss.MeanSquaredError, adam2)),
+            new("W2", "train_b32 (split products, 2 cores)", () =>
+            {
+                using (splitter.Enter()) w2Split.TrainStep(series.AsSpan(0, Batch * W2Model.InputLength), targets.AsSpan(0, Batch), Batch, Loss.MeanSquaredError, adam2Split);
+            }),
             new("W2", "train_b32 (fit, 1 worker)", () => w2.Fit(series, targets, w2One), Steps),
             new("W2", "train_b32 (fit, 2 workers)", () => w2.Fit(series, targets, w2Two), Steps),
         ];

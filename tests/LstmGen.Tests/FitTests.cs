@@ -76,6 +76,48 @@ public class FitTests
     }
 
     [Fact]
+    public void Split_products_give_the_single_thread_weights_bit_for_bit()
+    {
+        // Sentiment (Embedding(5000,128) -> LSTM(128)): its products are large enough to be split.
+        var rng = new Random(4);
+        int[] tokens = Enumerable.Range(0, 48 * Sentiment.InputLength).Select(_ => rng.Next(0, 5000)).ToArray();
+        float[] labels = Enumerable.Range(0, 48).Select(i => (float)(i % 2)).ToArray();
+        float[] Train(bool split)
+        {
+            var model = new Sentiment(new ModelOptions { Seed = 5 });
+            model.Fit(tokens, labels, new FitOptions { Loss = Loss.BinaryCrossEntropy, Epochs = 2, BatchSize = 16, Seed = 3, SplitProducts = split, Verbose = Verbosity.Silent });
+            return model.Weights.Parameters.ToArray();
+        }
+        Assert.Equal(Train(false), Train(true));
+
+        var bad = Assert.Throws<ArgumentException>(() => new Sentiment().Fit(tokens, labels,
+            new FitOptions { Loss = Loss.BinaryCrossEntropy, Workers = 2, SplitProducts = true, Verbose = Verbosity.Silent }));
+        Assert.Contains("SplitProducts", bad.Message);
+    }
+
+    [Fact]
+    public void A_splitter_scope_splits_only_inside_it_and_gradients_match()
+    {
+        var model = new Sentiment(new ModelOptions { Seed = 6 });
+        int[] tokens = Enumerable.Range(0, 8 * Sentiment.InputLength).Select(i => (i * 37) % 5000).ToArray();
+        float[] labels = Enumerable.Range(0, 8).Select(i => (float)(i % 2)).ToArray();
+        float loss1 = model.ComputeGradients(tokens, labels, 8, Loss.BinaryCrossEntropy);
+        float[] g1 = model.Gradients.Parameters.ToArray();
+        using var splitter = new ProductSplitter();
+        float loss2;
+        using (splitter.Enter())
+        {
+            loss2 = model.ComputeGradients(tokens, labels, 8, Loss.BinaryCrossEntropy);
+        }
+        Assert.Equal(loss1, loss2);
+        Assert.Equal(g1, model.Gradients.Parameters.ToArray());
+        splitter.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => splitter.Enter());
+        // After the scope, products run on one thread again: a disposed splitter is not used.
+        Assert.Equal(loss1, model.ComputeGradients(tokens, labels, 8, Loss.BinaryCrossEntropy));
+    }
+
+    [Fact]
     public void Data_parallel_gradients_equal_single_worker_gradients()
     {
         // One Fit step with SGD: w1 - w0 = -lr * g, whatever the worker count.

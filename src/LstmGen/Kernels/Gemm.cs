@@ -93,29 +93,35 @@ public static partial class Kernels
         {
             return;
         }
-        if (!Vector512.IsHardwareAccelerated || n < 64 || k == 0 || !ShouldPack(m, n, k))
+        GemmColumns(ref a, ars, acs, ref b, ref c, m, n, k, n);
+    }
+
+    /// <summary>Columns [0, cols) of a product whose b and c rows are ld floats apart (also one half of a split product).</summary>
+    internal static void GemmColumns(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
+    {
+        if (!Vector512.IsHardwareAccelerated || cols < 64 || k == 0 || !ShouldPack(m, ld, k))
         {
-            GemmPlain(ref a, ars, acs, ref b, ref c, m, n, k, n);
+            GemmPlain(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
             return;
         }
         // Blocked over k and packed: each 64-column panel of PackDepth rows of b is copied to a contiguous, aligned
-        // buffer, then every 4-row block of c runs over it. Rows of b are n floats apart, so read in place a panel maps
-        // to a handful of L1 sets and evicts itself (n = 512 or 2048: every row on the same sets). Each element of c is
+        // buffer, then every 4-row block of c runs over it. Rows of b are ld floats apart, so read in place a panel maps
+        // to a handful of L1 sets and evicts itself (ld = 512 or 2048: every row on the same sets). Each element of c is
         // still one FMA chain over p in order, so the result is bit-identical to the unpacked product.
         float[] panel = t_panel ??= AllocateAligned(PackDepth * 64);
         ref float pr = ref MemoryMarshal.GetArrayDataReference(panel);
-        int n64 = n & ~63;
+        int n64 = cols & ~63;
         for (int p0 = 0; p0 < k; p0 += PackDepth)
         {
             int kk = Math.Min(PackDepth, k - p0);
             ref float ap = ref Unsafe.Add(ref a, p0 * acs);
-            ref float bp = ref Unsafe.Add(ref b, p0 * n);
+            ref float bp = ref Unsafe.Add(ref b, p0 * ld);
             for (int j = 0; j < n64; j += 64)
             {
                 ref float src = ref Unsafe.Add(ref bp, j);
                 for (int q = 0; q < kk; q++)
                 {
-                    ref float row = ref Unsafe.Add(ref src, q * n);
+                    ref float row = ref Unsafe.Add(ref src, q * ld);
                     ref float dst = ref Unsafe.Add(ref pr, q * 64);
                     Vector512.LoadUnsafe(ref row).StoreUnsafe(ref dst);
                     Vector512.LoadUnsafe(ref row, 16).StoreUnsafe(ref dst, 16);
@@ -123,23 +129,19 @@ public static partial class Kernels
                     Vector512.LoadUnsafe(ref row, 48).StoreUnsafe(ref dst, 48);
                 }
                 int i = 0;
-                for (; i + 4 <= m; i += 4) Kernel4x64(ref ap, ars, acs, ref pr, 64, ref c, i, j, n, kk);
+                for (; i + 4 <= m; i += 4) Kernel4x64(ref ap, ars, acs, ref pr, 64, ref c, i, j, ld, kk);
                 for (; i < m; i++)
                 {
-                    Kernel1x32(ref ap, ars, acs, ref pr, 64, ref c, i, j, n, kk);
-                    Kernel1x32(ref ap, ars, acs, ref Unsafe.Add(ref pr, 32), 64, ref c, i, j + 32, n, kk);
+                    Kernel1x32(ref ap, ars, acs, ref pr, 64, ref c, i, j, ld, kk);
+                    Kernel1x32(ref ap, ars, acs, ref Unsafe.Add(ref pr, 32), 64, ref c, i, j + 32, ld, kk);
                 }
             }
-            if (n64 < n)
+            if (n64 < cols)
             {
-                GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, n64), ref Unsafe.Add(ref c, n64), m, n - n64, kk, n);
+                GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, n64), ref Unsafe.Add(ref c, n64), m, cols - n64, kk, ld);
             }
         }
     }
-
-    /// <summary>Columns [0, cols) of a product whose b and c rows are ld floats apart (one half of a split product).</summary>
-    internal static void GemmColumns(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld) =>
-        GemmPlain(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
 
     // c (m x cols) += A · b for cols ≤ ld columns of b and c, whose rows are ld floats apart; no packing.
     private static void GemmPlain(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)

@@ -20,7 +20,7 @@ public sealed class ParallelPredictor<TInput> : IDisposable
     private readonly string _outputShape;
     private TInput[]? _inputs;
     private float[]? _outputs;
-    private ColumnHelper? _helper;
+    private ProductSplitter? _splitter;
 
     /// <summary>Creates a predictor over <paramref name="model"/> with <paramref name="workers"/> threads (0: every core).</summary>
     public ParallelPredictor(ITrainableModel<TInput> model, int workers = 0)
@@ -82,7 +82,8 @@ public sealed class ParallelPredictor<TInput> : IDisposable
 
     /// <summary>
     /// Runs the model on one sample with a second core: every large matrix product of the forward pass (the input
-    /// projection and each step's recurrent product) is split by columns between the calling thread and a helper thread.
+    /// projection and each step's recurrent product) is split by columns between the calling thread and a helper thread
+    /// (a <see cref="ProductSplitter"/>).
     /// At batch 1 each step streams the whole recurrent kernel from the L2 cache, so two cores each stream half
     /// (docs/performance.md has the measurements). Results are identical to
     /// <see cref="ISequentialModel{TInput}.Predict(ReadOnlySpan{TInput}, Span{float})"/>. The helper thread spins for
@@ -98,15 +99,10 @@ public sealed class ParallelPredictor<TInput> : IDisposable
             model.Predict(input, output);
             return;
         }
-        _helper ??= new ColumnHelper();
-        ColumnHelper? previous = ColumnHelper.Install(_helper);
-        try
+        _splitter ??= new ProductSplitter();
+        using (_splitter.Enter())
         {
             model.Predict(input, output);
-        }
-        finally
-        {
-            ColumnHelper.Install(previous);
         }
     }
 
@@ -114,6 +110,6 @@ public sealed class ParallelPredictor<TInput> : IDisposable
     public void Dispose()
     {
         _pool.Dispose();
-        _helper?.Dispose();
+        _splitter?.Dispose();
     }
 }

@@ -63,6 +63,14 @@ public sealed class FitOptions
     /// </summary>
     public int Workers { get; init; } = 1;
 
+    /// <summary>
+    /// Runs each step on the calling thread with its large matrix products split over two cores (a
+    /// <see cref="ProductSplitter"/>) instead of splitting the batch: results are bit-identical to <see cref="Workers"/> = 1.
+    /// Pays for models whose products are large next to the rest of a step (measured: W1, LSTM(128) at batch 32, and
+    /// W5, LSTM(64) over 64 steps; see docs/performance.md). Cannot be combined with <see cref="Workers"/> above 1.
+    /// </summary>
+    public bool SplitProducts { get; init; }
+
     /// <summary>Called after each epoch with its log.</summary>
     public Action<EpochLog>? OnEpochEnd { get; init; }
 
@@ -150,6 +158,14 @@ public static class Training
         int workers = options.Workers == 0 ? Environment.ProcessorCount : options.Workers;
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1, nameof(options.Workers));
         workers = Math.Min(workers, options.BatchSize);
+        if (options.SplitProducts && workers > 1)
+        {
+            throw new ArgumentException(
+                $"FitOptions.SplitProducts splits each step's products over two cores and cannot be combined with Workers = {options.Workers}; set one of them.",
+                nameof(options));
+        }
+        using ProductSplitter? splitter = options.SplitProducts ? new ProductSplitter() : null;
+        using ProductSplitter.Scope? split = splitter?.Enter();
         var monitorKeys = new List<string> { "loss" };
         monitorKeys.AddRange(options.Metrics.Select(m => m.Name));
         if (hasValidation) monitorKeys.AddRange(monitorKeys.ToArray().Select(k => "val_" + k));

@@ -1,0 +1,55 @@
+using System;
+
+namespace LstmGen;
+
+/// <summary>
+/// Runs the large matrix products of model calls on two cores. While a thread is inside <see cref="Enter"/>, every
+/// product it runs with 32 K multiply-adds or more (input projections, each step's recurrent product, the backward
+/// products and weight gradients) is split by columns between that thread and this splitter's helper thread; the rest
+/// of the work (cells, losses, optimiser) stays on the calling thread. Each element is computed exactly as on one
+/// thread, so results are bit-identical to running without it. The helper thread spins for 200 µs after each product so
+/// the next one finds it awake, then sleeps. Not thread-safe: enter it on one thread at a time. Dispose to stop the
+/// helper thread.
+/// </summary>
+/// <example>
+/// <code>
+/// using var splitter = new ProductSplitter();
+/// using (splitter.Enter())
+/// {
+///     model.TrainStep(x, y, 32, Loss.BinaryCrossEntropy, adam);
+/// }
+/// </code>
+/// </example>
+public sealed class ProductSplitter : IDisposable
+{
+    private readonly ColumnHelper _helper = new();
+    private bool _disposed;
+
+    /// <summary>Splits the products of the calling thread until the returned scope is disposed.</summary>
+    public Scope Enter()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new Scope(ColumnHelper.Install(_helper));
+    }
+
+    /// <summary>Stops the helper thread.</summary>
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _helper.Dispose();
+        }
+    }
+
+    /// <summary>The calling thread's split products; dispose on the same thread to end it.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly ColumnHelper? _previous;
+
+        internal Scope(ColumnHelper? previous) => _previous = previous;
+
+        /// <summary>Restores what the thread did before <see cref="Enter"/> (usually: products on one core).</summary>
+        public void Dispose() => ColumnHelper.Install(_previous);
+    }
+}
