@@ -8,7 +8,7 @@ namespace LstmGen.Tests;
 /// <summary>The vectorised exp/sigmoid/tanh of the fused LSTM cell, against double precision, and the fused cell against the generic one.</summary>
 public class FastMathTests
 {
-    // Every 97th float bit pattern in [-100, 100] plus the special points: about 700 k inputs.
+    // Every 1552nd float bit pattern in [0, 100], each with its negative, plus the special points: about 1.4 M inputs.
     private static float[] Inputs()
     {
         var list = new System.Collections.Generic.List<float> { 0f, -0f, 1e-30f, -1e-30f, 88.3f, -87.3f, 89f, -89f, 100f, -100f, float.MaxValue, float.MinValue };

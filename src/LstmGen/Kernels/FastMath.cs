@@ -8,9 +8,10 @@ namespace LstmGen;
 /// Vectorised float exp, sigmoid and tanh for the fused LSTM cell. exp uses Cody–Waite range reduction to
 /// r ∈ [−ln2/2, ln2/2] and Cephes's degree-6 minimax polynomial (about 1 ulp on that range), evaluated in Estrin
 /// form for a short dependency chain (the streaming step is latency-bound), then scales by 2ⁿ through the exponent
-/// bits; sigmoid and tanh are built from it. Absolute error is below 2e-7 for sigmoid and
-/// 4e-7 for tanh over all finite inputs (tested against double precision), far inside the 1e-5 Keras agreement
-/// the library promises, and every lane is computed the same way at every width, so scalar tails agree with vectors.
+/// bits; sigmoid and tanh are built from it. Absolute error is below 2e-7 for sigmoid and 4e-7 for tanh (tested
+/// against double precision on 1.4 M inputs spread over [−100, 100], plus the extremes), far inside the 1e-5 Keras
+/// agreement the library promises, and every lane is computed the same way at every width, so scalar tails agree with
+/// vectors.
 /// </summary>
 internal static class FastMath
 {

@@ -11,6 +11,8 @@ public static partial class Kernels
     /// <summary>
     /// One step of one LSTM for one sample, updating its state in place: z = bias + x·W + h·R computed in registers, then
     /// the gates, c = f·c + i·g and h = o·act(c). <paramref name="z"/> (4·units) is scratch. For the streaming form.
+    /// LSTM(8) and LSTM(32) with Keras's default activations and a bias never leave registers (z is then not written);
+    /// other sizes store z and run the fused cell, other activations TensorPrimitives.
     /// </summary>
     public static void LstmStreamStep(ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> recurrent, ReadOnlySpan<float> bias,
         Span<float> h, Span<float> c, Span<float> z, int features, int units, Activation activation, Activation recurrentActivation)
