@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using LstmGen.Generators.Emit;
-using LstmGen.Generators.Emit.Layers;
+using LstmGen.Generators.Layers;
 using LstmGen.Generators.Helpers;
 using LstmGen.Generators.Model;
 using LstmGen.Generators.Validation;
@@ -86,7 +86,7 @@ public sealed partial class SequentialGenerator
             sb.Append(Pad("input (Input)", 36)).Append(Pad(plan.TokenInput ? $"(batch, {Num(plan.Input.Features)})" : plan.Input.ToString(), 22)).Append("0\n");
             foreach (LayerPlan l in plan.Layers)
             {
-                sb.Append(Pad($"{l.Name} ({l.KindName})", 36)).Append(Pad(l.Out.ToString(), 22)).Append(Num(l.ParameterCount)).Append('\n');
+                sb.Append(Pad($"{l.Name} ({l.KerasClass})", 36)).Append(Pad(l.Out.ToString(), 22)).Append(Num(l.ParameterCount)).Append('\n');
             }
             sb.Append("Total params: ").Append(Num(plan.ParameterCount));
             return sb.ToString();
@@ -137,8 +137,8 @@ public sealed partial class SequentialGenerator
             w.Line($"public const int OutputFeatures = {Num(output.Features)};");
             if (plan.HasReturnState)
             {
-                w.Line("/// <summary>Elements in each final state (hidden and cell) of one sample.</summary>");
-                w.Line($"public const int StateLength = {Num(plan.Last.Spec.Units)};");
+                w.Line($"/// <summary>Elements in each final state ({StateList(plan)}) of one sample.</summary>");
+                w.Line($"public const int StateLength = {Num(plan.States[0].Length)};");
             }
             if (plan.Spec.Loss != 0)
             {
@@ -155,6 +155,9 @@ public sealed partial class SequentialGenerator
             w.Line($"public static global::System.ReadOnlySpan<int> OutputShape => new int[] {{ {(output.IsSequence ? $"{Num(output.Steps)}, {Num(output.Features)}" : Num(output.Features))} }};");
             w.Line();
         }
+
+        /// <summary>The final states' descriptions: <c>final hidden state and final cell state</c>.</summary>
+        private static string StateList(ModelPlan plan) => string.Join(" and ", plan.States.Select(st => st.Description));
 
         private static string Escape(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
 
@@ -242,26 +245,31 @@ public sealed partial class SequentialGenerator
             // One sample; a ReturnState model also has the overload that returns the final states.
             void OneSample(bool withState)
             {
-                w.Line(withState ? "/// <summary>Runs the model on one sample and returns its final LSTM states.</summary>" : "/// <summary>Runs the model on one sample.</summary>");
+                w.Line(withState ? "/// <summary>Runs the model on one sample and returns its final states.</summary>" : "/// <summary>Runs the model on one sample.</summary>");
                 w.Line($"/// <param name=\"{inName}\">One sample, shape {inShape}, row-major ({(plan.TokenInput ? "token ids" : "floats")}).</param>");
                 w.Line($"/// <param name=\"output\">Receives the output, shape {outShape}.</param>");
                 if (withState)
                 {
-                    w.Line("/// <param name=\"stateH\">Receives the final hidden state (StateLength floats).</param>");
-                    w.Line("/// <param name=\"stateC\">Receives the final cell state (StateLength floats).</param>");
+                    foreach (StateOutput st in plan.States)
+                    {
+                        w.Line($"/// <param name=\"state{st.Name}\">Receives the {st.Description} (StateLength floats).</param>");
+                    }
                 }
                 w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(plan.TokenInput ? ", or a token id is outside the vocabulary" : ", or the input holds NaN or infinity")}.</exception>");
-                string stateParams = withState ? ", global::System.Span<float> stateH, global::System.Span<float> stateC" : "";
+                string stateParams = withState ? string.Concat(plan.States.Select(st => $", global::System.Span<float> state{st.Name}")) : "";
                 w.Open($"public void Predict(global::System.ReadOnlySpan<{element}> {inName}, global::System.Span<float> output{stateParams})");
                 w.Line($"global::LstmGen.Kernels.CheckLength({inName}.Length, InputLength, nameof({inName}), \"one sample of shape {inShape}\");");
                 w.Line($"global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), \"one output of shape {outShape}\");");
                 if (withState)
                 {
-                    w.Line("global::LstmGen.Kernels.CheckLength(stateH.Length, StateLength, nameof(stateH), \"the final hidden state\");");
-                    w.Line("global::LstmGen.Kernels.CheckLength(stateC.Length, StateLength, nameof(stateC), \"the final cell state\");");
+                    foreach (StateOutput st in plan.States)
+                    {
+                        w.Line($"global::LstmGen.Kernels.CheckLength(state{st.Name}.Length, StateLength, nameof(state{st.Name}), \"the {st.Description}\");");
+                    }
                 }
                 w.Line(Check(inName));
-                w.Line($"__Forward({inName}, output{(withState ? ", stateH, stateC" : state ? ", default, default" : "")}, 1);");
+                string stateArgs = !state ? "" : withState ? string.Concat(plan.States.Select(st => $", state{st.Name}")) : string.Concat(plan.States.Select(_ => ", default"));
+                w.Line($"__Forward({inName}, output{stateArgs}, 1);");
                 w.Close();
                 w.Line();
             }
@@ -293,26 +301,25 @@ public sealed partial class SequentialGenerator
             w.Line($"/// <param name=\"outputs\">Receives batchSize outputs of shape {outShape}.</param>");
             if (state)
             {
-                w.Line("/// <param name=\"statesH\">Receives batchSize final hidden states (StateLength each), or empty.</param>");
-                w.Line("/// <param name=\"statesC\">Receives batchSize final cell states (StateLength each), or empty.</param>");
+                foreach (StateOutput st in plan.States)
+                {
+                    w.Line($"/// <param name=\"states{st.Name}\">Receives batchSize {st.Description}s (StateLength each), or empty.</param>");
+                }
             }
             w.Line("/// <param name=\"batchSize\">Number of samples.</param>");
             w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(plan.TokenInput ? ", or a token id is outside the vocabulary" : ", or an input holds NaN or infinity")}.</exception>");
-            string batchStateParams = state ? ", global::System.Span<float> statesH, global::System.Span<float> statesC" : "";
+            string batchStateParams = string.Concat(plan.States.Select(st => $", global::System.Span<float> states{st.Name}"));
             w.Open($"public void PredictBatch(global::System.ReadOnlySpan<{element}> {many}, global::System.Span<float> outputs{batchStateParams}, int batchSize)");
             w.Line($"global::LstmGen.Kernels.CheckBatchLength({many}.Length, batchSize, InputLength, nameof({many}), \"{inShape}\");");
             w.Line($"global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), \"{outShape}\");");
-            if (state)
+            foreach (StateOutput st in plan.States)
             {
-                w.Line("if (!statesH.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(statesH.Length, batchSize, StateLength, nameof(statesH), \"(StateLength)\");");
-                w.Line("if (!statesC.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(statesC.Length, batchSize, StateLength, nameof(statesC), \"(StateLength)\");");
+                w.Line($"if (!states{st.Name}.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(states{st.Name}.Length, batchSize, StateLength, nameof(states{st.Name}), \"(StateLength)\");");
             }
             w.Line(Check(many));
             w.Open("for (int start = 0; start < batchSize; start += __maxBatch)");
             w.Line("int nb = global::System.Math.Min(__maxBatch, batchSize - start);");
-            string stateArgs = state
-                ? ", statesH.IsEmpty ? default : statesH.Slice(start * StateLength, nb * StateLength), statesC.IsEmpty ? default : statesC.Slice(start * StateLength, nb * StateLength)"
-                : "";
+            string stateArgs = string.Concat(plan.States.Select(st => $", states{st.Name}.IsEmpty ? default : states{st.Name}.Slice(start * StateLength, nb * StateLength)"));
             w.Line($"__Forward({many}.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength){stateArgs}, nb);");
             w.Close();
             w.Close();
@@ -332,7 +339,7 @@ public sealed partial class SequentialGenerator
             {
                 w.Line();
                 w.Line("/// <summary>Runs the model on a batch (final states not returned).</summary>");
-                w.Line($"public void PredictBatch(global::System.ReadOnlySpan<{element}> {many}, global::System.Span<float> outputs, int batchSize) => PredictBatch({many}, outputs, default, default, batchSize);");
+                w.Line($"public void PredictBatch(global::System.ReadOnlySpan<{element}> {many}, global::System.Span<float> outputs, int batchSize) => PredictBatch({many}, outputs{string.Concat(plan.States.Select(_ => ", default"))}, batchSize);");
             }
             w.Line();
         }
@@ -344,7 +351,7 @@ public sealed partial class SequentialGenerator
             bool state = plan.HasReturnState;
             string input = plan.TokenInput ? "global::System.ReadOnlySpan<int> tokens" : "global::System.ReadOnlySpan<float> input";
             w.Line("// Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.");
-            w.Open($"private void __Forward({input}, global::System.Span<float> output{(state ? ", global::System.Span<float> stateH, global::System.Span<float> stateC" : "")}, int nb)");
+            w.Open($"private void __Forward({input}, global::System.Span<float> output{string.Concat(plan.States.Select(st => $", global::System.Span<float> state{st.Name}"))}, int nb)");
             if (!plan.TokenInput)
             {
                 TensorShape x = plan.Input;
@@ -366,15 +373,7 @@ public sealed partial class SequentialGenerator
             {
                 w.Line();
                 w.Line($"// Layer {Num(layer.Number)}: {layer.Name} ({layer.Spec.Describe()}) {layer.In} -> {layer.Out}");
-                switch (layer.Spec.Kind)
-                {
-                    case LayerKind.Embedding: EmbeddingEmitter.Emit(ctx, layer); break;
-                    case LayerKind.Lstm: LstmEmitter.Emit(ctx, layer); break;
-                    case LayerKind.Dense: DenseEmitter.Emit(ctx, layer); break;
-                    case LayerKind.RepeatVector: RepeatVectorEmitter.Emit(ctx, layer); break;
-                    case LayerKind.SliceLast: SliceLastEmitter.Emit(ctx, layer); break;
-                    case LayerKind.ZeroPadding1D: ZeroPaddingEmitter.Emit(ctx, layer); break;
-                }
+                layer.Unit.EmitForward(ctx, layer);
             }
             w.Line();
             TensorShape y = plan.Output;
@@ -391,13 +390,9 @@ public sealed partial class SequentialGenerator
             {
                 w.Line($"{ctx.Current}.CopyTo(output);");
             }
-            if (state)
+            foreach (StateOutput st in plan.States)
             {
-                LayerPlan last = plan.Last;
-                int units = last.Spec.Units, steps = last.In.Steps;
-                string n = Num(last.Number);
-                w.Line($"if (!stateH.IsEmpty) h{n}.Slice({Nb((steps - 1) * units)}, {Nb(units)}).CopyTo(stateH);");
-                w.Line($"if (!stateC.IsEmpty) c{n}.Slice({Nb((steps - 1) * units)}, {Nb(units)}).CopyTo(stateC);");
+                w.Line($"if (!state{st.Name}.IsEmpty) {st.FinalView}.CopyTo(state{st.Name});");
             }
             w.Close();
         }

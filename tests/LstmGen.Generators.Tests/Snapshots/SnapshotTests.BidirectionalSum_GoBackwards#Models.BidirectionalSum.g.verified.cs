@@ -10,7 +10,7 @@ namespace Models
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 6, 3)         0
     /// bidirectional (Bidirectional)       (batch, 6, 4)         256
-    /// lstm_1 (Lstm)                       (batch, 3)            96
+    /// lstm_1 (LSTM)                       (batch, 3)            96
     /// dense (Dense)                       (batch, 1)            4
     /// Total params: 356
     /// </code>
@@ -32,7 +32,7 @@ namespace Models
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 356;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 6, 3)         0\nbidirectional (Bidirectional)       (batch, 6, 4)         256\nlstm_1 (Lstm)                       (batch, 3)            96\ndense (Dense)                       (batch, 1)            4\nTotal params: 356";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 6, 3)         0\nbidirectional (Bidirectional)       (batch, 6, 4)         256\nlstm_1 (LSTM)                       (batch, 3)            96\ndense (Dense)                       (batch, 1)            4\nTotal params: 356";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 6, 3 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>

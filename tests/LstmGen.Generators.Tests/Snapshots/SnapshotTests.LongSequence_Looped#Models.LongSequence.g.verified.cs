@@ -9,7 +9,7 @@ namespace Models
     /// <code>
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 40, 3)        0
-    /// lstm (Lstm)                         (batch, 6)            240
+    /// lstm (LSTM)                         (batch, 6)            240
     /// dense (Dense)                       (batch, 1)            7
     /// Total params: 247
     /// </code>
@@ -31,7 +31,7 @@ namespace Models
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 247;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 40, 3)        0\nlstm (Lstm)                         (batch, 6)            240\ndense (Dense)                       (batch, 1)            7\nTotal params: 247";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 40, 3)        0\nlstm (LSTM)                         (batch, 6)            240\ndense (Dense)                       (batch, 1)            7\nTotal params: 247";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 40, 3 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>
@@ -336,7 +336,7 @@ namespace Models
         /// <summary>
         /// Runs LongSequence one step at a time, carrying the recurrent state between calls: after steps x1..xt the output
         /// equals the model's output at step t on the sequence x1..xt (the last output for a model without sequences).
-        /// The state is plain data: for each LSTM in order, its hidden state then its cell state. Allocation-free.
+        /// The state is plain data: for each recurrent layer in order, its state (an LSTM's hidden state then its cell state). Allocation-free.
         /// Uses the model's weights (later changes to them are seen); not thread-safe.
         /// </summary>
         public sealed class Streamer

@@ -9,8 +9,8 @@ namespace Models
     /// <code>
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 6, 4)         0
-    /// lstm (Lstm)                         (batch, 6, 8)         416
-    /// lambda (SliceLast)                  (batch, 3, 8)         0
+    /// lstm (LSTM)                         (batch, 6, 8)         416
+    /// lambda (Lambda)                     (batch, 3, 8)         0
     /// time_distributed (TimeDistributed)  (batch, 3, 2)         18
     /// Total params: 434
     /// </code>
@@ -34,7 +34,7 @@ namespace Models
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 434;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 6, 4)         0\nlstm (Lstm)                         (batch, 6, 8)         416\nlambda (SliceLast)                  (batch, 3, 8)         0\ntime_distributed (TimeDistributed)  (batch, 3, 2)         18\nTotal params: 434";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 6, 4)         0\nlstm (LSTM)                         (batch, 6, 8)         416\nlambda (Lambda)                     (batch, 3, 8)         0\ntime_distributed (TimeDistributed)  (batch, 3, 2)         18\nTotal params: 434";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 6, 4 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>

@@ -10,7 +10,7 @@ namespace Models
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 4, 2)         0
     /// zero_padding1d (ZeroPadding1D)      (batch, 7, 2)         0
-    /// lstm (Lstm)                         (batch, 7, 5)         160
+    /// lstm (LSTM)                         (batch, 7, 5)         160
     /// dense (Dense)                       (batch, 7, 2)         12
     /// Total params: 172
     /// </code>
@@ -34,7 +34,7 @@ namespace Models
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 172;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 4, 2)         0\nzero_padding1d (ZeroPadding1D)      (batch, 7, 2)         0\nlstm (Lstm)                         (batch, 7, 5)         160\ndense (Dense)                       (batch, 7, 2)         12\nTotal params: 172";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 4, 2)         0\nzero_padding1d (ZeroPadding1D)      (batch, 7, 2)         0\nlstm (LSTM)                         (batch, 7, 5)         160\ndense (Dense)                       (batch, 7, 2)         12\nTotal params: 172";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 4, 2 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>

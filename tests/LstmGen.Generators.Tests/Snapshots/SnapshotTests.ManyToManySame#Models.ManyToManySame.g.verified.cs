@@ -9,8 +9,8 @@ namespace Models
     /// <code>
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 10, 1)        0
-    /// lstm (Lstm)                         (batch, 10, 50)       10400
-    /// lstm_1 (Lstm)                       (batch, 10, 50)       20200
+    /// lstm (LSTM)                         (batch, 10, 50)       10400
+    /// lstm_1 (LSTM)                       (batch, 10, 50)       20200
     /// time_distributed (TimeDistributed)  (batch, 10, 1)        51
     /// Total params: 30651
     /// </code>
@@ -34,7 +34,7 @@ namespace Models
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 30651;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 10, 1)        0\nlstm (Lstm)                         (batch, 10, 50)       10400\nlstm_1 (Lstm)                       (batch, 10, 50)       20200\ntime_distributed (TimeDistributed)  (batch, 10, 1)        51\nTotal params: 30651";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 10, 1)        0\nlstm (LSTM)                         (batch, 10, 50)       10400\nlstm_1 (LSTM)                       (batch, 10, 50)       20200\ntime_distributed (TimeDistributed)  (batch, 10, 1)        51\nTotal params: 30651";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 10, 1 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>
@@ -439,7 +439,7 @@ namespace Models
         /// <summary>
         /// Runs ManyToManySame one step at a time, carrying the recurrent state between calls: after steps x1..xt the output
         /// equals the model's output at step t on the sequence x1..xt (the last output for a model without sequences).
-        /// The state is plain data: for each LSTM in order, its hidden state then its cell state. Allocation-free.
+        /// The state is plain data: for each recurrent layer in order, its state (an LSTM's hidden state then its cell state). Allocation-free.
         /// Uses the model's weights (later changes to them are seen); not thread-safe.
         /// </summary>
         public sealed class Streamer

@@ -10,7 +10,7 @@ namespace Models
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 20)           0
     /// embedding (Embedding)               (batch, 20, 128)      640000
-    /// lstm (Lstm)                         (batch, 128)          131584
+    /// lstm (LSTM)                         (batch, 128)          131584
     /// dense (Dense)                       (batch, 1)            129
     /// Total params: 771713
     /// </code>
@@ -30,7 +30,7 @@ namespace Models
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 771713;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 20)           0\nembedding (Embedding)               (batch, 20, 128)      640000\nlstm (Lstm)                         (batch, 128)          131584\ndense (Dense)                       (batch, 1)            129\nTotal params: 771713";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 20)           0\nembedding (Embedding)               (batch, 20, 128)      640000\nlstm (LSTM)                         (batch, 128)          131584\ndense (Dense)                       (batch, 1)            129\nTotal params: 771713";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 20 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>
@@ -327,7 +327,7 @@ namespace Models
         /// <summary>
         /// Runs Sentiment one step at a time, carrying the recurrent state between calls: after steps x1..xt the output
         /// equals the model's output at step t on the sequence x1..xt (the last output for a model without sequences).
-        /// The state is plain data: for each LSTM in order, its hidden state then its cell state. Allocation-free.
+        /// The state is plain data: for each recurrent layer in order, its state (an LSTM's hidden state then its cell state). Allocation-free.
         /// Uses the model's weights (later changes to them are seen); not thread-safe.
         /// </summary>
         public sealed class Streamer

@@ -13,7 +13,7 @@ namespace Models.Nested
             /// <code>
             /// Layer (type)                        Output Shape          Param #
             /// input (Input)                       (batch, 3, 2)         0
-            /// lstm (Lstm)                         (batch, 2)            40
+            /// lstm (LSTM)                         (batch, 2)            40
             /// dense (Dense)                       (batch, 1)            3
             /// Total params: 43
             /// </code>
@@ -35,7 +35,7 @@ namespace Models.Nested
                 /// <summary>Number of parameters (weights).</summary>
                 public const int ParameterCount = 43;
                 /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-                public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 3, 2)         0\nlstm (Lstm)                         (batch, 2)            40\ndense (Dense)                       (batch, 1)            3\nTotal params: 43";
+                public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 3, 2)         0\nlstm (LSTM)                         (batch, 2)            40\ndense (Dense)                       (batch, 1)            3\nTotal params: 43";
                 /// <summary>Input shape of one sample (without the batch axis).</summary>
                 public static global::System.ReadOnlySpan<int> InputShape => new int[] { 3, 2 };
                 /// <summary>Output shape of one sample (without the batch axis).</summary>
@@ -335,7 +335,7 @@ namespace Models.Nested
                 /// <summary>
                 /// Runs NestedModel one step at a time, carrying the recurrent state between calls: after steps x1..xt the output
                 /// equals the model's output at step t on the sequence x1..xt (the last output for a model without sequences).
-                /// The state is plain data: for each LSTM in order, its hidden state then its cell state. Allocation-free.
+                /// The state is plain data: for each recurrent layer in order, its state (an LSTM's hidden state then its cell state). Allocation-free.
                 /// Uses the model's weights (later changes to them are seen); not thread-safe.
                 /// </summary>
                 public sealed class Streamer

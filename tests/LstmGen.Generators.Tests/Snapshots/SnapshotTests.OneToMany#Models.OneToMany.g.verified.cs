@@ -10,7 +10,7 @@ namespace Models
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 3)            0
     /// repeat_vector (RepeatVector)        (batch, 5, 3)         0
-    /// lstm (Lstm)                         (batch, 5, 6)         240
+    /// lstm (LSTM)                         (batch, 5, 6)         240
     /// time_distributed (TimeDistributed)  (batch, 5, 2)         14
     /// Total params: 254
     /// </code>
@@ -30,7 +30,7 @@ namespace Models
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 254;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 3)            0\nrepeat_vector (RepeatVector)        (batch, 5, 3)         0\nlstm (Lstm)                         (batch, 5, 6)         240\ntime_distributed (TimeDistributed)  (batch, 5, 2)         14\nTotal params: 254";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 3)            0\nrepeat_vector (RepeatVector)        (batch, 5, 3)         0\nlstm (LSTM)                         (batch, 5, 6)         240\ntime_distributed (TimeDistributed)  (batch, 5, 2)         14\nTotal params: 254";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 3 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>

@@ -9,7 +9,7 @@ namespace Models
     /// <code>
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 5, 2)         0
-    /// lstm (Lstm)                         (batch, 3)            72
+    /// lstm (LSTM)                         (batch, 3)            72
     /// Total params: 72
     /// </code>
     /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
@@ -30,7 +30,7 @@ namespace Models
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 72;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 5, 2)         0\nlstm (Lstm)                         (batch, 3)            72\nTotal params: 72";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 5, 2)         0\nlstm (LSTM)                         (batch, 3)            72\nTotal params: 72";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 5, 2 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>
@@ -203,7 +203,7 @@ namespace Models
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
             if (!outputs.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(OutputLength)");
             loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
-            bool fused = false; // the last layer is not a Dense: no activation to fuse with
+            bool fused = false; // the last layer applies no activation to fuse with
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
             global::System.Array.Clear(__gp);
             __TransposeWeights();
@@ -313,7 +313,7 @@ namespace Models
         /// <summary>
         /// Runs LastStep one step at a time, carrying the recurrent state between calls: after steps x1..xt the output
         /// equals the model's output at step t on the sequence x1..xt (the last output for a model without sequences).
-        /// The state is plain data: for each LSTM in order, its hidden state then its cell state. Allocation-free.
+        /// The state is plain data: for each recurrent layer in order, its state (an LSTM's hidden state then its cell state). Allocation-free.
         /// Uses the model's weights (later changes to them are seen); not thread-safe.
         /// </summary>
         public sealed class Streamer

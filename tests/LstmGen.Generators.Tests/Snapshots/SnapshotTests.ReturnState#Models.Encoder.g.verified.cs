@@ -9,7 +9,7 @@ namespace Models
     /// <code>
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 6, 3)         0
-    /// lstm (Lstm)                         (batch, 5)            180
+    /// lstm (LSTM)                         (batch, 5)            180
     /// Total params: 180
     /// </code>
     /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
@@ -27,12 +27,12 @@ namespace Models
         public const int OutputLength = 5;
         /// <summary>Features per output step (or of the output vector).</summary>
         public const int OutputFeatures = 5;
-        /// <summary>Elements in each final state (hidden and cell) of one sample.</summary>
+        /// <summary>Elements in each final state (final hidden state and final cell state) of one sample.</summary>
         public const int StateLength = 5;
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 180;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 6, 3)         0\nlstm (Lstm)                         (batch, 5)            180\nTotal params: 180";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 6, 3)         0\nlstm (LSTM)                         (batch, 5)            180\nTotal params: 180";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 6, 3 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>
@@ -135,7 +135,7 @@ namespace Models
             __Forward(input, output, default, default, 1);
         }
 
-        /// <summary>Runs the model on one sample and returns its final LSTM states.</summary>
+        /// <summary>Runs the model on one sample and returns its final states.</summary>
         /// <param name="input">One sample, shape (6, 3), row-major (floats).</param>
         /// <param name="output">Receives the output, shape (5).</param>
         /// <param name="stateH">Receives the final hidden state (StateLength floats).</param>
@@ -228,7 +228,7 @@ namespace Models
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
             if (!outputs.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(OutputLength)");
             loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
-            bool fused = false; // the last layer is not a Dense: no activation to fuse with
+            bool fused = false; // the last layer applies no activation to fuse with
             float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
             global::System.Array.Clear(__gp);
             __TransposeWeights();
@@ -342,7 +342,7 @@ namespace Models
         /// <summary>
         /// Runs Encoder one step at a time, carrying the recurrent state between calls: after steps x1..xt the output
         /// equals the model's output at step t on the sequence x1..xt (the last output for a model without sequences).
-        /// The state is plain data: for each LSTM in order, its hidden state then its cell state. Allocation-free.
+        /// The state is plain data: for each recurrent layer in order, its state (an LSTM's hidden state then its cell state). Allocation-free.
         /// Uses the model's weights (later changes to them are seen); not thread-safe.
         /// </summary>
         public sealed class Streamer
