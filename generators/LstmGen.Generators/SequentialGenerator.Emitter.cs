@@ -175,6 +175,13 @@ public sealed partial class SequentialGenerator
             w.Line("private readonly global::LstmGen.WeightStore __gradients;");
             w.Line("private readonly float[] __gp;");
             w.Line("private readonly int __maxBatch;");
+            if (plan.Stochastic)
+            {
+                w.Line("private readonly ulong __seed; // the dropout masks' seed: the model's seed");
+                w.Line("private readonly ulong __replica; // 0 for this model; a distinct salt for each replica, so replicas draw other masks");
+                w.Line("private ulong __replicas; // replicas created from this model");
+                w.Line("private ulong __calls; // training passes so far: each draws new masks");
+            }
             foreach (Buffer b in ctx.Buffers)
             {
                 w.Line($"private readonly {b.ElementType}[] {b.Field}; // {b.Comment}");
@@ -196,9 +203,18 @@ public sealed partial class SequentialGenerator
             w.Open("if (source is null)");
             w.Line($"__weights = new global::LstmGen.WeightStore(\"{name}\", __weightTable);");
             w.Line($"__weights.Initialize(options?.Seed ?? {Num(plan.Spec.Seed)});");
+            if (plan.Stochastic)
+            {
+                w.Line($"__seed = (ulong)(uint)(options?.Seed ?? {Num(plan.Spec.Seed)});");
+            }
             w.Close();
             w.Open("else");
             w.Line("__weights = source.__weights;");
+            if (plan.Stochastic)
+            {
+                w.Line("__seed = source.__seed;");
+                w.Line("__replica = global::LstmGen.Kernels.Mix64(++source.__replicas);");
+            }
             w.Close();
             w.Line("__p = __weights.Parameters;");
             w.Line($"__gradients = new global::LstmGen.WeightStore(\"{name}\", __weightTable);");
@@ -220,6 +236,19 @@ public sealed partial class SequentialGenerator
             w.Line($"public {typeRef} CreateReplica() => new {typeRef}(this, null);");
             w.Line($"global::LstmGen.ITrainableModel<{InputElement(plan)}> global::LstmGen.ITrainableModel<{InputElement(plan)}>.CreateReplica() => CreateReplica();");
             w.Line();
+            if (plan.Stochastic)
+            {
+                w.Line("/// <summary>");
+                w.Line("/// Training passes run so far (each pass of a chunk of at most MaxBatch samples draws new dropout masks). The masks");
+                w.Line("/// are a function of the seed and this count: set it back to replay passes with the same masks.");
+                w.Line("/// </summary>");
+                w.Line("public ulong DropoutPasses { get => __calls; set => __calls = value; }");
+                w.Line();
+                w.Line("private ulong __DropoutKey(ulong site) => global::LstmGen.Kernels.Mix64(__seed ^ site ^ __replica);");
+                w.Line("private ulong __DropoutKey(ulong site, int seed) => global::LstmGen.Kernels.Mix64(global::LstmGen.Kernels.Mix64((ulong)(uint)seed) ^ site ^ __replica);");
+                w.Line();
+            }
+            EmitArchitecture(w, plan);
             w.Line("/// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>");
             w.Line("public global::LstmGen.WeightStore Weights => __weights;");
             w.Line("/// <summary>Largest batch processed in one pass.</summary>");
@@ -227,6 +256,52 @@ public sealed partial class SequentialGenerator
             w.Line("int global::LstmGen.ISequentialModel.InputLength => InputLength;");
             w.Line("int global::LstmGen.ISequentialModel.OutputLength => OutputLength;");
             w.Line("int global::LstmGen.ISequentialModel.OutputFeatures => OutputFeatures;");
+            w.Line();
+        }
+
+        /// <summary>The static <c>Architecture</c>: the input and each layer's Keras class, name, shapes, weights and config.</summary>
+        private static void EmitArchitecture(SourceWriter w, ModelPlan plan)
+        {
+            string Shape(TensorShape s) => s.IsSequence ? $"new int[] {{ {Num(s.Steps)}, {Num(s.Features)} }}" : $"new int[] {{ {Num(s.Features)} }}";
+            string Strings(System.Collections.Generic.IEnumerable<string> items) =>
+                "new string[] { " + string.Join(", ", items.Select(i => "\"" + i + "\"")) + " }";
+            string Config(ConfigWriter c) =>
+                c.Entries.Count == 0
+                    ? "global::System.Array.Empty<global::System.Collections.Generic.KeyValuePair<string, object>>()"
+                    : "new global::System.Collections.Generic.KeyValuePair<string, object>[] { " + string.Join(", ", c.Entries) + " }";
+            TensorShape input = plan.TokenInput ? new TensorShape(0, plan.Input.Features) : plan.Input;
+            w.Line("/// <summary>The model as Keras describes it: the input, and each layer's Keras class, name, shapes, weights and config.</summary>");
+            w.Line("public static global::LstmGen.ModelArchitecture Architecture { get; } = new(");
+            w.Indent();
+            w.Line($"\"{plan.Spec.Type.Type.Name}\", {Shape(input)}, tokenInput: {(plan.TokenInput ? "true" : "false")},");
+            w.Line("new global::LstmGen.LayerArchitecture[]");
+            w.Line("{");
+            w.Indent();
+            foreach (LayerPlan l in plan.Layers)
+            {
+                var config = new ConfigWriter();
+                l.Unit.WriteConfig(config, l);
+                string weights = Strings(l.Weights.Select(wt => wt.Name));
+                string layerIn = l.Unit.TakesTokens ? $"new int[] {{ {Num(l.In.Steps)} }}" : Shape(l.In);
+                if (l.Spec.Wrapper == WrapperKind.None)
+                {
+                    w.Line($"new(\"{l.Name}\", \"{l.Unit.KerasClass}\", {layerIn}, {Shape(l.Out)}, {weights}, {Config(config)}),");
+                    continue;
+                }
+                var wrapper = new ConfigWriter();
+                if (l.Spec.Wrapper == WrapperKind.Bidirectional)
+                {
+                    wrapper.String("merge_mode", l.Spec.MergeMode.ToString().ToLowerInvariant());
+                }
+                w.Line($"new(\"{l.Name}\", \"{l.KerasClass}\", {layerIn}, {Shape(l.Out)}, {weights}, {Config(wrapper)},");
+                w.Indent();
+                w.Line($"new global::LstmGen.LayerArchitecture(\"{l.InnerName}\", \"{l.Unit.KerasClass}\", {layerIn}, {Shape(l.Out)}, global::System.Array.Empty<string>(), {Config(config)})),");
+                w.Unindent();
+            }
+            w.Unindent();
+            w.Line("});");
+            w.Unindent();
+            w.Line("global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;");
             w.Line();
         }
 
@@ -269,7 +344,7 @@ public sealed partial class SequentialGenerator
                 }
                 w.Line(Check(inName));
                 string stateArgs = !state ? "" : withState ? string.Concat(plan.States.Select(st => $", state{st.Name}")) : string.Concat(plan.States.Select(_ => ", default"));
-                w.Line($"__Forward({inName}, output{stateArgs}, 1);");
+                w.Line($"__Forward({inName}, output{stateArgs}, 1{(plan.Stochastic ? ", training: false" : "")});");
                 w.Close();
                 w.Line();
             }
@@ -320,7 +395,7 @@ public sealed partial class SequentialGenerator
             w.Open("for (int start = 0; start < batchSize; start += __maxBatch)");
             w.Line("int nb = global::System.Math.Min(__maxBatch, batchSize - start);");
             string stateArgs = string.Concat(plan.States.Select(st => $", states{st.Name}.IsEmpty ? default : states{st.Name}.Slice(start * StateLength, nb * StateLength)"));
-            w.Line($"__Forward({many}.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength){stateArgs}, nb);");
+            w.Line($"__Forward({many}.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength){stateArgs}, nb{(plan.Stochastic ? ", training: false" : "")});");
             w.Close();
             w.Close();
             if (!plan.TokenInput)
@@ -351,7 +426,11 @@ public sealed partial class SequentialGenerator
             bool state = plan.HasReturnState;
             string input = plan.TokenInput ? "global::System.ReadOnlySpan<int> tokens" : "global::System.ReadOnlySpan<float> input";
             w.Line("// Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.");
-            w.Open($"private void __Forward({input}, global::System.Span<float> output{string.Concat(plan.States.Select(st => $", global::System.Span<float> state{st.Name}"))}, int nb)");
+            w.Open($"private void __Forward({input}, global::System.Span<float> output{string.Concat(plan.States.Select(st => $", global::System.Span<float> state{st.Name}"))}, int nb{(plan.Stochastic ? ", bool training" : "")})");
+            if (plan.Stochastic)
+            {
+                w.Line("if (training) __calls++; // each training pass draws new dropout masks");
+            }
             if (!plan.TokenInput)
             {
                 TensorShape x = plan.Input;

@@ -27,16 +27,32 @@ internal static class BackwardEmitter
         string inShape = plan.TokenInput ? $"({Num(plan.Input.Features)})" : plan.Input.IsSequence ? $"({Num(plan.Input.Steps)}, {Num(plan.Input.Features)})" : $"({Num(plan.Input.Features)})";
         LayerPlan last = plan.Last;
         ActivationKind? lastActivation = last.Unit.OutputActivation(last);
+        var states = plan.States;
+        string model = plan.Spec.Type.Type.Name;
+        string trainingArg = plan.Stochastic ? ", training" : "";
 
         ctx.AddBuffer("__out", output.Size, "model output of a chunk (batch-major), for the loss");
         ctx.AddBuffer("__dout", output.Size, "loss gradient of a chunk (batch-major)");
+        if (states.Count > 0)
+        {
+            ctx.AddBuffer("__tg0", output.Size, "targets of the output, gathered from a chunk's per-sample targets (a loss per output)");
+            foreach (StateOutput st in states)
+            {
+                ctx.AddBuffer($"__st{st.Name}", st.Length, $"{st.Description} of a chunk (batch-major), for its loss");
+                ctx.AddBuffer($"__dst{st.Name}", st.Length, $"loss gradient of the {st.Description} of a chunk");
+                ctx.AddBuffer($"__tg{st.Name}", st.Length, $"targets of the {st.Description}, gathered from a chunk's targets");
+            }
+        }
 
         w.Line("/// <summary>The gradients of the last <see cref=\"ComputeGradients\"/> call, by Keras weight name (same layout as <see cref=\"Weights\"/>).</summary>");
         w.Line("public global::LstmGen.WeightStore Gradients => __gradients;");
         w.Line();
-        w.Line("/// <summary>Target values per sample for <paramref name=\"loss\"/>: the output length, or one class index per output row for a sparse loss.</summary>");
+        w.Line(states.Count > 0
+            ? "/// <summary>Target values per sample for <paramref name=\"loss\"/>: the output length (one class index per output row for a sparse loss); with a loss per output (<see cref=\"global::LstmGen.Loss.PerOutput\"/>), the output's targets followed by each final state's.</summary>"
+            : "/// <summary>Target values per sample for <paramref name=\"loss\"/>: the output length, or one class index per output row for a sparse loss.</summary>");
         w.Open("public int TargetLength(global::LstmGen.Loss loss)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(loss);");
+        w.Line($"if (loss is global::LstmGen.OutputLosses perOutput) return perOutput.TargetLength({Num(rows)}, OutputFeatures, {(states.Count > 0 ? "StateLength" : "0")}, {Num(states.Count)}, \"{model}\");");
         w.Line($"return {Num(rows)} * loss.TargetWidth(OutputFeatures);");
         w.Close();
         w.Line();
@@ -48,12 +64,34 @@ internal static class BackwardEmitter
         w.Line($"/// <param name=\"{inName}\">batchSize samples of shape {inShape}, batch-major.</param>");
         w.Line("/// <param name=\"targets\">batchSize targets of <see cref=\"TargetLength\"/> values each.</param>");
         w.Line("/// <param name=\"batchSize\">Number of samples (at least 1).</param>");
-        w.Line("/// <param name=\"loss\">The loss, e.g. <see cref=\"global::LstmGen.Loss.MeanSquaredError\"/>.</param>");
+        w.Line(states.Count > 0
+            ? "/// <param name=\"loss\">The loss, e.g. <see cref=\"global::LstmGen.Loss.MeanSquaredError\"/> (the output only), or one per output with <see cref=\"global::LstmGen.Loss.PerOutput\"/> (the output and the final states, summed).</param>"
+            : "/// <param name=\"loss\">The loss, e.g. <see cref=\"global::LstmGen.Loss.MeanSquaredError\"/>.</param>");
         w.Line(plan.TokenInput
             ? "/// <param name=\"inputGradients\">Must be empty: token inputs have no gradient.</param>"
             : "/// <param name=\"inputGradients\">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>");
         w.Line("/// <param name=\"outputs\">Empty, or batchSize × OutputLength floats for the model's outputs (before the update).</param>");
-        w.Open($"public float ComputeGradients(global::System.ReadOnlySpan<{element}> {inName}, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default, global::System.Span<float> outputs = default)");
+        w.Line(plan.Stochastic
+            ? "/// <param name=\"training\">True (default): dropout is on, with new masks each call (Keras's training mode); false: the model runs as Predict does.</param>"
+            : "/// <param name=\"training\">Keras's training mode; this model has no layer that behaves differently in training.</param>");
+        w.Line($"public float ComputeGradients(global::System.ReadOnlySpan<{element}> {inName}, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default, global::System.Span<float> outputs = default, bool training = true) =>");
+        w.Indent();
+        w.Line($"__Run({inName}, targets, batchSize, loss, inputGradients, outputs, gradients: true, training);");
+        w.Unindent();
+        w.Line();
+        w.Line("/// <summary>Runs the model on a batch as Predict does (dropout off) and returns the mean loss against <paramref name=\"targets\"/> (Keras's test step); no gradients. Allocation-free.</summary>");
+        w.Line($"/// <param name=\"{inName}\">batchSize samples of shape {inShape}, batch-major.</param>");
+        w.Line("/// <param name=\"targets\">batchSize targets of <see cref=\"TargetLength\"/> values each.</param>");
+        w.Line("/// <param name=\"batchSize\">Number of samples (at least 1).</param>");
+        w.Line("/// <param name=\"loss\">The loss (or one per output).</param>");
+        w.Line("/// <param name=\"outputs\">Empty, or batchSize × OutputLength floats for the model's outputs.</param>");
+        w.Line($"public float ComputeLoss(global::System.ReadOnlySpan<{element}> {inName}, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> outputs = default) =>");
+        w.Indent();
+        w.Line($"__Run({inName}, targets, batchSize, loss, default, outputs, gradients: false, training: false);");
+        w.Unindent();
+        w.Line();
+
+        w.Open($"private float __Run(global::System.ReadOnlySpan<{element}> {inName}, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients, global::System.Span<float> outputs, bool gradients, bool training)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(loss);");
         w.Line("global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);");
         w.Line($"global::LstmGen.Kernels.CheckBatchLength({inName}.Length, batchSize, InputLength, nameof({inName}), \"{inShape}\");");
@@ -70,22 +108,65 @@ internal static class BackwardEmitter
             w.Line($"global::LstmGen.Kernels.CheckFinite({inName}, nameof({inName}));");
         }
         w.Line("if (!outputs.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), \"(OutputLength)\");");
-        w.Line("loss.ValidateTargets(targets, OutputFeatures, nameof(targets));");
+        w.Line("global::LstmGen.OutputLosses? perOutput = loss as global::LstmGen.OutputLosses;");
+        w.Line("global::LstmGen.Loss main = perOutput is null ? loss : perOutput.Losses[0];");
+        w.Line("int mainLength = perOutput is null ? targetLength : TargetLength(main);");
+        w.Line(states.Count > 0
+            ? "if (perOutput is null) main.ValidateTargets(targets, OutputFeatures, nameof(targets)); // else per output, chunk by chunk"
+            : "main.ValidateTargets(targets, OutputFeatures, nameof(targets));");
         w.Line(lastActivation is { } activation
-            ? $"bool fused = loss.Fuses({Activation(activation)});"
+            ? $"bool fused = gradients && main.Fuses({Activation(activation)});"
             : "bool fused = false; // the last layer applies no activation to fuse with");
-        w.Line($"float scale = (float)(1.0 / loss.Denominator((long)batchSize * {Num(rows)}, OutputFeatures));");
+        w.Line($"float scale = (float)(1.0 / main.Denominator((long)batchSize * {Num(rows)}, OutputFeatures));");
+        w.Open("if (gradients)");
         w.Line("global::System.Array.Clear(__gp);");
         w.Line("__TransposeWeights();");
+        w.Close();
         w.Line("double total = 0;");
         w.Open("for (int start = 0; start < batchSize; start += __maxBatch)");
         w.Line("int nb = global::System.Math.Min(__maxBatch, batchSize - start);");
         w.Line($"{RoSpan}<{element}> x = {inName}.Slice(start * InputLength, nb * InputLength);");
+        w.Line($"{RoSpan}<float> t = targets.Slice(start * targetLength, nb * targetLength);");
         w.Line($"{WSpan}<float> o = new {WSpan}<float>(__out, 0, nb * OutputLength);");
         w.Line($"{WSpan}<float> dout = new {WSpan}<float>(__dout, 0, nb * OutputLength);");
-        w.Line($"__Forward(x, o{string.Concat(plan.States.Select(_ => ", default"))}, nb);");
-        w.Line($"total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * {Num(rows)}, OutputFeatures, scale, fused);");
+        string stateArgs = "";
+        foreach (StateOutput st in states)
+        {
+            w.Line($"{WSpan}<float> st{st.Name} = perOutput is null ? default : new {WSpan}<float>(__st{st.Name}, 0, nb * StateLength);");
+            stateArgs += $", st{st.Name}";
+        }
+        w.Line($"__Forward(x, o{stateArgs}, nb{trainingArg});");
+        if (states.Count == 0)
+        {
+            w.Line($"total += main.Accumulate(o, t, dout, nb * {Num(rows)}, OutputFeatures, scale, fused) * (double)scale;");
+        }
+        else
+        {
+            w.Open("if (perOutput is null)");
+            w.Line($"total += main.Accumulate(o, t, dout, nb * {Num(rows)}, OutputFeatures, scale, fused) * (double)scale;");
+            w.Close();
+            w.Open("else");
+            w.Line($"{WSpan}<float> t0 = new {WSpan}<float>(__tg0, 0, nb * mainLength);");
+            w.Line("global::LstmGen.Kernels.GatherParts(t, nb, targetLength, 0, mainLength, t0);");
+            w.Line("main.ValidateTargets(t0, OutputFeatures, nameof(targets));");
+            w.Line($"total += main.Accumulate(o, t0, dout, nb * {Num(rows)}, OutputFeatures, scale, fused) * (double)scale;");
+            w.Line("int offset = mainLength;");
+            for (int i = 0; i < states.Count; i++)
+            {
+                StateOutput st = states[i];
+                string part = $"perOutput.Losses[{Num(i + 1)}]";
+                w.Line($"int length{st.Name} = StateLength * {part}.TargetWidth(StateLength);");
+                w.Line($"{WSpan}<float> t{st.Name} = new {WSpan}<float>(__tg{st.Name}, 0, nb * length{st.Name});");
+                w.Line($"global::LstmGen.Kernels.GatherParts(t, nb, targetLength, offset, length{st.Name}, t{st.Name});");
+                w.Line($"{part}.ValidateTargets(t{st.Name}, StateLength, nameof(targets));");
+                w.Line($"float scale{st.Name} = (float)(1.0 / {part}.Denominator(batchSize, StateLength));");
+                w.Line($"total += {part}.Accumulate(st{st.Name}, t{st.Name}, new {WSpan}<float>(__dst{st.Name}, 0, nb * StateLength), nb, StateLength, scale{st.Name}, fused: false) * (double)scale{st.Name};");
+                w.Line($"offset += length{st.Name};");
+            }
+            w.Close();
+        }
         w.Line("if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));");
+        w.Open("if (gradients)");
         string dLast = $"new {WSpan}<float>(__d{Num(last.Number)}, 0, nb * OutputLength)";
         if (output.IsSequence)
         {
@@ -95,9 +176,11 @@ internal static class BackwardEmitter
         {
             w.Line($"dout.CopyTo({dLast});");
         }
-        w.Line("__Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);");
+        string stateGradients = string.Concat(states.Select(st => $", perOutput is null ? default : new {RoSpan}<float>(__dst{st.Name}, 0, nb * StateLength)"));
+        w.Line($"__Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused{trainingArg}{stateGradients});");
         w.Close();
-        w.Line("return (float)(total * scale);");
+        w.Close();
+        w.Line("return (float)total;");
         w.Close();
         w.Line();
     }
@@ -110,7 +193,8 @@ internal static class BackwardEmitter
         w.Line();
         w.Line("// Backpropagation through time for nb checked samples, after __Forward on the same samples. __d{n} holds the");
         w.Line("// gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.");
-        w.Open($"private void __Backward({input}, {WSpan}<float> inputGradient, int nb, bool fused)");
+        string stateParams = string.Concat(plan.States.Select(st => $", {RoSpan}<float> dState{st.Name}"));
+        w.Open($"private void __Backward({input}, {WSpan}<float> inputGradient, int nb, bool fused{(plan.Stochastic ? ", bool training" : "")}{stateParams})");
         // The forward tensors, from the workspaces.
         string[] a = new string[plan.Layers.Length + 1];
         if (!plan.TokenInput)
@@ -152,7 +236,9 @@ internal static class BackwardEmitter
             string prevA = a[l.Number - 1] ?? "default";
             string? dx = first ? (plan.TokenInput ? null : $"new {WSpan}<float>(__d0, 0, {Nb(l.In.Size)})") : $"new {WSpan}<float>(__d{Num(l.Number - 1)}, 0, {Nb(l.In.Size)})";
             string guard = first && !plan.TokenInput ? "wantInput" : "true";
-            l.Unit.EmitBackward(ctx, l, new BackwardStep(dy, prevA, dx, guard, Last: i == plan.Layers.Length - 1));
+            bool isLast = i == plan.Layers.Length - 1;
+            var stateGradients = isLast && plan.HasReturnState ? plan.States.Select(st => "dState" + st.Name).ToArray() : null;
+            l.Unit.EmitBackward(ctx, l, new BackwardStep(dy, prevA, dx, guard, isLast, stateGradients));
         }
         if (!plan.TokenInput)
         {

@@ -106,6 +106,26 @@ internal sealed class EmitContext
 
     public static string MergeMode(MergeModeKind kind) => "global::LstmGen.MergeMode." + kind;
 
+    /// <summary>
+    /// The generated model's dropout key for a site (a layer and what it drops): the model's seed (or the layer's own
+    /// <paramref name="seed"/>) mixed with a hash of the site's name, computed here, and the replica's salt.
+    /// </summary>
+    public static string DropoutKey(string site, int? seed) =>
+        seed is int s
+            ? $"__DropoutKey(0x{Fnv(site):X16}UL, {Num(s)})"
+            : $"__DropoutKey(0x{Fnv(site):X16}UL)";
+
+    /// <summary>FNV-1a, 64-bit, of a string (stable across processes, unlike string.GetHashCode).</summary>
+    public static ulong Fnv(string text)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char ch in text)
+        {
+            h = (h ^ ch) * 1099511628211UL;
+        }
+        return h;
+    }
+
     /// <summary>A view of a weight in the flat parameter buffer.</summary>
     public static string Weight(WeightPlan w) => $"new global::System.Span<float>(__p, {Num(w.Offset)}, {Num(w.Length)})";
 

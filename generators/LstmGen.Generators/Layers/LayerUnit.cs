@@ -60,6 +60,9 @@ internal abstract class LayerUnit
     /// <summary>The activation applied last, when a loss may fuse with it (sigmoid with binary cross-entropy, ...).</summary>
     public virtual ActivationKind? OutputActivation(LayerPlan layer) => null;
 
+    /// <summary>True when the layer behaves differently in training (dropout): the model's passes then take a training flag.</summary>
+    public virtual bool IsStochastic(LayerPlan layer) => false;
+
     /// <summary>Final states the layer returns beside its output when it is the model's last layer (ReturnState).</summary>
     public virtual IReadOnlyList<StateOutput> States(LayerPlan layer) => System.Array.Empty<StateOutput>();
 
@@ -112,4 +115,6 @@ internal sealed record StateOutput(string Name, string Description, int Length, 
 /// <param name="Dx">An expression for the span receiving the gradient with respect to the input, or null when none is needed.</param>
 /// <param name="Guard">A condition under which <paramref name="Dx"/> is wanted (<c>true</c>, or <c>wantInput</c> for the first layer).</param>
 /// <param name="Last">True for the model's last layer (its activation may be fused with the loss).</param>
-internal sealed record BackwardStep(string Dy, string X, string? Dx, string Guard, bool Last);
+/// <param name="StateGradients">For the last layer of a model whose final states are trained: the locals holding the
+/// gradients with respect to each final state (in <see cref="LayerUnit.States"/> order, batch-major rows), else null.</param>
+internal sealed record BackwardStep(string Dy, string X, string? Dx, string Guard, bool Last, System.Collections.Generic.IReadOnlyList<string>? StateGradients = null);

@@ -72,6 +72,7 @@ internal sealed class LstmUnit : RecurrentUnit
         WeightPlan recurrent = layer.Weights[firstWeight + 1];
         string bias = spec.UseBias ? Weight(layer.Weights[firstWeight + 2]) : "default";
         string act = Activation(spec.Activation), rec = Activation(spec.RecurrentActivation);
+        bool pre = NeedsPreActivations(spec);
 
         w.Line(DirectionComment(layer, id, backwards));
         ctx.AddBuffer($"__z{id}", steps * gates, $"{layer.Name} gates per step (i, f, c, o), by input step");
@@ -80,20 +81,29 @@ internal sealed class LstmUnit : RecurrentUnit
         w.Line($"{Span}<float> z{id} = new global::System.Span<float>(__z{id}, 0, {Nb(steps * gates)});");
         w.Line($"{Span}<float> c{id} = new global::System.Span<float>(__c{id}, 0, {Nb(steps * units)});");
         w.Line($"{Span}<float> h{id} = new global::System.Span<float>(__h{id}, 0, {Nb(steps * units)});");
+        if (pre)
+        {
+            ctx.Workspace($"zp{id}", $"__zp{id}", steps * gates, $"{layer.Name} gate pre-activations, by input step (gelu/swish backward)");
+        }
         w.Line($"{ReadOnlySpan}<float> r{id} = {Weight(recurrent)};");
-        w.Line($"{Kernels}.GemmBias({ctx.Current}, {Weight(kernel)}, {bias}, z{id}, {Nb(steps)}, {Num(gates)}, {Num(inF)});");
+        string x = ProjectionInput(ctx, layer, id);
+        RecurrentMask(ctx, layer, id);
+        w.Line($"{Kernels}.GemmBias({x}, {Weight(kernel)}, {bias}, z{id}, {Nb(steps)}, {Num(gates)}, {Num(inF)});");
 
         // Step 0 starts from the zero state.
         int t0 = backwards ? steps - 1 : 0;
         var first = new Step(ctx, 0, t0);
-        w.Line($"{Kernels}.LstmStep({first.AtInput($"z{id}", gates)}, default, default, c{id}.Slice(0, {Nb(units)}), h{id}.Slice(0, {Nb(units)}), nb, {Num(units)}, {act}, {rec}, {first.Mask(layer)});");
+        string firstPre = pre ? ", " + first.AtInput($"zp{id}", gates) : "";
+        w.Line($"{Kernels}.LstmStep({first.AtInput($"z{id}", gates)}, default, default, c{id}.Slice(0, {Nb(units)}), h{id}.Slice(0, {Nb(units)}), nb, {Num(units)}, {act}, {rec}, {first.Mask(layer)}{firstPre});");
         EmitSteps(ctx, layer, backwards, step =>
         {
             string zt = step.Local($"{Span}<float>", "zt", step.AtInput($"z{id}", gates));
             string prevC = step.Local($"{ReadOnlySpan}<float>", "prevC", step.Previous($"c{id}", units));
             string prevH = step.Local($"{ReadOnlySpan}<float>", "prevH", step.Previous($"h{id}", units));
-            w.Line($"{Kernels}.Gemm({prevH}, r{id}, {zt}, nb, {Num(gates)}, {Num(units)}, accumulate: true);");
-            w.Line($"{Kernels}.LstmStep({zt}, {prevC}, {prevH}, {step.At($"c{id}", units)}, {step.At($"h{id}", units)}, nb, {Num(units)}, {act}, {rec}, {step.Mask(layer)});");
+            string operand = RecurrentOperand(ctx, layer, id, step, prevH);
+            string stepPre = pre ? ", " + step.AtInput($"zp{id}", gates) : "";
+            w.Line($"{Kernels}.Gemm({operand}, r{id}, {zt}, nb, {Num(gates)}, {Num(units)}, accumulate: true);");
+            w.Line($"{Kernels}.LstmStep({zt}, {prevC}, {prevH}, {step.At($"c{id}", units)}, {step.At($"h{id}", units)}, nb, {Num(units)}, {act}, {rec}, {step.Mask(layer)}{stepPre});");
         });
     }
 
@@ -107,6 +117,7 @@ internal sealed class LstmUnit : RecurrentUnit
         WeightPlan kernel = l.Weights[firstWeight], recurrent = l.Weights[firstWeight + 1];
         string act = Activation(spec.Activation), rec = Activation(spec.RecurrentActivation);
         string maskAt(string t) => l.Masked ? $"mask.Slice(nb * {t}, nb)" : "default";
+        bool pre = NeedsPreActivations(spec);
 
         ctx.AddBuffer($"__dz{id}", steps * gates, $"{l.Name} gate pre-activation gradients, by input step");
         ctx.AddBuffer($"__dhc{id}", units, $"{l.Name} output gradient carried to the previous step");
@@ -121,8 +132,14 @@ internal sealed class LstmUnit : RecurrentUnit
         w.Line($"{Span}<float> dhc = new {Span}<float>(__dhc{id}, 0, {Nb(units)});");
         w.Line($"{Span}<float> dht = new {Span}<float>(__dht{id}, 0, {Nb(units)});");
         w.Line($"{Span}<float> dcc = new {Span}<float>(__dcc{id}, 0, {Nb(units)});");
-        w.Line("dhc.Clear();");
-        w.Line("dcc.Clear();");
+        InitCarried(ctx, "dhc", bstep, 0);
+        InitCarried(ctx, "dcc", bstep, 1);
+        string preArg = "";
+        if (pre)
+        {
+            w.Line($"{ReadOnlySpan}<float> zp = new {ReadOnlySpan}<float>(__zp{id}, 0, {Nb(steps * gates)});");
+            preArg = $", zp.Slice({Nb(gates)} * t, {Nb(gates)})";
+        }
         ctx.Transposes.Add($"{Kernels}.Transpose({Weight(recurrent)}, {rT}, {Num(units)}, {Num(gates)});");
         w.Open($"for (int s = {Num(steps - 1)}; s >= 0; s--)");
         w.Line(backwards ? $"int t = {Num(steps - 1)} - s;" : "int t = s;");
@@ -135,16 +152,18 @@ internal sealed class LstmUnit : RecurrentUnit
             w.Line($"if (s == {Num(steps - 1)}) global::System.Numerics.Tensors.TensorPrimitives.Add({dOut}, dhc, dht); else dhc.CopyTo(dht);");
         }
         w.Line($"{Span}<float> dzt = dz.Slice({Nb(gates)} * t, {Nb(gates)});");
-        w.Line($"{Kernels}.LstmStepBackward(z.Slice({Nb(gates)} * t, {Nb(gates)}), c.Slice({Nb(units)} * s, {Nb(units)}), s > 0 ? c.Slice({Nb(units)} * (s - 1), {Nb(units)}) : default, dht, dcc, dzt, nb, {Num(units)}, {act}, {rec}, {maskAt("t")});");
+        w.Line($"{Kernels}.LstmStepBackward(z.Slice({Nb(gates)} * t, {Nb(gates)}), c.Slice({Nb(units)} * s, {Nb(units)}), s > 0 ? c.Slice({Nb(units)} * (s - 1), {Nb(units)}) : default, dht, dcc, dzt, nb, {Num(units)}, {act}, {rec}, {maskAt("t")}{preArg});");
         w.Open("if (s > 0)");
         w.Line($"{Kernels}.Gemm(dzt, {rT}, dhc, nb, {Num(units)}, {Num(gates)}, accumulate: false);");
+        MaskRecurrentGradient(ctx, l, id, "dhc");
         if (l.Masked)
         {
             w.Line($"{Kernels}.AddMaskedRows(dht, dhc, {maskAt("t")}, nb, {Num(units)});");
         }
         w.Close();
         w.Close();
-        w.Line($"{Kernels}.GemmTN({bstep.X}, dz, {Gradient(kernel)}, {Nb(steps)}, {Num(gates)}, {Num(inF)}, accumulate: true);");
+        string xu = KernelGradientInput(ctx, l, id, bstep.X);
+        w.Line($"{Kernels}.GemmTN({xu}, dz, {Gradient(kernel)}, {Nb(steps)}, {Num(gates)}, {Num(inF)}, accumulate: true);");
         if (spec.UseBias)
         {
             w.Line($"{Kernels}.AddColumnSums(dz, {Gradient(l.Weights[firstWeight + 2])}, {Nb(steps)}, {Num(gates)});");
@@ -154,25 +173,17 @@ internal sealed class LstmUnit : RecurrentUnit
             if (!backwards)
             {
                 // Step s's gates took h of step s-1: pair h[0..T-2] with dz[1..T-1] in one product.
-                w.Line($"{Kernels}.GemmTN(h.Slice(0, {Nb((steps - 1) * units)}), dz.Slice({Nb(gates)}, {Nb((steps - 1) * gates)}), {Gradient(recurrent)}, {Nb(steps - 1)}, {Num(gates)}, {Num(units)}, accumulate: true);");
+                w.Line($"{Kernels}.GemmTN({RecurrentPairs(l, id, "h")}, dz.Slice({Nb(gates)}, {Nb((steps - 1) * gates)}), {Gradient(recurrent)}, {Nb(steps - 1)}, {Num(gates)}, {Num(units)}, accumulate: true);");
             }
             else
             {
                 // Gates are stored by input step, outputs by processed step: pair them step by step.
                 w.Open($"for (int s = 1; s < {Num(steps)}; s++)");
-                w.Line($"{Kernels}.GemmTN(h.Slice({Nb(units)} * (s - 1), {Nb(units)}), dz.Slice({Nb(gates)} * ({Num(steps - 1)} - s), {Nb(gates)}), {Gradient(recurrent)}, nb, {Num(gates)}, {Num(units)}, accumulate: true);");
+                w.Line($"{Kernels}.GemmTN({RecurrentPairAt(l, id, "h")}, dz.Slice({Nb(gates)} * ({Num(steps - 1)} - s), {Nb(gates)}), {Gradient(recurrent)}, nb, {Num(gates)}, {Num(units)}, accumulate: true);");
                 w.Close();
             }
         }
-        if (bstep.Dx is not null)
-        {
-            string kT = ctx.AddFixedBuffer($"__kT{id}", inF * gates, $"{l.Name} kernel transposed");
-            ctx.If(bstep.Guard, () =>
-            {
-                ctx.Transposes.Add($"{Kernels}.Transpose({Weight(kernel)}, {kT}, {Num(inF)}, {Num(gates)});");
-                w.Line($"{Kernels}.Gemm(dz, {kT}, {bstep.Dx}, {Nb(steps)}, {Num(inF)}, {Num(gates)}, accumulate: {(accumulateDx ? "true" : "false")});");
-            });
-        }
+        EmitInputGradient(ctx, l, id, "dz", kernel, gates, bstep, accumulateDx);
         w.Close();
     }
 

@@ -84,6 +84,8 @@ internal abstract class RecurrentUnit : LayerUnit
             ctx.Report(DiagnosticDescriptors.InvalidRecurrentActivationId, spec.AttributeIndex, "RecurrentActivation", ctx.Who, "RecurrentActivation");
             ok = false;
         }
+        ok &= DropoutUnit.CheckRate(ctx, spec.Dropout, "Dropout");
+        ok &= DropoutUnit.CheckRate(ctx, spec.RecurrentDropout, "RecurrentDropout");
         if (spec.ReturnState && (!ctx.IsLast || spec.Wrapper != WrapperKind.None))
         {
             ctx.Report(DiagnosticDescriptors.ReturnStateNotLastId, spec.AttributeIndex, "ReturnState", ctx.Who);
@@ -226,6 +228,9 @@ internal abstract class RecurrentUnit : LayerUnit
         public string Mask(LayerPlan layer) =>
             !layer.Masked ? "default" : _t is int t ? $"mask.Slice({Nb(t)}, nb)" : "mask.Slice(nb * t, nb)";
 
+        /// <summary>A local's name, made unique per step when unrolled.</summary>
+        public string Name(string baseName) => _s is int s ? $"{baseName}_{s}" : baseName;
+
         /// <summary>In a loop, declares a local for <paramref name="expression"/> and returns its name; unrolled, the expression.</summary>
         public string Local(string type, string name, string expression)
         {
@@ -237,6 +242,181 @@ internal abstract class RecurrentUnit : LayerUnit
             return name;
         }
     }
+
+    // ---- Dropout ---------------------------------------------------------------------------------------------------
+    // Keras's dropout and recurrent_dropout: in training, one mask per sequence (the same at every step) on the input
+    // features and one on the previous state before the recurrent product; inverted (kept values scaled by 1/(1-rate)).
+
+    public override bool IsStochastic(LayerPlan layer)
+    {
+        var spec = (RecurrentSpec)layer.Spec;
+        return spec.Dropout > 0 || spec.RecurrentDropout > 0;
+    }
+
+    private static string Site(LayerPlan layer, string id, string what) =>
+        layer.Name + (id.EndsWith("f") ? "/forward" : id.EndsWith("b") ? "/backward" : "") + "/" + what;
+
+    /// <summary>
+    /// Forward: the tensor the input projection of direction <paramref name="id"/> reads: the layer's input, or with
+    /// input dropout, in training, the input times the mask (kept in <c>__xd{id}</c> for the backward pass).
+    /// </summary>
+    protected static string ProjectionInput(EmitContext ctx, LayerPlan layer, string id)
+    {
+        var spec = (RecurrentSpec)layer.Spec;
+        if (!(spec.Dropout > 0))
+        {
+            return ctx.Current;
+        }
+        var w = ctx.W;
+        int steps = layer.In.Steps, inF = layer.In.Features;
+        ctx.AddBuffer($"__dm{id}", inF, $"{layer.Name} input dropout mask (batch, features), one per sequence");
+        ctx.AddBuffer($"__xd{id}", steps * inF, $"{layer.Name} input after dropout (time-major)");
+        w.Line($"{ReadOnlySpan}<float> x{id} = {ctx.Current};");
+        w.Open("if (training)");
+        w.Line($"{Span}<float> dm{id} = new {Span}<float>(__dm{id}, 0, {Nb(inF)});");
+        w.Line($"{Kernels}.DropoutMask(dm{id}, {Float(spec.Dropout)}, {DropoutKey(Site(layer, id, "dropout"), spec.Seed)}, __calls);");
+        w.Line($"{Span}<float> xd{id} = new {Span}<float>(__xd{id}, 0, {Nb(steps * inF)});");
+        w.Line($"{Kernels}.MultiplyBlocks({ctx.Current}, dm{id}, xd{id}, {Num(steps)});");
+        w.Line($"x{id} = xd{id};");
+        w.Close();
+        return $"x{id}";
+    }
+
+    /// <summary>Forward: declares the recurrent dropout mask <c>rm{id}</c> (drawn in training) and the dropped states <c>hd{id}</c>.</summary>
+    protected static void RecurrentMask(EmitContext ctx, LayerPlan layer, string id)
+    {
+        var spec = (RecurrentSpec)layer.Spec;
+        if (!(spec.RecurrentDropout > 0))
+        {
+            return;
+        }
+        int steps = layer.In.Steps, units = spec.Units;
+        ctx.AddBuffer($"__rm{id}", units, $"{layer.Name} recurrent dropout mask (batch, units), one per sequence");
+        ctx.AddBuffer($"__hd{id}", steps * units, $"{layer.Name} previous state after recurrent dropout, by processed step");
+        ctx.W.Line($"{Span}<float> rm{id} = new {Span}<float>(__rm{id}, 0, {Nb(units)});");
+        ctx.W.Line($"{Span}<float> hd{id} = new {Span}<float>(__hd{id}, 0, {Nb(steps * units)});");
+        ctx.W.Line($"if (training) {Kernels}.DropoutMask(rm{id}, {Float(spec.RecurrentDropout)}, {DropoutKey(Site(layer, id, "recurrent_dropout"), spec.Seed)}, __calls);");
+    }
+
+    /// <summary>
+    /// Forward, at a step after the first: the left operand of the recurrent product: <paramref name="prevH"/>, or with
+    /// recurrent dropout, in training, prevH times the mask (kept in <c>hd{id}</c> at the processed step).
+    /// </summary>
+    protected static string RecurrentOperand(EmitContext ctx, LayerPlan layer, string id, Step step, string prevH)
+    {
+        var spec = (RecurrentSpec)layer.Spec;
+        if (!(spec.RecurrentDropout > 0))
+        {
+            return prevH;
+        }
+        string name = step.Name($"hr{id}");
+        string at = step.At($"hd{id}", spec.Units);
+        ctx.W.Line($"{ReadOnlySpan}<float> {name} = {prevH};");
+        ctx.W.Open("if (training)");
+        ctx.W.Line($"{Kernels}.MultiplyBlocks({prevH}, rm{id}, {at}, 1);");
+        ctx.W.Line($"{name} = {at};");
+        ctx.W.Close();
+        return name;
+    }
+
+    /// <summary>Backward: the input the kernel's gradient pairs with the gate gradients (the dropped input in training).</summary>
+    protected static string KernelGradientInput(EmitContext ctx, LayerPlan layer, string id, string x)
+    {
+        var spec = (RecurrentSpec)layer.Spec;
+        if (!(spec.Dropout > 0))
+        {
+            return x;
+        }
+        ctx.W.Line($"{ReadOnlySpan}<float> xu = training ? new {ReadOnlySpan}<float>(__xd{id}, 0, {Nb(layer.In.Steps * layer.In.Features)}) : {x};");
+        return "xu";
+    }
+
+    /// <summary>
+    /// Backward: the input gradient of a direction, <c>dz · kernelᵀ</c> (times the input dropout mask in training), written
+    /// to <see cref="BackwardStep.Dx"/> or added to it.
+    /// </summary>
+    protected static void EmitInputGradient(EmitContext ctx, LayerPlan layer, string id, string dz, WeightPlan kernel, int width,
+        BackwardStep step, bool accumulateDx)
+    {
+        if (step.Dx is null)
+        {
+            return;
+        }
+        var spec = (RecurrentSpec)layer.Spec;
+        int steps = layer.In.Steps, inF = layer.In.Features;
+        string kT = ctx.AddFixedBuffer($"__kT{id}", inF * width, $"{layer.Name} kernel transposed");
+        ctx.If(step.Guard, () =>
+        {
+            ctx.Transposes.Add($"{Kernels}.Transpose({Weight(kernel)}, {kT}, {Num(inF)}, {Num(width)});");
+            if (!(spec.Dropout > 0))
+            {
+                ctx.W.Line($"{Kernels}.Gemm({dz}, {kT}, {step.Dx}, {Nb(steps)}, {Num(inF)}, {Num(width)}, accumulate: {(accumulateDx ? "true" : "false")});");
+                return;
+            }
+            ctx.AddBuffer($"__dxt{id}", steps * inF, $"{layer.Name} input gradient of one direction, before the dropout mask");
+            ctx.W.Line($"{Span}<float> dxt = new {Span}<float>(__dxt{id}, 0, {Nb(steps * inF)});");
+            ctx.W.Line($"{Kernels}.Gemm({dz}, {kT}, dxt, {Nb(steps)}, {Num(inF)}, {Num(width)}, accumulate: false);");
+            ctx.W.Line($"if (training) {Kernels}.MultiplyBlocks(dxt, new {ReadOnlySpan}<float>(__dm{id}, 0, {Nb(inF)}), dxt, {Num(steps)});");
+            ctx.W.Line(accumulateDx
+                ? $"global::System.Numerics.Tensors.TensorPrimitives.Add({step.Dx}, dxt, {step.Dx});"
+                : $"dxt.CopyTo({step.Dx});");
+        });
+    }
+
+    /// <summary>
+    /// Backward: the states the recurrent kernel's gradient pairs with the gates of processed steps 1..T-1 (in order):
+    /// the outputs of steps 0..T-2, or their dropped copies in training.
+    /// </summary>
+    protected static string RecurrentPairs(LayerPlan layer, string id, string h)
+    {
+        var spec = (RecurrentSpec)layer.Spec;
+        int steps = layer.In.Steps, units = spec.Units;
+        string plain = $"{h}.Slice(0, {Nb((steps - 1) * units)})";
+        return spec.RecurrentDropout > 0
+            ? $"(training ? new {ReadOnlySpan}<float>(__hd{id}, {Nb(units)}, {Nb((steps - 1) * units)}) : {plain})"
+            : plain;
+    }
+
+    /// <summary>Backward: the state the recurrent product of processed step <c>s</c> (≥ 1, a loop variable) read.</summary>
+    protected static string RecurrentPairAt(LayerPlan layer, string id, string h)
+    {
+        var spec = (RecurrentSpec)layer.Spec;
+        int units = spec.Units;
+        string plain = $"{h}.Slice({Nb(units)} * (s - 1), {Nb(units)})";
+        return spec.RecurrentDropout > 0
+            ? $"(training ? new {ReadOnlySpan}<float>(__hd{id}, {Nb(units)} * s, {Nb(units)}) : {plain})"
+            : plain;
+    }
+
+    /// <summary>Backward: after the recurrent product's gradient reached <paramref name="dPrev"/>, applies the recurrent dropout mask (training).</summary>
+    protected static void MaskRecurrentGradient(EmitContext ctx, LayerPlan layer, string id, string dPrev)
+    {
+        var spec = (RecurrentSpec)layer.Spec;
+        if (spec.RecurrentDropout > 0)
+        {
+            ctx.W.Line($"if (training) {Kernels}.MultiplyBlocks({dPrev}, new {ReadOnlySpan}<float>(__rm{id}, 0, {Nb(spec.Units)}), {dPrev}, 1);");
+        }
+    }
+
+    /// <summary>
+    /// Backward: the initial carried output gradient of a direction: zero, or the gradient of the trained final state
+    /// (the model's last layer, not bidirectional).
+    /// </summary>
+    protected static void InitCarried(EmitContext ctx, string carried, BackwardStep step, int stateIndex)
+    {
+        if (step.StateGradients is { } states && stateIndex < states.Count)
+        {
+            ctx.W.Line($"if ({states[stateIndex]}.IsEmpty) {carried}.Clear(); else {states[stateIndex]}.CopyTo({carried});");
+        }
+        else
+        {
+            ctx.W.Line($"{carried}.Clear();");
+        }
+    }
+
+    /// <summary>True when an activation of the cell needs its pre-activations kept for the backward pass (gelu, swish).</summary>
+    protected bool NeedsPreActivations(RecurrentSpec spec) =>
+        ActivationInfo.NeedsInput(spec.Activation) || (HasRecurrentActivation && ActivationInfo.NeedsInput(spec.RecurrentActivation));
 
     // ---- Backward --------------------------------------------------------------------------------------------------
 

@@ -101,6 +101,19 @@ internal sealed record ModelPlan(
         }
     }
 
+    /// <summary>True when some layer behaves differently in training (dropout): the passes take a training flag.</summary>
+    public bool Stochastic
+    {
+        get
+        {
+            foreach (LayerPlan l in Layers)
+            {
+                if (l.Unit.IsStochastic(l)) return true;
+            }
+            return false;
+        }
+    }
+
     /// <summary>
     /// True when the model can run one step at a time with carried state: every layer streams, and one of them carries
     /// state.
