@@ -156,7 +156,7 @@ internal sealed class Hdf5Dataset : Hdf5Object
 
     public Hdf5DataType Type { get; }
 
-    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
+    public long ElementCount => Hdf5File.Count(Shape) ?? throw File.Fail(Path, -1, $"the dataset's shape ({string.Join(", ", Shape)}) has too many elements");
 
     /// <summary>The raw element bytes in row-major order (file byte order), after filters.</summary>
     public byte[] ReadRaw() => File.ReadDatasetBytes(this);
@@ -187,7 +187,7 @@ internal sealed class Hdf5Attribute
     internal int DataOffset { get; }
     internal int DataLength { get; }
 
-    public long ElementCount => Shape is null ? 0 : Shape.Aggregate(1L, (a, b) => a * b);
+    public long ElementCount => Shape is null ? 0 : Hdf5File.Count(Shape) ?? 0;
 
     public string Where => $"attribute '{Name}' of {OwnerPath}";
 
@@ -282,6 +282,21 @@ internal sealed class Hdf5File
         }
         Root = OpenObject(rootAddress, "/") as Hdf5Group
             ?? throw Fail("/", (long)rootAddress, "the root object is not a group");
+    }
+
+    /// <summary>The number of elements of a shape, or null when it overflows.</summary>
+    internal static long? Count(long[] shape)
+    {
+        long n = 1;
+        foreach (long d in shape)
+        {
+            if (d < 0 || (d != 0 && n > long.MaxValue / d))
+            {
+                return null;
+            }
+            n *= d;
+        }
+        return n;
     }
 
     /// <summary>Opens an HDF5 file from its bytes. Throws <see cref="KerasFormatException"/> when it is not one.</summary>
@@ -771,8 +786,7 @@ internal sealed class Hdf5File
         string path = ds.Path;
         long count = ds.ElementCount;
         int elem = ds.Type.Size;
-        long total = count * elem;
-        if (elem <= 0 || total > Array.MaxLength)
+        if (elem <= 0 || count > Array.MaxLength / elem)
         {
             throw Fail(path, -1, $"the dataset is too large ({count} elements of {elem} bytes)");
         }
@@ -787,8 +801,12 @@ internal sealed class Hdf5File
         {
             throw Fail(path, layout.Offset, $"data layout message version {version} is not supported (3 and 4 are)");
         }
+        long total = count * elem;
         int cls = s[1];
-        var result = new byte[total];
+        if (cls == 2 && total > 64L * _data.Length + (1 << 24))
+        {
+            throw Fail(path, layout.Offset, $"the chunked dataset claims {total} bytes, implausibly many for a {_data.Length}-byte file");
+        }
         switch (cls)
         {
             case 0: // compact
@@ -798,8 +816,7 @@ internal sealed class Hdf5File
                 {
                     throw Fail(path, layout.Offset, $"the compact data holds {size} bytes, the dataset needs {total}");
                 }
-                s.Slice(4, (int)total).CopyTo(result);
-                return result;
+                return s.Slice(4, (int)total).ToArray();
             }
             case 1: // contiguous
             {
@@ -811,19 +828,25 @@ internal sealed class Hdf5File
                 ulong size = Sized(s, 2 + _offsetSize, _lengthSize);
                 if (address == Undefined)
                 {
-                    return result; // never written: the fill value (zero)
+                    if (total > _data.Length)
+                    {
+                        throw Fail(path, layout.Offset, $"the unwritten dataset claims {total} bytes, more than the file");
+                    }
+                    return new byte[total]; // never written: the fill value (zero)
                 }
                 if (size < (ulong)total)
                 {
                     throw Fail(path, layout.Offset, $"the contiguous data is {size} bytes, the dataset needs {total}");
                 }
                 int at = Address(address, total, path, "the dataset's data");
-                _data.AsSpan(at, (int)total).CopyTo(result);
-                return result;
+                return _data.AsSpan(at, (int)total).ToArray();
             }
             case 2: // chunked
+            {
+                var result = new byte[total];
                 ReadChunked(ds, s, layout.Offset, version, result);
                 return result;
+            }
             default:
                 throw Fail(path, layout.Offset, $"data layout class {cls} (virtual) is not supported");
         }
@@ -895,6 +918,7 @@ internal sealed class Hdf5File
             {
                 chunkDims[i] = U32(s, 3 + _offsetSize + 4 * i);
             }
+            CheckChunkDims(ds, chunkDims, layoutOffset);
             if (btree == Undefined)
             {
                 return;
@@ -913,8 +937,9 @@ internal sealed class Hdf5File
         }
         for (int i = 0; i < rank; i++)
         {
-            chunkDims[i] = (long)Sized(s, p + i * encoded, encoded);
+            chunkDims[i] = encoded is 1 or 2 or 4 or 8 ? (long)Sized(s, p + i * encoded, encoded) : 0;
         }
+        CheckChunkDims(ds, chunkDims, layoutOffset);
         p += dims * encoded;
         int index = s[p++];
         long chunkBytes = chunkDims.Aggregate(1L, (a, b) => a * b) * elem;
@@ -963,6 +988,15 @@ internal sealed class Hdf5File
         throw Fail(path, layoutOffset, $"chunk index type {index} of a version-4 chunked layout is not supported (single-chunk and unfiltered implicit are; h5py's default files use version 3)");
     }
 
+    private void CheckChunkDims(Hdf5Dataset ds, long[] chunkDims, int layoutOffset)
+    {
+        long? count = Count(chunkDims);
+        if (chunkDims.Any(d => d < 1 || d > int.MaxValue) || count is null || count * ds.Type.Size > Array.MaxLength)
+        {
+            throw Fail(ds.Path, layoutOffset, $"the chunk shape ({string.Join(", ", chunkDims)}) is not valid");
+        }
+    }
+
     private void ReadChunkBTree(Hdf5Dataset ds, ulong address, long[] chunkDims, List<(int, uint[])> filters, byte[] result, int depth)
     {
         string path = ds.Path;
@@ -1000,6 +1034,13 @@ internal sealed class Hdf5File
             }
             else
             {
+                for (int d = 0; d < rank; d++)
+                {
+                    if (origin[d] < 0 || origin[d] >= ds.Shape[d] || origin[d] % chunkDims[d] != 0)
+                    {
+                        throw Fail(path, p, $"a chunk's offset ({string.Join(", ", origin)}) does not fit the dataset's shape ({string.Join(", ", ds.Shape)})");
+                    }
+                }
                 int at = Address(child, size, path, "a data chunk");
                 byte[] chunk = Decode(ds, _data.AsSpan(at, (int)size), filters, mask, chunkBytes);
                 CopyChunk(chunk, origin, chunkDims, ds.Shape, ds.Type.Size, result);
@@ -1163,9 +1204,13 @@ internal sealed class Hdf5File
         p += Pad(typeSize, version);
         long[]? shape = ParseDataspace(s.Slice(p, spaceSize), where, m.Offset + p);
         p += Pad(spaceSize, version);
-        long count = shape is null ? 0 : shape.Aggregate(1L, (a, b) => a * b);
-        long bytes = count * type.Size;
-        if (p + bytes > s.Length)
+        long count = shape is null ? 0 : Count(shape) ?? long.MaxValue;
+        if (type.Size <= 0 && count > 0)
+        {
+            throw Fail(owner, m.Offset, $"{where} has an element size of {type.Size} bytes");
+        }
+        long bytes = count == 0 ? 0 : (count > long.MaxValue / type.Size ? long.MaxValue : count * type.Size);
+        if (bytes > s.Length - p)
         {
             throw Fail(owner, m.Offset, $"{where} holds {s.Length - p} bytes of data, its shape and type need {bytes}");
         }
