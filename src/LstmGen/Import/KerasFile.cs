@@ -131,8 +131,8 @@ public sealed class KerasWeightGroup
 /// so <c>model_weights/&lt;layer&gt;/&lt;model&gt;/&lt;layer&gt;/&lt;cell&gt;/kernel</c> (Keras 3),
 /// <c>model_weights/&lt;layer&gt;/&lt;layer&gt;/lstm_cell_N/kernel:0</c> (tf.keras 2.x, with N unrelated to the layer) and
 /// <c>model_weights/&lt;layer&gt;/&lt;layer&gt;/kernel:0</c> (Keras 2.2 and older, byte-string attributes) all read the same way.
-/// In Keras 3 files from <c>vars/0..n</c>: the layer's own <c>vars</c>, then for a Bidirectional <c>forward_layer</c> and
-/// <c>backward_layer</c>, otherwise nested groups (<c>cell</c>, <c>layer</c>) in name order.
+/// In Keras 3 files from <c>vars/0..n</c>: the layer's own <c>vars</c>, then nested objects (<c>cell</c>, <c>layer</c>) in
+/// name order, except a Bidirectional's <c>forward_layer</c>, then <c>backward_layer</c>.
 /// </para>
 /// <para>
 /// Element types: float32 is read as is; float64 is converted to float32 (rounded to nearest) after checking that every
@@ -205,7 +205,7 @@ public sealed class KerasFile
 
     /// <summary>
     /// Every layer weight group found in the file, in the file's order (legacy: <c>layer_names</c> order; Keras 3: the
-    /// groups under <c>layers</c>, alphabetical as HDF5 lists them), including groups no config layer claims.
+    /// groups under <c>layers</c> in the order HDF5 lists them: alphabetical for the usual old-style groups), including groups no config layer claims.
     /// </summary>
     public IReadOnlyList<KerasWeightGroup> WeightGroups { get; }
 
@@ -547,7 +547,7 @@ public sealed class KerasFile
                 }
                 owners.TryGetValue(name, out KerasLayer? layer);
                 var weights = new List<KerasWeight>();
-                CollectKeras3(g, "", layer?.ClassName, weights, source, fileName, 0);
+                CollectKeras3(g, "", weights, source, fileName, 0);
                 if (layer is not null)
                 {
                     layer.Weights = weights;
@@ -559,7 +559,7 @@ public sealed class KerasFile
         return groups;
     }
 
-    private static void CollectKeras3(Hdf5Group group, string relative, string? className, List<KerasWeight> weights, string source, string? fileName, int depth)
+    private static void CollectKeras3(Hdf5Group group, string relative, List<KerasWeight> weights, string source, string? fileName, int depth)
     {
         if (depth > 16)
         {
@@ -594,16 +594,14 @@ public sealed class KerasFile
                 weights.Add(ReadWeight(ds, name, source, fileName));
             }
         }
-        IEnumerable<string> children = group.Names.Where(n => n != "vars" && group.Get(n) is Hdf5Group).OrderBy(n => n, StringComparer.Ordinal);
-        if (className == "Bidirectional")
-        {
-            // Keras's order of a Bidirectional's weights: forward, then backward (not alphabetical).
-            children = children.OrderBy(n => n == "forward_layer" ? 0 : n == "backward_layer" ? 1 : 2).ThenBy(n => n, StringComparer.Ordinal);
-        }
-        foreach (string child in children.ToList())
+        // Nested objects in name order, except a Bidirectional's: forward_layer, then backward_layer (Keras's weight
+        // order; only Bidirectional has these, so this holds without a config too).
+        List<string> children = group.Names.Where(n => n != "vars" && group.Get(n) is Hdf5Group)
+            .OrderBy(n => n == "forward_layer" ? 0 : n == "backward_layer" ? 1 : 2).ThenBy(n => n, StringComparer.Ordinal).ToList();
+        foreach (string child in children)
         {
             var g = (Hdf5Group)group.Get(child)!;
-            CollectKeras3(g, relative.Length == 0 ? child : relative + "/" + child, null, weights, source, fileName, depth + 1);
+            CollectKeras3(g, relative.Length == 0 ? child : relative + "/" + child, weights, source, fileName, depth + 1);
         }
     }
 
