@@ -1248,13 +1248,13 @@ internal sealed class Hdf5File
                 uint length = U32(e, 0);
                 ulong heap = Sized(e, 4, _offsetSize);
                 int index = (int)U32(e, 4 + _offsetSize);
-                result[i] = length == 0 || heap == Undefined ? "" : ReadGlobalHeapString(heap, index, (int)length, a.Where);
+                result[i] = length == 0 || heap == Undefined ? "" : ReadGlobalHeapString(heap, index, length, a.Where);
             }
         }
         return result;
     }
 
-    private string ReadGlobalHeapString(ulong address, int index, int length, string where)
+    private string ReadGlobalHeapString(ulong address, int index, uint length, string where)
     {
         if (!_globalHeaps.TryGetValue(address, out Dictionary<int, (int Offset, int Length)>? objects))
         {
@@ -1265,7 +1265,7 @@ internal sealed class Hdf5File
         {
             throw Fail(where, (long)address, $"object {index} is missing from the global heap collection");
         }
-        ReadOnlySpan<byte> bytes = _data.AsSpan(o.Offset, Math.Min(o.Length, length));
+        ReadOnlySpan<byte> bytes = _data.AsSpan(o.Offset, (int)Math.Min((uint)o.Length, length));
         int end = bytes.IndexOf((byte)0);
         return Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
     }

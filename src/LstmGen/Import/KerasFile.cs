@@ -301,7 +301,7 @@ public sealed class KerasFile
         }
 
         string configText = DecodeUtf8(config, source, fileName, "config.json");
-        KerasModelConfig model = KerasConfigParser.Parse(configText, fileName is null ? "config.json" : fileName + ":config.json");
+        KerasModelConfig model = KerasConfigParser.Parse(configText, fileName, fileName is null ? "config.json" : fileName + ":config.json");
         string? version = null, date = null;
         if (metadata is not null)
         {
@@ -351,7 +351,14 @@ public sealed class KerasFile
             {
                 throw new KerasFormatException($"{source}: {name} decompresses to {buffer.Length} bytes, but the archive says {entry.Length}: it is damaged.", fileName, name);
             }
-            return buffer.ToArray();
+            byte[] bytes = buffer.ToArray();
+            uint crc = Crc32(bytes);
+            if (crc != entry.Crc32)
+            {
+                throw new KerasFormatException(
+                    $"{source}: the archive entry {name} is damaged or truncated: its CRC-32 is {crc:X8}, the archive says {entry.Crc32:X8}.", fileName, name);
+            }
+            return bytes;
         }
         catch (InvalidDataException ex)
         {
@@ -361,6 +368,34 @@ public sealed class KerasFile
         {
             throw new KerasFormatException($"{source}: the archive entry {name} cannot be read: {ex.Message}", fileName, name, ex);
         }
+    }
+
+    private static readonly uint[] CrcTable = MakeCrcTable();
+
+    private static uint[] MakeCrcTable()
+    {
+        var table = new uint[256];
+        for (uint n = 0; n < 256; n++)
+        {
+            uint c = n;
+            for (int k = 0; k < 8; k++)
+            {
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+            table[n] = c;
+        }
+        return table;
+    }
+
+    /// <summary>The zip format's CRC-32 (ISO-HDLC), to detect damaged entries (.NET does not check stored entries).</summary>
+    internal static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint c = 0xFFFFFFFFu;
+        foreach (byte b in data)
+        {
+            c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
+        }
+        return c ^ 0xFFFFFFFFu;
     }
 
     private static string Entries(ZipArchive zip) =>
@@ -394,7 +429,7 @@ public sealed class KerasFile
             {
                 throw new KerasFormatException($"{source}: the root attribute model_config holds {texts.Length} strings, not one.", fileName, "/");
             }
-            KerasModelConfig model = KerasConfigParser.Parse(texts[0], fileName);
+            KerasModelConfig model = KerasConfigParser.Parse(texts[0], fileName, null);
             Hdf5Group weightsGroup = root.Group("model_weights")
                 ?? throw new KerasFormatException($"{source} has a model_config but no model_weights group: it holds no weights.", fileName, "/model_weights");
             version ??= ReadStringAttribute(weightsGroup, "keras_version");

@@ -14,12 +14,15 @@ public sealed class KerasLayerConfig
 {
     private readonly string _layerText;
 
-    internal KerasLayerConfig(JsonElement config, string jsonPath, string layerText, string? fileName)
+    private readonly string _where;
+
+    internal KerasLayerConfig(JsonElement config, string jsonPath, string layerText, string? fileName, string where)
     {
         Json = config;
         JsonPath = jsonPath;
         _layerText = layerText;
         FileName = fileName;
+        _where = where;
     }
 
     /// <summary>The config object itself (independent of any document: safe to keep).</summary>
@@ -176,7 +179,7 @@ public sealed class KerasLayerConfig
         return shape;
     }
 
-    private string Where() => FileName is null ? "The model config" : $"The model config of '{FileName}'";
+    private string Where() => _where;
 
     private KerasConfigException Error(string key, string what) =>
         new($"{Where()}: '{key}' of layer {_layerText} {what} (at {JsonPath}.{key}).", FileName, JsonPath + "." + key);
@@ -308,17 +311,21 @@ public sealed class KerasModelConfig
     /// </summary>
     /// <param name="json">The config JSON text.</param>
     /// <param name="fileName">A name for messages (the file it came from); optional.</param>
-    public static KerasModelConfig Parse(string json, string? fileName = null) => KerasConfigParser.Parse(json, fileName);
+    public static KerasModelConfig Parse(string json, string? fileName = null) => KerasConfigParser.Parse(json, fileName, null);
 }
 
 internal static class KerasConfigParser
 {
     private static readonly string[] ModelClasses = ["Sequential", "Functional", "Model"];
 
-    public static KerasModelConfig Parse(string json, string? fileName)
+    /// <param name="json">The config text.</param>
+    /// <param name="fileName">The file, for <see cref="KerasFormatException.FileName"/>.</param>
+    /// <param name="displayName">How messages name the config's source (e.g. "archive.keras:config.json"); default the file name.</param>
+    public static KerasModelConfig Parse(string json, string? fileName, string? displayName)
     {
         ArgumentNullException.ThrowIfNull(json);
-        string where = fileName is null ? "The model config" : $"The model config of '{fileName}'";
+        displayName ??= fileName;
+        string where = displayName is null ? "The model config" : $"The model config of '{displayName}'";
         JsonElement root;
         try
         {
@@ -414,13 +421,13 @@ internal static class KerasConfigParser
         if (inputShape is null && config.ValueKind == JsonValueKind.Object && config.TryGetProperty("build_input_shape", out JsonElement bis)
             && bis.ValueKind == JsonValueKind.Array && bis.GetArrayLength() > 0)
         {
-            var tmp = new KerasLayerConfig(config, "config", "(model)", fileName);
+            var tmp = new KerasLayerConfig(config, "config", "(model)", fileName, where);
             inputShape = tmp.GetShape("build_input_shape")[1..];
         }
         if (inputShape is null && first is not null && first.ClassName != "InputLayer")
         {
             // Keras 3: the first layer's build_config.input_shape.
-            if (TryGetBuildInputShape(entries[layers.IndexOf(first)], first, fileName, out int?[]? built))
+            if (TryGetBuildInputShape(entries[layers.IndexOf(first)], first, fileName, where, out int?[]? built))
             {
                 inputShape = built;
             }
@@ -428,13 +435,13 @@ internal static class KerasConfigParser
         return new KerasModelConfig(modelClass, name, inputShape, inputDType, ordered, root.GetRawText());
     }
 
-    private static bool TryGetBuildInputShape(JsonElement entry, KerasLayer layer, string? fileName, out int?[]? shape)
+    private static bool TryGetBuildInputShape(JsonElement entry, KerasLayer layer, string? fileName, string where, out int?[]? shape)
     {
         shape = null;
         if (entry.TryGetProperty("build_config", out JsonElement bc) && bc.ValueKind == JsonValueKind.Object
             && bc.TryGetProperty("input_shape", out JsonElement s) && s.ValueKind == JsonValueKind.Array && s.GetArrayLength() > 0)
         {
-            var tmp = new KerasLayerConfig(bc, layer.JsonPath + ".build_config", $"'{layer.Name}' ({layer.ClassName})", fileName);
+            var tmp = new KerasLayerConfig(bc, layer.JsonPath + ".build_config", $"'{layer.Name}' ({layer.ClassName})", fileName, where);
             shape = tmp.GetShape("input_shape")[1..];
             return true;
         }
@@ -473,7 +480,7 @@ internal static class KerasConfigParser
         }
         string? module = e.TryGetProperty("module", out JsonElement m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
         string configPath = path + ".config";
-        var layerConfig = new KerasLayerConfig(config, configPath, $"'{name}' ({className})", fileName);
+        var layerConfig = new KerasLayerConfig(config, configPath, $"'{name}' ({className})", fileName, where);
 
         KerasLayer? Nested(string key) =>
             config.TryGetProperty(key, out JsonElement inner) && inner.ValueKind == JsonValueKind.Object

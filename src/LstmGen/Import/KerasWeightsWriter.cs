@@ -195,7 +195,7 @@ public static class KerasWeightsWriter
     {
         ArgumentNullException.ThrowIfNull(configJson);
         ArgumentNullException.ThrowIfNull(layers);
-        KerasModelConfig model = KerasModelConfig.Parse(configJson, "config.json");
+        KerasModelConfig model = KerasConfigParser.Parse(configJson, null, "config.json");
         var expected = model.Layers.Where(l => !(model.ModelClass == "Sequential" && l.ClassName == "InputLayer")).ToList();
         if (model.ModelClass != "Sequential")
         {
