@@ -185,11 +185,12 @@ public sealed class KerasFile
     }
 
     /// <summary>
-    /// True when the file was written by Keras 1/2 or tf.keras 2.x (legacy HDF5 with a version below 3, or none), whose
-    /// <c>hard_sigmoid</c> is <c>clip(0.2x + 0.5, 0, 1)</c>; Keras 3's is <c>clip(x/6 + 0.5, 0, 1)</c>.
+    /// True when the file was written by Keras 1/2 or tf.keras 2.x, whose <c>hard_sigmoid</c> is
+    /// <c>clip(0.2x + 0.5, 0, 1)</c> (Keras 3's is <c>clip(x/6 + 0.5, 0, 1)</c>): a version below 3, or, when the file
+    /// gives none, a legacy HDF5 file (Keras 3 always records its version there; a Keras 3 <c>.weights.h5</c> records none).
     /// </summary>
     public bool UsesKeras2HardSigmoid =>
-        Format is KerasFileFormat.LegacyHdf5Model or KerasFileFormat.LegacyHdf5Weights && (KerasMajorVersion is null || KerasMajorVersion < 3);
+        KerasMajorVersion is int major ? major < 3 : Format is KerasFileFormat.LegacyHdf5Model or KerasFileFormat.LegacyHdf5Weights;
 
     /// <summary>The backend attribute of legacy HDF5 files (<c>tensorflow</c>, <c>theano</c>); null when the file does not say.</summary>
     public string? Backend { get; }
@@ -442,7 +443,7 @@ public sealed class KerasFile
             IReadOnlyList<KerasWeightGroup> groups = ReadLegacyWeights(root, null, source, fileName);
             return new KerasFile(KerasFileFormat.LegacyHdf5Weights, fileName, version, backend, null, null, groups);
         }
-        if (root.Contains("layers") || root.Contains("vars"))
+        if (root.Contains("layers") || root.Contains("vars") || root.Contains("_layer_checkpoint_dependencies"))
         {
             IReadOnlyList<KerasWeightGroup> groups = ReadKeras3Weights(h5, null, source, fileName);
             return new KerasFile(KerasFileFormat.Keras3Weights, fileName, version, backend, null, null, groups);
@@ -559,7 +560,8 @@ public sealed class KerasFile
 
     private static IReadOnlyList<KerasWeightGroup> ReadKeras3Weights(Hdf5File h5, KerasModelConfig? model, string source, string? fileName)
     {
-        Hdf5Group? layersGroup = h5.Root.Group("layers");
+        // tf.keras 2.13-2.15 archives name the group _layer_checkpoint_dependencies (Keras 3 reads them the same way).
+        Hdf5Group? layersGroup = h5.Root.Group("layers") ?? h5.Root.Group("_layer_checkpoint_dependencies");
         var groups = new List<KerasWeightGroup>();
         var owners = new Dictionary<string, KerasLayer>(StringComparer.Ordinal);
         if (model is not null)

@@ -397,6 +397,19 @@ public sealed class KerasWriterTests : IDisposable
     }
 
     [Fact]
+    public void Archive_version_decides_the_hard_sigmoid_formula()
+    {
+        byte[] keras3 = WriteArchive(Sample());
+        Assert.False(KerasFile.Read(keras3).UsesKeras2HardSigmoid);
+        using var m = new MemoryStream();
+        KerasWeightsWriter.WriteArchive(m, SampleConfig, Sample(), new KerasWriteOptions { KerasVersion = "2.15.0", DateSaved = Saved });
+        KerasFile tfKeras = KerasFile.Read(m.ToArray());
+        Assert.Equal(2, tfKeras.KerasMajorVersion);
+        Assert.True(tfKeras.UsesKeras2HardSigmoid); // a .keras archive written by tf.keras 2.15
+        Assert.False(KerasFile.Read(WriteWeights(Sample())).UsesKeras2HardSigmoid); // Keras 3 .weights.h5: no version
+    }
+
+    [Fact]
     public void Snake_case_names_follow_keras()
     {
         Assert.Equal("lstm", KerasNaming.ToSnakeCase("LSTM"));
