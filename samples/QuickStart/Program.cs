@@ -6,6 +6,7 @@
 // as constants, Keras weight names, batch and single-sample Predict, the streaming form, and the errors for bad input.
 using System.Globalization;
 using LstmGen;
+using LstmGen.Import;
 
 string csv = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "airline-passengers.csv");
 float[] passengers = File.ReadLines(csv).Skip(1)
@@ -54,6 +55,36 @@ try
 catch (ArgumentException e)
 {
     Console.WriteLine($"Predict on 11 values: {e.Message}");
+}
+
+// Keras interop: save the weights in Keras 3's layout (Python: model.load_weights("forecaster.weights.h5")), then read
+// the HDF5 file back with LstmGen's Keras reader (which also reads .keras archives and legacy .h5 files).
+KerasWeight Keras(string name) => new(name[(name.IndexOf('/') + 1)..], model.Weights.Find(name).Dimensions.ToArray(), model.Weights.Get(name));
+KerasLayerWeights[] kerasLayers =
+[
+    KerasLayerWeights.Create("LSTM", "lstm", Keras("lstm/kernel"), Keras("lstm/recurrent_kernel"), Keras("lstm/bias")),
+    KerasLayerWeights.Create("LSTM", "lstm_1", Keras("lstm_1/kernel"), Keras("lstm_1/recurrent_kernel"), Keras("lstm_1/bias")),
+    KerasLayerWeights.Create("Dense", "dense", Keras("dense/kernel"), Keras("dense/bias")),
+];
+string kerasPath = Path.Combine(Path.GetTempPath(), $"quickstart-{Environment.ProcessId}.weights.h5");
+KerasWeightsWriter.WriteWeights(kerasPath, kerasLayers);
+try
+{
+    KerasFile saved = KerasFile.Read(kerasPath);
+    Console.WriteLine();
+    Console.WriteLine($"Saved as a Keras 3 .weights.h5 ({new FileInfo(kerasPath).Length} bytes) and read back ({saved.Format}):");
+    foreach (KerasWeightGroup group in saved.WeightGroups)
+    {
+        Console.WriteLine($"  {group.Path,-14} {string.Join(", ", group.Weights.Select(w => $"{w.Name} {w.ShapeText}"))}");
+    }
+    IReadOnlyList<string> groups = KerasNaming.WeightGroupNames(kerasLayers.Select(l => l.ClassName)); // lstm, lstm_1, dense
+    bool same = kerasLayers.Select((layer, i) => (layer, saved.WeightGroups.Single(g => g.Name == groups[i])))
+        .All(p => p.layer.AllWeights.Zip(p.Item2.Weights).All(w => w.First.Values.AsSpan().SequenceEqual(w.Second.Values)));
+    Console.WriteLine($"Every value read back identical: {same}");
+}
+finally
+{
+    File.Delete(kerasPath);
 }
 
 /// <summary>Next-month forecaster: 12 months in, stacked LSTMs, one value out.</summary>
