@@ -285,6 +285,16 @@ public static partial class Kernels
             }
             if (!Vector256.EqualsAll(acc, Vector256<float>.Zero)) return false;
         }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var acc = Vector128<float>.Zero;
+            for (; i + 4 <= n; i += 4)
+            {
+                var v = Vector128.LoadUnsafe(ref x, (nuint)i);
+                acc += v - v;
+            }
+            if (!Vector128.EqualsAll(acc, Vector128<float>.Zero)) return false;
+        }
         for (; i < n; i++)
         {
             if (!float.IsFinite(Unsafe.Add(ref x, i))) return false;
