@@ -52,19 +52,20 @@ public static partial class Kernels
                 float xz = zr[u] + rr[u], xr = zr[units + u] + rr[units + u];
                 float zg = ActivationMath.Apply(recurrentActivation, xz);
                 float rg = ActivationMath.Apply(recurrentActivation, xr);
-                float xh = zr[2 * units + u] + rg * rr[2 * units + u];
+                float xh = Simd.MulAdd(rg, rr[2 * units + u], zr[2 * units + u]);
                 float hh = ActivationMath.Apply(activation, xh);
                 if (!pr.IsEmpty)
                 {
                     pr[u] = xz; pr[units + u] = xr; pr[2 * units + u] = xh;
                 }
                 zr[u] = zg; zr[units + u] = rg; zr[2 * units + u] = hh;
-                hr[u] = hp.IsEmpty ? (1f - zg) * hh : zg * hp[u] + (1f - zg) * hh;
+                hr[u] = hp.IsEmpty ? (1f - zg) * hh : Simd.MulAdd(zg, hp[u], (1f - zg) * hh);
             }
         }
     }
 
-    // The reset_after cell for sigmoid gates and a tanh candidate over one row, vectorised.
+    // The reset_after cell for sigmoid gates and a tanh candidate over one row, vectorised at every width alike
+    // (Kernels/Dispatch.cs): hh = tanh(x_h + r·rec_h) and h = z·h_prev + (1 - z)·hh with Simd.MulAdd.
     private static void GruCellDefault(ref float z, ref float rec, ref float hPrev, ref float h, int units)
     {
         bool hasPrev = !Unsafe.IsNullRef(ref hPrev);
@@ -79,9 +80,9 @@ public static partial class Kernels
             {
                 var g = FastMath.Sigmoid(Vector512.LoadUnsafe(ref z, (nuint)u) + Vector512.LoadUnsafe(ref rec, (nuint)u));
                 var r = FastMath.Sigmoid(Vector512.LoadUnsafe(ref zr, (nuint)u) + Vector512.LoadUnsafe(ref rr, (nuint)u));
-                var hh = FastMath.Tanh(Vector512.LoadUnsafe(ref zh, (nuint)u) + r * Vector512.LoadUnsafe(ref rh, (nuint)u));
+                var hh = FastMath.Tanh(Simd.MulAdd(r, Vector512.LoadUnsafe(ref rh, (nuint)u), Vector512.LoadUnsafe(ref zh, (nuint)u)));
                 var hn = (Vector512<float>.One - g) * hh;
-                if (hasPrev) hn = g * Vector512.LoadUnsafe(ref hPrev, (nuint)u) + hn;
+                if (hasPrev) hn = Simd.MulAdd(g, Vector512.LoadUnsafe(ref hPrev, (nuint)u), hn);
                 g.StoreUnsafe(ref z, (nuint)u); r.StoreUnsafe(ref zr, (nuint)u); hh.StoreUnsafe(ref zh, (nuint)u);
                 hn.StoreUnsafe(ref h, (nuint)u);
             }
@@ -92,9 +93,22 @@ public static partial class Kernels
             {
                 var g = FastMath.Sigmoid(Vector256.LoadUnsafe(ref z, (nuint)u) + Vector256.LoadUnsafe(ref rec, (nuint)u));
                 var r = FastMath.Sigmoid(Vector256.LoadUnsafe(ref zr, (nuint)u) + Vector256.LoadUnsafe(ref rr, (nuint)u));
-                var hh = FastMath.Tanh(Vector256.LoadUnsafe(ref zh, (nuint)u) + r * Vector256.LoadUnsafe(ref rh, (nuint)u));
+                var hh = FastMath.Tanh(Simd.MulAdd(r, Vector256.LoadUnsafe(ref rh, (nuint)u), Vector256.LoadUnsafe(ref zh, (nuint)u)));
                 var hn = (Vector256<float>.One - g) * hh;
-                if (hasPrev) hn = g * Vector256.LoadUnsafe(ref hPrev, (nuint)u) + hn;
+                if (hasPrev) hn = Simd.MulAdd(g, Vector256.LoadUnsafe(ref hPrev, (nuint)u), hn);
+                g.StoreUnsafe(ref z, (nuint)u); r.StoreUnsafe(ref zr, (nuint)u); hh.StoreUnsafe(ref zh, (nuint)u);
+                hn.StoreUnsafe(ref h, (nuint)u);
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; u + 4 <= units; u += 4)
+            {
+                var g = FastMath.Sigmoid(Vector128.LoadUnsafe(ref z, (nuint)u) + Vector128.LoadUnsafe(ref rec, (nuint)u));
+                var r = FastMath.Sigmoid(Vector128.LoadUnsafe(ref zr, (nuint)u) + Vector128.LoadUnsafe(ref rr, (nuint)u));
+                var hh = FastMath.Tanh(Simd.MulAdd(r, Vector128.LoadUnsafe(ref rh, (nuint)u), Vector128.LoadUnsafe(ref zh, (nuint)u)));
+                var hn = (Vector128<float>.One - g) * hh;
+                if (hasPrev) hn = Simd.MulAdd(g, Vector128.LoadUnsafe(ref hPrev, (nuint)u), hn);
                 g.StoreUnsafe(ref z, (nuint)u); r.StoreUnsafe(ref zr, (nuint)u); hh.StoreUnsafe(ref zh, (nuint)u);
                 hn.StoreUnsafe(ref h, (nuint)u);
             }
@@ -103,9 +117,9 @@ public static partial class Kernels
         {
             float g = FastMath.Sigmoid(Unsafe.Add(ref z, u) + Unsafe.Add(ref rec, u));
             float r = FastMath.Sigmoid(Unsafe.Add(ref zr, u) + Unsafe.Add(ref rr, u));
-            float hh = FastMath.Tanh(Unsafe.Add(ref zh, u) + r * Unsafe.Add(ref rh, u));
+            float hh = FastMath.Tanh(Simd.MulAdd(r, Unsafe.Add(ref rh, u), Unsafe.Add(ref zh, u)));
             float hn = (1f - g) * hh;
-            if (hasPrev) hn = g * Unsafe.Add(ref hPrev, u) + hn;
+            if (hasPrev) hn = Simd.MulAdd(g, Unsafe.Add(ref hPrev, u), hn);
             Unsafe.Add(ref z, u) = g; Unsafe.Add(ref zr, u) = r; Unsafe.Add(ref zh, u) = hh;
             Unsafe.Add(ref h, u) = hn;
         }
@@ -214,7 +228,7 @@ public static partial class Kernels
             for (int u = 0; u < units; u++)
             {
                 float zg = zr[u];
-                hr[u] = hp.IsEmpty ? (1f - zg) * cand[u] : zg * hp[u] + (1f - zg) * cand[u];
+                hr[u] = hp.IsEmpty ? (1f - zg) * cand[u] : Simd.MulAdd(zg, hp[u], (1f - zg) * cand[u]);
             }
         }
     }
