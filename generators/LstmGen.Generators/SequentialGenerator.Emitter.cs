@@ -166,7 +166,7 @@ public sealed partial class SequentialGenerator
             w.Open("private static readonly global::LstmGen.WeightInfo[] __weightTable =");
             foreach (WeightPlan weight in plan.Weights)
             {
-                w.Line($"new(\"{weight.Name}\", new int[] {{ {string.Join(", ", weight.Shape.Select(Num))} }}, {Num(weight.Offset)}, global::LstmGen.WeightInitializer.{weight.Initializer}),");
+                w.Line($"new(\"{weight.Name}\", new int[] {{ {string.Join(", ", weight.Shape.Select(Num))} }}, {Num(weight.Offset)}, global::LstmGen.WeightInitializer.{weight.Initializer}{(weight.Trainable ? "" : ", trainable: false")}),");
             }
             w.Close(";");
             w.Line();

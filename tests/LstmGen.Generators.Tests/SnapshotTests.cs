@@ -70,6 +70,22 @@ public sealed class SnapshotTests
         """, "Models.Classifier.g.cs");
 
     [Fact]
+    public void Conv1D_Pooling_Lstm() => VerifyModel("""
+        namespace Models;
+
+        [Sequential, Input(30, 4), Conv1D(8, 3, Activation = Activation.Relu), MaxPooling1D(2), Lstm(16), Dense(1)]
+        public partial class ConvForecaster;
+        """, "Models.ConvForecaster.g.cs");
+
+    [Fact]
+    public void Masking_Normalization_GlobalPooling() => VerifyModel("""
+        namespace Models;
+
+        [Sequential, Input(12, 3), Masking, Conv1D(4, 2, Padding = PaddingMode.Causal), LayerNormalization, Masking(-1), Gru(6, ReturnSequences = true), BatchNormalization, GlobalAveragePooling1D, Dense(2, Activation = Activation.Softmax)]
+        public partial class Normalized;
+        """, "Models.Normalized.g.cs");
+
+    [Fact]
     public void OneToMany() => VerifyModel("""
         namespace Models;
 

@@ -38,6 +38,10 @@ internal static class DiagnosticDescriptors
     public const string ModelTooLargeId = "LSTMGEN114";
     public const string LossDoesNotFitOutputId = "LSTMGEN115";
     public const string DropoutRateOutOfRangeId = "LSTMGEN116";
+    public const string SequenceTooShortId = "LSTMGEN117";
+    public const string ReshapeSizeMismatchId = "LSTMGEN118";
+    public const string UnsupportedAxisId = "LSTMGEN119";
+    public const string IncompatibleArgumentsId = "LSTMGEN120";
     public const string UnrollCappedId = "LSTMGEN201";
     public const string InternalErrorId = "LSTMGEN900";
 
@@ -192,6 +196,30 @@ internal static class DiagnosticDescriptors
         DiagnosticCategories.Topology,
         "A dropout rate is the probability of dropping a value: 0 turns dropout off, and 1 would drop everything (Keras raises an error for it).");
 
+    public static readonly DiagnosticDescriptor SequenceTooShort = Create(SequenceTooShortId,
+        "Sequence too short for the window",
+        "{0}: a window of {1} steps{2} leaves no output step on {3} from {4}",
+        DiagnosticCategories.Topology,
+        "A 'valid' convolution or pooling needs at least as many steps as its window spans (kernel_size with its dilation, or pool_size); pad the sequence, use Padding = Same, or a shorter window.");
+
+    public static readonly DiagnosticDescriptor ReshapeSizeMismatch = Create(ReshapeSizeMismatchId,
+        "Reshape does not keep the element count",
+        "{0}: {1}",
+        DiagnosticCategories.Topology,
+        "Reshape rearranges the values of one sample: the target shape must hold exactly as many (one size may be -1 to infer it), with one or two dimensions.");
+
+    public static readonly DiagnosticDescriptor UnsupportedAxis = Create(UnsupportedAxisId,
+        "Normalisation axis not supported",
+        "{0}: Axis = {1} is not supported; LstmGen normalises the last axis (Axis = -1, the features of {2})",
+        DiagnosticCategories.Topology,
+        "BatchNormalization and LayerNormalization normalise over the feature axis, Keras's default.");
+
+    public static readonly DiagnosticDescriptor IncompatibleArguments = Create(IncompatibleArgumentsId,
+        "Incompatible layer arguments",
+        "{0}: {1}",
+        DiagnosticCategories.Topology,
+        "Some argument combinations are refused by Keras as well (a dilated convolution with strides, causal padding for pooling).");
+
     public static readonly DiagnosticDescriptor UnrollCapped = Create(UnrollCappedId,
         "Sequence too long to unroll",
         "{0} runs {1} steps, more than the unroll limit of {2} for Unroll = {3}; its time loop is emitted as a loop",
@@ -211,7 +239,8 @@ internal static class DiagnosticDescriptors
         ClassMustBePartial, LayersSplitAcrossDeclarations, InvalidAttributeArgument, WrapperWithoutLayer, WrapperMismatch,
         InvalidLayerName, DuplicateLayerName, UnsupportedModelType, ConstructorMustChain, MissingInput, MisplacedInput, NonPositiveSize, RecurrentNeedsSequence,
         RepeatVectorNeedsVector, LayerNeedsSequence, SliceOutOfRange, EmbeddingPlacement, MaskNotSupported, InputRank,
-        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, ModelTooLarge, LossDoesNotFitOutput, DropoutRateOutOfRange, UnrollCapped, InternalError,
+        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, ModelTooLarge, LossDoesNotFitOutput, DropoutRateOutOfRange,
+        SequenceTooShort, ReshapeSizeMismatch, UnsupportedAxis, IncompatibleArguments, UnrollCapped, InternalError,
     }.ToImmutableDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description,

@@ -205,12 +205,12 @@ internal static class BackwardEmitter
                 ? $"{RoSpan}<float> a0 = nb == 1 ? input : new {RoSpan}<float>(__x0, 0, {Nb(x.Size)});"
                 : $"{RoSpan}<float> a0 = input;");
         }
+        var declared = new System.Collections.Generic.HashSet<int>();
         foreach (LayerPlan l in plan.Layers)
         {
-            if (l.Masked)
+            if (l.MaskIn is { } m && declared.Add(m.Layer))
             {
-                w.Line($"{RoSpan}<byte> mask = new {RoSpan}<byte>(__mask, 0, {Nb(l.In.Steps)});");
-                break;
+                w.Line($"{RoSpan}<byte> {m.Local} = new {RoSpan}<byte>({m.Field}, 0, {Nb(l.In.Steps)});");
             }
         }
         foreach (LayerPlan l in plan.Layers)

@@ -107,7 +107,7 @@ internal static class TopologyValidator
             TokenInput = tokenInput,
         };
         TensorShape shape = inputShape;
-        string? mask = null;
+        MaskSource? mask = null;
 
         for (int i = 0; i < body.Count; i++)
         {

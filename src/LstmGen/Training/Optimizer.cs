@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -44,8 +45,28 @@ public abstract class Optimizer
             gradients = _clipped;
         }
         Iterations++;
+        if (weights.AllTrainable)
+        {
+            Update(weights.Parameters, gradients, Iterations);
+            return;
+        }
+        // Non-trainable weights (moving statistics) keep their values whatever the rule would do to them (weight decay).
+        _frozen ??= new float[weights.Count];
+        IReadOnlyList<WeightInfo> entries = weights.Entries;
+        for (int i = 0; i < entries.Count; i++)
+        {
+            WeightInfo e = entries[i];
+            if (!e.Trainable) weights.Parameters.AsSpan(e.Offset, e.Length).CopyTo(_frozen.AsSpan(e.Offset, e.Length));
+        }
         Update(weights.Parameters, gradients, Iterations);
+        for (int i = 0; i < entries.Count; i++)
+        {
+            WeightInfo e = entries[i];
+            if (!e.Trainable) _frozen.AsSpan(e.Offset, e.Length).CopyTo(weights.Parameters.AsSpan(e.Offset, e.Length));
+        }
     }
+
+    private float[]? _frozen;
 
     /// <summary>The update rule: <paramref name="step"/> counts from 1.</summary>
     protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step);

@@ -62,7 +62,7 @@ namespace Models
         private ulong __replicas; // replicas created from this model
         private ulong __calls; // training passes so far: each draws new masks
         private readonly float[] __y1; // embedding output (batch, 8, 8)
-        private readonly byte[] __mask; // padding mask (steps, batch): 1 = token, 0 = padding
+        private readonly byte[] __mask1; // padding mask (steps, batch): 1 = token, 0 = padding
         private readonly float[] __m2; // spatial_dropout1d dropout mask
         private readonly float[] __y2; // spatial_dropout1d output in training (batch, 8, 8)
         private readonly float[] __z3f; // bidirectional gates per step (z, r, hh), by input step
@@ -131,7 +131,7 @@ namespace Models
             __gradients = new global::LstmGen.WeightStore("Classifier", __weightTable);
             __gp = __gradients.Parameters;
             __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 64));
-            __mask = new byte[checked(maxBatch * 8)];
+            __mask1 = new byte[checked(maxBatch * 8)];
             __m2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
             __y2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 64));
             __z3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
@@ -331,9 +331,9 @@ namespace Models
             if (training) __calls++; // each training pass draws new dropout masks
 
             // Layer 1: embedding (Embedding(100, 8)) (batch, 8, 1) -> (batch, 8, 8)
-            global::System.Span<byte> mask = new global::System.Span<byte>(__mask, 0, nb * 8);
+            global::System.Span<byte> mask1 = new global::System.Span<byte>(__mask1, 0, nb * 8);
             global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 64);
-            global::LstmGen.Kernels.Embed(tokens, new global::System.Span<float>(__p, 0, 800), y1, mask, nb, 8, 8);
+            global::LstmGen.Kernels.Embed(tokens, new global::System.Span<float>(__p, 0, 800), y1, mask1, nb, 8, 8);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             // Layer 2: spatial_dropout1d (SpatialDropout1D(0.2)) (batch, 8, 8) -> (batch, 8, 8)
@@ -355,21 +355,21 @@ namespace Models
             global::System.ReadOnlySpan<float> r3f = new global::System.Span<float>(__p, 896, 48);
             global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 800, 96), new global::System.Span<float>(__p, 944, 24).Slice(0, 12), z3f, nb * 8, 12, 8);
             global::LstmGen.Kernels.SetRows(new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(0, nb * 12), nb, 12);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(0, nb * 12), q3f.Slice(0, nb * 12), default, h3f.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(0, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(0, nb * 12), q3f.Slice(0, nb * 12), default, h3f.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(0, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(0, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 12, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 12, nb * 12), q3f.Slice(nb * 12, nb * 12), h3f.Slice(0, nb * 4), h3f.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 12, nb * 12), q3f.Slice(nb * 12, nb * 12), h3f.Slice(0, nb * 4), h3f.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 4, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 24, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 24, nb * 12), q3f.Slice(nb * 24, nb * 12), h3f.Slice(nb * 4, nb * 4), h3f.Slice(nb * 8, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 2, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 24, nb * 12), q3f.Slice(nb * 24, nb * 12), h3f.Slice(nb * 4, nb * 4), h3f.Slice(nb * 8, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 2, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 8, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 36, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 36, nb * 12), q3f.Slice(nb * 36, nb * 12), h3f.Slice(nb * 8, nb * 4), h3f.Slice(nb * 12, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 3, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 36, nb * 12), q3f.Slice(nb * 36, nb * 12), h3f.Slice(nb * 8, nb * 4), h3f.Slice(nb * 12, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 3, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 12, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 48, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 48, nb * 12), q3f.Slice(nb * 48, nb * 12), h3f.Slice(nb * 12, nb * 4), h3f.Slice(nb * 16, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 4, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 48, nb * 12), q3f.Slice(nb * 48, nb * 12), h3f.Slice(nb * 12, nb * 4), h3f.Slice(nb * 16, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 4, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 16, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 60, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 60, nb * 12), q3f.Slice(nb * 60, nb * 12), h3f.Slice(nb * 16, nb * 4), h3f.Slice(nb * 20, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 5, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 60, nb * 12), q3f.Slice(nb * 60, nb * 12), h3f.Slice(nb * 16, nb * 4), h3f.Slice(nb * 20, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 5, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 20, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 72, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 72, nb * 12), q3f.Slice(nb * 72, nb * 12), h3f.Slice(nb * 20, nb * 4), h3f.Slice(nb * 24, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 6, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 72, nb * 12), q3f.Slice(nb * 72, nb * 12), h3f.Slice(nb * 20, nb * 4), h3f.Slice(nb * 24, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 6, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 24, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 84, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 84, nb * 12), q3f.Slice(nb * 84, nb * 12), h3f.Slice(nb * 24, nb * 4), h3f.Slice(nb * 28, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 7, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 84, nb * 12), q3f.Slice(nb * 84, nb * 12), h3f.Slice(nb * 24, nb * 4), h3f.Slice(nb * 28, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 7, nb));
             // bidirectional: backward direction, last step first, unrolled
             global::System.Span<float> z3b = new global::System.Span<float>(__z3b, 0, nb * 96);
             global::System.Span<float> q3b = new global::System.Span<float>(__q3b, 0, nb * 96);
@@ -377,21 +377,21 @@ namespace Models
             global::System.ReadOnlySpan<float> r3b = new global::System.Span<float>(__p, 1064, 48);
             global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 968, 96), new global::System.Span<float>(__p, 1112, 24).Slice(0, 12), z3b, nb * 8, 12, 8);
             global::LstmGen.Kernels.SetRows(new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 84, nb * 12), nb, 12);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 84, nb * 12), q3b.Slice(nb * 84, nb * 12), default, h3b.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 7, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 84, nb * 12), q3b.Slice(nb * 84, nb * 12), default, h3b.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 7, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(0, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 72, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 72, nb * 12), q3b.Slice(nb * 72, nb * 12), h3b.Slice(0, nb * 4), h3b.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 6, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 72, nb * 12), q3b.Slice(nb * 72, nb * 12), h3b.Slice(0, nb * 4), h3b.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 6, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 4, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 60, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 60, nb * 12), q3b.Slice(nb * 60, nb * 12), h3b.Slice(nb * 4, nb * 4), h3b.Slice(nb * 8, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 5, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 60, nb * 12), q3b.Slice(nb * 60, nb * 12), h3b.Slice(nb * 4, nb * 4), h3b.Slice(nb * 8, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 5, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 8, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 48, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 48, nb * 12), q3b.Slice(nb * 48, nb * 12), h3b.Slice(nb * 8, nb * 4), h3b.Slice(nb * 12, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 4, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 48, nb * 12), q3b.Slice(nb * 48, nb * 12), h3b.Slice(nb * 8, nb * 4), h3b.Slice(nb * 12, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 4, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 12, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 36, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 36, nb * 12), q3b.Slice(nb * 36, nb * 12), h3b.Slice(nb * 12, nb * 4), h3b.Slice(nb * 16, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 3, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 36, nb * 12), q3b.Slice(nb * 36, nb * 12), h3b.Slice(nb * 12, nb * 4), h3b.Slice(nb * 16, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 3, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 16, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 24, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 24, nb * 12), q3b.Slice(nb * 24, nb * 12), h3b.Slice(nb * 16, nb * 4), h3b.Slice(nb * 20, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 2, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 24, nb * 12), q3b.Slice(nb * 24, nb * 12), h3b.Slice(nb * 16, nb * 4), h3b.Slice(nb * 20, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 2, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 20, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 12, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 12, nb * 12), q3b.Slice(nb * 12, nb * 12), h3b.Slice(nb * 20, nb * 4), h3b.Slice(nb * 24, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 12, nb * 12), q3b.Slice(nb * 12, nb * 12), h3b.Slice(nb * 20, nb * 4), h3b.Slice(nb * 24, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 24, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(0, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(0, nb * 12), q3b.Slice(0, nb * 12), h3b.Slice(nb * 24, nb * 4), h3b.Slice(nb * 28, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(0, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(0, nb * 12), q3b.Slice(0, nb * 12), h3b.Slice(nb * 24, nb * 4), h3b.Slice(nb * 28, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(0, nb));
             global::System.Span<float> y3 = new global::System.Span<float>(__y3, 0, nb * 8);
             global::LstmGen.Kernels.MergeBidirectional(h3f.Slice(nb * 28, nb * 4), h3b.Slice(nb * 28, nb * 4), y3, 1, nb, 4, global::LstmGen.MergeMode.Concat);
             global::System.ReadOnlySpan<float> a3 = y3;
@@ -425,7 +425,7 @@ namespace Models
         // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
         private void __Backward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> inputGradient, int nb, bool fused, bool training)
         {
-            global::System.ReadOnlySpan<byte> mask = new global::System.ReadOnlySpan<byte>(__mask, 0, nb * 8);
+            global::System.ReadOnlySpan<byte> mask1 = new global::System.ReadOnlySpan<byte>(__mask1, 0, nb * 8);
             global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__y1, 0, nb * 64);
             global::System.ReadOnlySpan<float> a2 = training ? new global::System.ReadOnlySpan<float>(__y2, 0, nb * 64) : a1;
             global::System.ReadOnlySpan<float> a3 = new global::System.ReadOnlySpan<float>(__y3, 0, nb * 8);
@@ -469,7 +469,7 @@ namespace Models
                     if (s == 7) global::System.Numerics.Tensors.TensorPrimitives.Add(dhf3, dhc, dht); else dhc.CopyTo(dht);
                     global::System.Span<float> dzt = dz.Slice(nb * 12 * t, nb * 12);
                     global::System.Span<float> dqt = dq.Slice(nb * 12 * t, nb * 12);
-                    global::LstmGen.Kernels.GruStepBackward(z.Slice(nb * 12 * t, nb * 12), q.Slice(nb * 12 * t, nb * 12), s > 0 ? h.Slice(nb * 4 * (s - 1), nb * 4) : default, dht, dzt, dqt, dhc, nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * t, nb));
+                    global::LstmGen.Kernels.GruStepBackward(z.Slice(nb * 12 * t, nb * 12), q.Slice(nb * 12 * t, nb * 12), s > 0 ? h.Slice(nb * 4 * (s - 1), nb * 4) : default, dht, dzt, dqt, dhc, nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
                     if (s > 0)
                     {
                         global::LstmGen.Kernels.Gemm(dqt, __rT3f, dhc, nb, 4, 12, accumulate: true);
@@ -497,7 +497,7 @@ namespace Models
                     if (s == 7) global::System.Numerics.Tensors.TensorPrimitives.Add(dhb3, dhc, dht); else dhc.CopyTo(dht);
                     global::System.Span<float> dzt = dz.Slice(nb * 12 * t, nb * 12);
                     global::System.Span<float> dqt = dq.Slice(nb * 12 * t, nb * 12);
-                    global::LstmGen.Kernels.GruStepBackward(z.Slice(nb * 12 * t, nb * 12), q.Slice(nb * 12 * t, nb * 12), s > 0 ? h.Slice(nb * 4 * (s - 1), nb * 4) : default, dht, dzt, dqt, dhc, nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * t, nb));
+                    global::LstmGen.Kernels.GruStepBackward(z.Slice(nb * 12 * t, nb * 12), q.Slice(nb * 12 * t, nb * 12), s > 0 ? h.Slice(nb * 4 * (s - 1), nb * 4) : default, dht, dzt, dqt, dhc, nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
                     if (s > 0)
                     {
                         global::LstmGen.Kernels.Gemm(dqt, __rT3b, dhc, nb, 4, 12, accumulate: true);

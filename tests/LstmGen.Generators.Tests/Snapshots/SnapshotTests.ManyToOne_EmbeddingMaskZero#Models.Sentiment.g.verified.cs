@@ -52,7 +52,7 @@ namespace Models
         private readonly float[] __gp;
         private readonly int __maxBatch;
         private readonly float[] __y1; // embedding output (batch, 20, 128)
-        private readonly byte[] __mask; // padding mask (steps, batch): 1 = token, 0 = padding
+        private readonly byte[] __mask1; // padding mask (steps, batch): 1 = token, 0 = padding
         private readonly float[] __z2; // lstm gates per step (i, f, c, o), by input step
         private readonly float[] __c2; // lstm cell state per processed step
         private readonly float[] __h2; // lstm output per processed step
@@ -98,7 +98,7 @@ namespace Models
             __gradients = new global::LstmGen.WeightStore("Sentiment", __weightTable);
             __gp = __gradients.Parameters;
             __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
-            __mask = new byte[checked(maxBatch * 20)];
+            __mask1 = new byte[checked(maxBatch * 20)];
             __z2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10240));
             __c2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
             __h2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
@@ -264,9 +264,9 @@ namespace Models
         {
 
             // Layer 1: embedding (Embedding(5000, 128)) (batch, 20, 1) -> (batch, 20, 128)
-            global::System.Span<byte> mask = new global::System.Span<byte>(__mask, 0, nb * 20);
+            global::System.Span<byte> mask1 = new global::System.Span<byte>(__mask1, 0, nb * 20);
             global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 2560);
-            global::LstmGen.Kernels.Embed(tokens, new global::System.Span<float>(__p, 0, 640000), y1, mask, nb, 20, 128);
+            global::LstmGen.Kernels.Embed(tokens, new global::System.Span<float>(__p, 0, 640000), y1, mask1, nb, 20, 128);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             // Layer 2: lstm (Lstm(128)) (batch, 20, 128) -> (batch, 128)
@@ -276,7 +276,7 @@ namespace Models
             global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 2560);
             global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 705536, 65536);
             global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 640000, 65536), new global::System.Span<float>(__p, 771072, 512), z2, nb * 20, 512, 128);
-            global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 512), default, default, c2.Slice(0, nb * 128), h2.Slice(0, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(0, nb));
+            global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 512), default, default, c2.Slice(0, nb * 128), h2.Slice(0, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(0, nb));
             for (int s = 1; s < 20; s++)
             {
                 int t = s;
@@ -284,7 +284,7 @@ namespace Models
                 global::System.ReadOnlySpan<float> prevC = c2.Slice(nb * 128 * (s - 1), nb * 128);
                 global::System.ReadOnlySpan<float> prevH = h2.Slice(nb * 128 * (s - 1), nb * 128);
                 global::LstmGen.Kernels.Gemm(prevH, r2, zt, nb, 512, 128, accumulate: true);
-                global::LstmGen.Kernels.LstmStep(zt, prevC, prevH, c2.Slice(nb * 128 * s, nb * 128), h2.Slice(nb * 128 * s, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * t, nb));
+                global::LstmGen.Kernels.LstmStep(zt, prevC, prevH, c2.Slice(nb * 128 * s, nb * 128), h2.Slice(nb * 128 * s, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
             }
             global::System.ReadOnlySpan<float> a2 = h2.Slice(nb * 2432, nb * 128);
 
@@ -301,7 +301,7 @@ namespace Models
         // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
         private void __Backward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> inputGradient, int nb, bool fused)
         {
-            global::System.ReadOnlySpan<byte> mask = new global::System.ReadOnlySpan<byte>(__mask, 0, nb * 20);
+            global::System.ReadOnlySpan<byte> mask1 = new global::System.ReadOnlySpan<byte>(__mask1, 0, nb * 20);
             global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__y1, 0, nb * 2560);
             global::System.ReadOnlySpan<float> a2 = new global::System.ReadOnlySpan<float>(__h2, nb * 2432, nb * 128);
             global::System.ReadOnlySpan<float> a3 = new global::System.ReadOnlySpan<float>(__y3, 0, nb);
@@ -331,11 +331,11 @@ namespace Models
                     int t = s;
                     if (s == 19) global::System.Numerics.Tensors.TensorPrimitives.Add(dy2, dhc, dht); else dhc.CopyTo(dht);
                     global::System.Span<float> dzt = dz.Slice(nb * 512 * t, nb * 512);
-                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 512 * t, nb * 512), c.Slice(nb * 128 * s, nb * 128), s > 0 ? c.Slice(nb * 128 * (s - 1), nb * 128) : default, dht, dcc, dzt, nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * t, nb));
+                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 512 * t, nb * 512), c.Slice(nb * 128 * s, nb * 128), s > 0 ? c.Slice(nb * 128 * (s - 1), nb * 128) : default, dht, dcc, dzt, nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
                     if (s > 0)
                     {
                         global::LstmGen.Kernels.Gemm(dzt, __rT2, dhc, nb, 128, 512, accumulate: false);
-                        global::LstmGen.Kernels.AddMaskedRows(dht, dhc, mask.Slice(nb * t, nb), nb, 128);
+                        global::LstmGen.Kernels.AddMaskedRows(dht, dhc, mask1.Slice(nb * t, nb), nb, 128);
                     }
                 }
                 global::LstmGen.Kernels.GemmTN(a1, dz, new global::System.Span<float>(__gp, 640000, 65536), nb * 20, 512, 128, accumulate: true);
