@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using LstmGen.Generators.Diagnostics;
+using LstmGen.Generators.Layers;
 using LstmGen.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -57,7 +58,7 @@ public sealed class ReturnSequencesCodeFixer : CodeFixProvider
     /// <summary>
     /// The Lstm attribute whose last-step output feeds the layer at <paramref name="consumer"/>, with its Keras name, when
     /// the validator reports LSTMGEN104 there with its advice to set ReturnSequences (so the fix is offered exactly when
-    /// the message suggests it) and the layer before is an Lstm without ReturnSequences.
+    /// the message suggests it) and the layer before is a recurrent layer without ReturnSequences.
     /// </summary>
     private static (string Name, AttributeSyntax Syntax)? FindProducer(ModelLookup model, AttributeSyntax consumer, CancellationToken cancellationToken)
     {
@@ -73,7 +74,7 @@ public sealed class ReturnSequencesCodeFixer : CodeFixProvider
         LayerSpec? previous = null;
         foreach (LayerSpec layer in model.Spec.Layers)
         {
-            if (layer.Kind == LayerKind.Input)
+            if (layer is InputSpec)
             {
                 continue;
             }
@@ -83,7 +84,7 @@ public sealed class ReturnSequencesCodeFixer : CodeFixProvider
             }
             previous = layer;
         }
-        if (previous is not { Kind: LayerKind.Lstm, ReturnSequences: false } ||
+        if (previous is not RecurrentSpec { ReturnSequences: false } ||
             model.AttributeSyntaxAt(previous.AttributeIndex, cancellationToken) is not { } syntax)
         {
             return null;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using LstmGen.Generators.Emit;
-using LstmGen.Generators.Emit.Layers;
+using LstmGen.Generators.Layers;
 using LstmGen.Generators.Helpers;
 using LstmGen.Generators.Model;
 using LstmGen.Generators.Validation;
@@ -86,7 +86,7 @@ public sealed partial class SequentialGenerator
             sb.Append(Pad("input (Input)", 36)).Append(Pad(plan.TokenInput ? $"(batch, {Num(plan.Input.Features)})" : plan.Input.ToString(), 22)).Append("0\n");
             foreach (LayerPlan l in plan.Layers)
             {
-                sb.Append(Pad($"{l.Name} ({l.KindName})", 36)).Append(Pad(l.Out.ToString(), 22)).Append(Num(l.ParameterCount)).Append('\n');
+                sb.Append(Pad($"{l.Name} ({l.KerasClass})", 36)).Append(Pad(l.Out.ToString(), 22)).Append(Num(l.ParameterCount)).Append('\n');
             }
             sb.Append("Total params: ").Append(Num(plan.ParameterCount));
             return sb.ToString();
@@ -137,8 +137,8 @@ public sealed partial class SequentialGenerator
             w.Line($"public const int OutputFeatures = {Num(output.Features)};");
             if (plan.HasReturnState)
             {
-                w.Line("/// <summary>Elements in each final state (hidden and cell) of one sample.</summary>");
-                w.Line($"public const int StateLength = {Num(plan.Last.Spec.Units)};");
+                w.Line($"/// <summary>Elements in each final state ({StateList(plan)}) of one sample.</summary>");
+                w.Line($"public const int StateLength = {Num(plan.States[0].Length)};");
             }
             if (plan.Spec.Loss != 0)
             {
@@ -156,6 +156,9 @@ public sealed partial class SequentialGenerator
             w.Line();
         }
 
+        /// <summary>The final states' descriptions: <c>final hidden state and final cell state</c>.</summary>
+        private static string StateList(ModelPlan plan) => string.Join(" and ", plan.States.Select(st => st.Description));
+
         private static string Escape(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
 
         private static void EmitFieldsAndConstructor(SourceWriter w, ModelPlan plan, EmitContext ctx, string name, string typeRef)
@@ -172,6 +175,13 @@ public sealed partial class SequentialGenerator
             w.Line("private readonly global::LstmGen.WeightStore __gradients;");
             w.Line("private readonly float[] __gp;");
             w.Line("private readonly int __maxBatch;");
+            if (plan.Stochastic)
+            {
+                w.Line("private readonly ulong __seed; // the dropout masks' seed: the model's seed");
+                w.Line("private readonly ulong __replica; // 0 for this model; a distinct salt for each replica, so replicas draw other masks");
+                w.Line("private ulong __replicas; // replicas created from this model");
+                w.Line("private ulong __calls; // training passes so far: each draws new masks");
+            }
             foreach (Buffer b in ctx.Buffers)
             {
                 w.Line($"private readonly {b.ElementType}[] {b.Field}; // {b.Comment}");
@@ -193,9 +203,18 @@ public sealed partial class SequentialGenerator
             w.Open("if (source is null)");
             w.Line($"__weights = new global::LstmGen.WeightStore(\"{name}\", __weightTable);");
             w.Line($"__weights.Initialize(options?.Seed ?? {Num(plan.Spec.Seed)});");
+            if (plan.Stochastic)
+            {
+                w.Line($"__seed = (ulong)(uint)(options?.Seed ?? {Num(plan.Spec.Seed)});");
+            }
             w.Close();
             w.Open("else");
             w.Line("__weights = source.__weights;");
+            if (plan.Stochastic)
+            {
+                w.Line("__seed = source.__seed;");
+                w.Line("__replica = global::LstmGen.Kernels.Mix64(++source.__replicas);");
+            }
             w.Close();
             w.Line("__p = __weights.Parameters;");
             w.Line($"__gradients = new global::LstmGen.WeightStore(\"{name}\", __weightTable);");
@@ -217,6 +236,19 @@ public sealed partial class SequentialGenerator
             w.Line($"public {typeRef} CreateReplica() => new {typeRef}(this, null);");
             w.Line($"global::LstmGen.ITrainableModel<{InputElement(plan)}> global::LstmGen.ITrainableModel<{InputElement(plan)}>.CreateReplica() => CreateReplica();");
             w.Line();
+            if (plan.Stochastic)
+            {
+                w.Line("/// <summary>");
+                w.Line("/// Training passes run so far (each pass of a chunk of at most MaxBatch samples draws new dropout masks). The masks");
+                w.Line("/// are a function of the seed and this count: set it back to replay passes with the same masks.");
+                w.Line("/// </summary>");
+                w.Line("public ulong DropoutPasses { get => __calls; set => __calls = value; }");
+                w.Line();
+                w.Line("private ulong __DropoutKey(ulong site) => global::LstmGen.Kernels.Mix64(__seed ^ site ^ __replica);");
+                w.Line("private ulong __DropoutKey(ulong site, int seed) => global::LstmGen.Kernels.Mix64(global::LstmGen.Kernels.Mix64((ulong)(uint)seed) ^ site ^ __replica);");
+                w.Line();
+            }
+            EmitArchitecture(w, plan);
             w.Line("/// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>");
             w.Line("public global::LstmGen.WeightStore Weights => __weights;");
             w.Line("/// <summary>Largest batch processed in one pass.</summary>");
@@ -224,6 +256,52 @@ public sealed partial class SequentialGenerator
             w.Line("int global::LstmGen.ISequentialModel.InputLength => InputLength;");
             w.Line("int global::LstmGen.ISequentialModel.OutputLength => OutputLength;");
             w.Line("int global::LstmGen.ISequentialModel.OutputFeatures => OutputFeatures;");
+            w.Line();
+        }
+
+        /// <summary>The static <c>Architecture</c>: the input and each layer's Keras class, name, shapes, weights and config.</summary>
+        private static void EmitArchitecture(SourceWriter w, ModelPlan plan)
+        {
+            string Shape(TensorShape s) => s.IsSequence ? $"new int[] {{ {Num(s.Steps)}, {Num(s.Features)} }}" : $"new int[] {{ {Num(s.Features)} }}";
+            string Strings(System.Collections.Generic.IEnumerable<string> items) =>
+                "new string[] { " + string.Join(", ", items.Select(i => "\"" + i + "\"")) + " }";
+            string Config(ConfigWriter c) =>
+                c.Entries.Count == 0
+                    ? "global::System.Array.Empty<global::System.Collections.Generic.KeyValuePair<string, object>>()"
+                    : "new global::System.Collections.Generic.KeyValuePair<string, object>[] { " + string.Join(", ", c.Entries) + " }";
+            TensorShape input = plan.TokenInput ? new TensorShape(0, plan.Input.Features) : plan.Input;
+            w.Line("/// <summary>The model as Keras describes it: the input, and each layer's Keras class, name, shapes, weights and config.</summary>");
+            w.Line("public static global::LstmGen.ModelArchitecture Architecture { get; } = new(");
+            w.Indent();
+            w.Line($"\"{plan.Spec.Type.Type.Name}\", {Shape(input)}, tokenInput: {(plan.TokenInput ? "true" : "false")},");
+            w.Line("new global::LstmGen.LayerArchitecture[]");
+            w.Line("{");
+            w.Indent();
+            foreach (LayerPlan l in plan.Layers)
+            {
+                var config = new ConfigWriter();
+                l.Unit.WriteConfig(config, l);
+                string weights = Strings(l.Weights.Select(wt => wt.Name));
+                string layerIn = l.Unit.TakesTokens ? $"new int[] {{ {Num(l.In.Steps)} }}" : Shape(l.In);
+                if (l.Spec.Wrapper == WrapperKind.None)
+                {
+                    w.Line($"new(\"{l.Name}\", \"{l.Unit.KerasClass}\", {layerIn}, {Shape(l.Out)}, {weights}, {Config(config)}),");
+                    continue;
+                }
+                var wrapper = new ConfigWriter();
+                if (l.Spec.Wrapper == WrapperKind.Bidirectional)
+                {
+                    wrapper.String("merge_mode", l.Spec.MergeMode.ToString().ToLowerInvariant());
+                }
+                w.Line($"new(\"{l.Name}\", \"{l.KerasClass}\", {layerIn}, {Shape(l.Out)}, {weights}, {Config(wrapper)},");
+                w.Indent();
+                w.Line($"new global::LstmGen.LayerArchitecture(\"{l.InnerName}\", \"{l.Unit.KerasClass}\", {layerIn}, {Shape(l.Out)}, global::System.Array.Empty<string>(), {Config(config)})),");
+                w.Unindent();
+            }
+            w.Unindent();
+            w.Line("});");
+            w.Unindent();
+            w.Line("global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;");
             w.Line();
         }
 
@@ -242,26 +320,31 @@ public sealed partial class SequentialGenerator
             // One sample; a ReturnState model also has the overload that returns the final states.
             void OneSample(bool withState)
             {
-                w.Line(withState ? "/// <summary>Runs the model on one sample and returns its final LSTM states.</summary>" : "/// <summary>Runs the model on one sample.</summary>");
+                w.Line(withState ? "/// <summary>Runs the model on one sample and returns its final states.</summary>" : "/// <summary>Runs the model on one sample.</summary>");
                 w.Line($"/// <param name=\"{inName}\">One sample, shape {inShape}, row-major ({(plan.TokenInput ? "token ids" : "floats")}).</param>");
                 w.Line($"/// <param name=\"output\">Receives the output, shape {outShape}.</param>");
                 if (withState)
                 {
-                    w.Line("/// <param name=\"stateH\">Receives the final hidden state (StateLength floats).</param>");
-                    w.Line("/// <param name=\"stateC\">Receives the final cell state (StateLength floats).</param>");
+                    foreach (StateOutput st in plan.States)
+                    {
+                        w.Line($"/// <param name=\"state{st.Name}\">Receives the {st.Description} (StateLength floats).</param>");
+                    }
                 }
                 w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(plan.TokenInput ? ", or a token id is outside the vocabulary" : ", or the input holds NaN or infinity")}.</exception>");
-                string stateParams = withState ? ", global::System.Span<float> stateH, global::System.Span<float> stateC" : "";
+                string stateParams = withState ? string.Concat(plan.States.Select(st => $", global::System.Span<float> state{st.Name}")) : "";
                 w.Open($"public void Predict(global::System.ReadOnlySpan<{element}> {inName}, global::System.Span<float> output{stateParams})");
                 w.Line($"global::LstmGen.Kernels.CheckLength({inName}.Length, InputLength, nameof({inName}), \"one sample of shape {inShape}\");");
                 w.Line($"global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), \"one output of shape {outShape}\");");
                 if (withState)
                 {
-                    w.Line("global::LstmGen.Kernels.CheckLength(stateH.Length, StateLength, nameof(stateH), \"the final hidden state\");");
-                    w.Line("global::LstmGen.Kernels.CheckLength(stateC.Length, StateLength, nameof(stateC), \"the final cell state\");");
+                    foreach (StateOutput st in plan.States)
+                    {
+                        w.Line($"global::LstmGen.Kernels.CheckLength(state{st.Name}.Length, StateLength, nameof(state{st.Name}), \"the {st.Description}\");");
+                    }
                 }
                 w.Line(Check(inName));
-                w.Line($"__Forward({inName}, output{(withState ? ", stateH, stateC" : state ? ", default, default" : "")}, 1);");
+                string stateArgs = !state ? "" : withState ? string.Concat(plan.States.Select(st => $", state{st.Name}")) : string.Concat(plan.States.Select(_ => ", default"));
+                w.Line($"__Forward({inName}, output{stateArgs}, 1{(plan.Stochastic ? ", training: false" : "")});");
                 w.Close();
                 w.Line();
             }
@@ -293,27 +376,26 @@ public sealed partial class SequentialGenerator
             w.Line($"/// <param name=\"outputs\">Receives batchSize outputs of shape {outShape}.</param>");
             if (state)
             {
-                w.Line("/// <param name=\"statesH\">Receives batchSize final hidden states (StateLength each), or empty.</param>");
-                w.Line("/// <param name=\"statesC\">Receives batchSize final cell states (StateLength each), or empty.</param>");
+                foreach (StateOutput st in plan.States)
+                {
+                    w.Line($"/// <param name=\"states{st.Name}\">Receives batchSize {st.Description}s (StateLength each), or empty.</param>");
+                }
             }
             w.Line("/// <param name=\"batchSize\">Number of samples.</param>");
             w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(plan.TokenInput ? ", or a token id is outside the vocabulary" : ", or an input holds NaN or infinity")}.</exception>");
-            string batchStateParams = state ? ", global::System.Span<float> statesH, global::System.Span<float> statesC" : "";
+            string batchStateParams = string.Concat(plan.States.Select(st => $", global::System.Span<float> states{st.Name}"));
             w.Open($"public void PredictBatch(global::System.ReadOnlySpan<{element}> {many}, global::System.Span<float> outputs{batchStateParams}, int batchSize)");
             w.Line($"global::LstmGen.Kernels.CheckBatchLength({many}.Length, batchSize, InputLength, nameof({many}), \"{inShape}\");");
             w.Line($"global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), \"{outShape}\");");
-            if (state)
+            foreach (StateOutput st in plan.States)
             {
-                w.Line("if (!statesH.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(statesH.Length, batchSize, StateLength, nameof(statesH), \"(StateLength)\");");
-                w.Line("if (!statesC.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(statesC.Length, batchSize, StateLength, nameof(statesC), \"(StateLength)\");");
+                w.Line($"if (!states{st.Name}.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(states{st.Name}.Length, batchSize, StateLength, nameof(states{st.Name}), \"(StateLength)\");");
             }
             w.Line(Check(many));
             w.Open("for (int start = 0; start < batchSize; start += __maxBatch)");
             w.Line("int nb = global::System.Math.Min(__maxBatch, batchSize - start);");
-            string stateArgs = state
-                ? ", statesH.IsEmpty ? default : statesH.Slice(start * StateLength, nb * StateLength), statesC.IsEmpty ? default : statesC.Slice(start * StateLength, nb * StateLength)"
-                : "";
-            w.Line($"__Forward({many}.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength){stateArgs}, nb);");
+            string stateArgs = string.Concat(plan.States.Select(st => $", states{st.Name}.IsEmpty ? default : states{st.Name}.Slice(start * StateLength, nb * StateLength)"));
+            w.Line($"__Forward({many}.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength){stateArgs}, nb{(plan.Stochastic ? ", training: false" : "")});");
             w.Close();
             w.Close();
             if (!plan.TokenInput)
@@ -332,7 +414,7 @@ public sealed partial class SequentialGenerator
             {
                 w.Line();
                 w.Line("/// <summary>Runs the model on a batch (final states not returned).</summary>");
-                w.Line($"public void PredictBatch(global::System.ReadOnlySpan<{element}> {many}, global::System.Span<float> outputs, int batchSize) => PredictBatch({many}, outputs, default, default, batchSize);");
+                w.Line($"public void PredictBatch(global::System.ReadOnlySpan<{element}> {many}, global::System.Span<float> outputs, int batchSize) => PredictBatch({many}, outputs{string.Concat(plan.States.Select(_ => ", default"))}, batchSize);");
             }
             w.Line();
         }
@@ -344,7 +426,11 @@ public sealed partial class SequentialGenerator
             bool state = plan.HasReturnState;
             string input = plan.TokenInput ? "global::System.ReadOnlySpan<int> tokens" : "global::System.ReadOnlySpan<float> input";
             w.Line("// Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.");
-            w.Open($"private void __Forward({input}, global::System.Span<float> output{(state ? ", global::System.Span<float> stateH, global::System.Span<float> stateC" : "")}, int nb)");
+            w.Open($"private void __Forward({input}, global::System.Span<float> output{string.Concat(plan.States.Select(st => $", global::System.Span<float> state{st.Name}"))}, int nb{(plan.Stochastic ? ", bool training" : "")})");
+            if (plan.Stochastic)
+            {
+                w.Line("if (training) __calls++; // each training pass draws new dropout masks");
+            }
             if (!plan.TokenInput)
             {
                 TensorShape x = plan.Input;
@@ -366,15 +452,7 @@ public sealed partial class SequentialGenerator
             {
                 w.Line();
                 w.Line($"// Layer {Num(layer.Number)}: {layer.Name} ({layer.Spec.Describe()}) {layer.In} -> {layer.Out}");
-                switch (layer.Spec.Kind)
-                {
-                    case LayerKind.Embedding: EmbeddingEmitter.Emit(ctx, layer); break;
-                    case LayerKind.Lstm: LstmEmitter.Emit(ctx, layer); break;
-                    case LayerKind.Dense: DenseEmitter.Emit(ctx, layer); break;
-                    case LayerKind.RepeatVector: RepeatVectorEmitter.Emit(ctx, layer); break;
-                    case LayerKind.SliceLast: SliceLastEmitter.Emit(ctx, layer); break;
-                    case LayerKind.ZeroPadding1D: ZeroPaddingEmitter.Emit(ctx, layer); break;
-                }
+                layer.Unit.EmitForward(ctx, layer);
             }
             w.Line();
             TensorShape y = plan.Output;
@@ -391,13 +469,9 @@ public sealed partial class SequentialGenerator
             {
                 w.Line($"{ctx.Current}.CopyTo(output);");
             }
-            if (state)
+            foreach (StateOutput st in plan.States)
             {
-                LayerPlan last = plan.Last;
-                int units = last.Spec.Units, steps = last.In.Steps;
-                string n = Num(last.Number);
-                w.Line($"if (!stateH.IsEmpty) h{n}.Slice({Nb((steps - 1) * units)}, {Nb(units)}).CopyTo(stateH);");
-                w.Line($"if (!stateC.IsEmpty) c{n}.Slice({Nb((steps - 1) * units)}, {Nb(units)}).CopyTo(stateC);");
+                w.Line($"if (!state{st.Name}.IsEmpty) {st.FinalView}.CopyTo(state{st.Name});");
             }
             w.Close();
         }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using LstmGen.Generators.Diagnostics;
 using LstmGen.Generators.Helpers;
+using LstmGen.Generators.Layers;
 using LstmGen.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -90,10 +91,10 @@ public sealed partial class SequentialGenerator
             int loss = 0;
             if (sequentialIndex >= 0)
             {
-                AttributeData sequential = attributes[sequentialIndex];
-                seed = Named(sequential, "Seed", 0);
-                unroll = (UnrollKind)Enum(sequential, sequentialIndex, "Unroll", 0, 2, "UnrollPolicy", diagnostics);
-                loss = Enum(sequential, sequentialIndex, "Loss", 0, 6, "LossKind", diagnostics);
+                var sequential = new AttributeReader(attributes[sequentialIndex], sequentialIndex, diagnostics);
+                seed = sequential.Named("Seed", 0);
+                unroll = (UnrollKind)sequential.Enum("Unroll", 0, 2, "UnrollPolicy");
+                loss = sequential.Enum("Loss", 0, 6, "LossKind");
             }
 
             var layers = new List<LayerSpec>();
@@ -115,31 +116,33 @@ public sealed partial class SequentialGenerator
                         ReportDanglingWrapper(dangling.Kind, dangling.Index, diagnostics);
                     }
                     WrapperKind kind = name == KnownNames.TimeDistributed ? WrapperKind.TimeDistributed : WrapperKind.Bidirectional;
+                    var reader = new AttributeReader(a, i, diagnostics);
                     MergeModeKind merge = kind == WrapperKind.Bidirectional
-                        ? (MergeModeKind)EnumArgument(a, i, 0, "mergeMode", 3, "MergeMode", diagnostics)
+                        ? (MergeModeKind)reader.EnumArgument(0, "mergeMode", 0, 3, "MergeMode")
                         : MergeModeKind.Concat;
-                    pending = (kind, i, Named<string?>(a, "Name", null), merge);
+                    pending = (kind, i, reader.LayerName, merge);
                     continue;
                 }
 
-                LayerSpec? layer = ReadLayer(a, i, name, diagnostics);
-                if (layer is null)
+                LayerUnit? unit = LayerRegistry.Find(name);
+                if (unit is null)
                 {
                     continue;
                 }
+                var layerReader = new AttributeReader(a, i, diagnostics);
+                LayerSpec layer = unit.Read(layerReader) with { AttributeIndex = i, Name = layerReader.LayerName };
 
                 if (pending is { } wrapper)
                 {
                     pending = null;
-                    bool fits = wrapper.Kind == WrapperKind.Bidirectional ? layer.Kind == LayerKind.Lstm : layer.Kind == LayerKind.Dense;
-                    if (layer.Kind == LayerKind.Input)
+                    if (layer is InputSpec)
                     {
                         ReportDanglingWrapper(wrapper.Kind, wrapper.Index, diagnostics);
                     }
-                    else if (!fits)
+                    else if (!unit.Accepts(wrapper.Kind))
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrapperMismatchId, wrapper.Index, null,
-                            WrapperName(wrapper.Kind), layer.Describe(), wrapper.Kind == WrapperKind.Bidirectional ? "an Lstm" : "a Dense"));
+                            WrapperName(wrapper.Kind), layer.Describe(), Accepted(wrapper.Kind)));
                     }
                     else
                     {
@@ -164,110 +167,31 @@ public sealed partial class SequentialGenerator
 
         private static string WrapperName(WrapperKind kind) => kind == WrapperKind.Bidirectional ? "Bidirectional" : "TimeDistributed";
 
+        /// <summary>The layers a wrapper accepts, for messages: <c>an Lstm, a Gru or a SimpleRnn</c>.</summary>
+        private static string Accepted(WrapperKind kind)
+        {
+            var names = new List<string>();
+            foreach (LayerUnit unit in LayerRegistry.All)
+            {
+                if (unit.Accepts(kind)) names.Add(unit.DisplayName);
+            }
+            for (int i = 0; i < names.Count; i++)
+            {
+                names[i] = (names[i].StartsWith("Lstm", System.StringComparison.Ordinal) || "AEIOU".IndexOf(names[i][0]) >= 0 ? "an " : "a ") + names[i];
+            }
+            return names.Count switch
+            {
+                0 => "a layer",
+                1 => names[0],
+                _ => string.Join(", ", names.Take(names.Count - 1)) + " or " + names[names.Count - 1],
+            };
+        }
+
         private static void ReportDanglingWrapper(WrapperKind kind, int index, List<DiagnosticInfo> diagnostics) =>
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrapperWithoutLayerId, index, null,
                 WrapperName(kind),
                 kind == WrapperKind.Bidirectional ? "Lstm" : "Dense",
                 kind == WrapperKind.Bidirectional ? "[Bidirectional, Lstm(32)]" : "[TimeDistributed, Dense(2)]"));
-
-        private static LayerSpec? ReadLayer(AttributeData a, int index, string name, List<DiagnosticInfo> diagnostics)
-        {
-            string? layerName = Named<string?>(a, "Name", null);
-            switch (name)
-            {
-                case KnownNames.Input:
-                    var shape = a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Kind == TypedConstantKind.Array
-                        ? a.ConstructorArguments[0].Values.Select(v => v.Value is int n ? n : 0).ToArray()
-                        : a.ConstructorArguments.Select(v => v.Value is int n ? n : 0).ToArray();
-                    return new LayerSpec(LayerKind.Input, index) { Shape = new EquatableArray<int>(shape) };
-                case KnownNames.Dense:
-                    return new LayerSpec(LayerKind.Dense, index)
-                    {
-                        Name = layerName,
-                        Units = IntArgument(a, 0),
-                        Activation = (ActivationKind)Enum(a, index, "Activation", 0, 4, "Activation", diagnostics),
-                        UseBias = Named(a, "UseBias", true),
-                    };
-                case KnownNames.Embedding:
-                    return new LayerSpec(LayerKind.Embedding, index)
-                    {
-                        Name = layerName,
-                        InputDim = IntArgument(a, 0),
-                        OutputDim = IntArgument(a, 1),
-                        MaskZero = Named(a, "MaskZero", false),
-                    };
-                case KnownNames.Lstm:
-                    return new LayerSpec(LayerKind.Lstm, index)
-                    {
-                        Name = layerName,
-                        Units = IntArgument(a, 0),
-                        ReturnSequences = Named(a, "ReturnSequences", false),
-                        ReturnState = Named(a, "ReturnState", false),
-                        GoBackwards = Named(a, "GoBackwards", false),
-                        Activation = (ActivationKind)Enum(a, index, "Activation", (int)ActivationKind.Tanh, 4, "Activation", diagnostics),
-                        RecurrentActivation = (ActivationKind)Enum(a, index, "RecurrentActivation", (int)ActivationKind.Sigmoid, 4, "Activation", diagnostics),
-                        UseBias = Named(a, "UseBias", true),
-                        UnitForgetBias = Named(a, "UnitForgetBias", true),
-                    };
-                case KnownNames.RepeatVector:
-                    return new LayerSpec(LayerKind.RepeatVector, index) { Name = layerName, N = IntArgument(a, 0) };
-                case KnownNames.SliceLast:
-                    return new LayerSpec(LayerKind.SliceLast, index) { Name = layerName, N = IntArgument(a, 0) };
-                case KnownNames.ZeroPadding1D:
-                    int left = IntArgument(a, 0);
-                    int right = a.ConstructorArguments.Length > 1 ? IntArgument(a, 1) : left;
-                    return new LayerSpec(LayerKind.ZeroPadding1D, index) { Name = layerName, Left = left, Right = right, SymmetricPadding = a.ConstructorArguments.Length == 1 };
-                default:
-                    return null;
-            }
-        }
-
-        private static int IntArgument(AttributeData a, int position) =>
-            position < a.ConstructorArguments.Length && a.ConstructorArguments[position].Value is int value ? value : 0;
-
-        private static T Named<T>(AttributeData a, string name, T fallback)
-        {
-            foreach (KeyValuePair<string, TypedConstant> argument in a.NamedArguments)
-            {
-                if (argument.Key == name && argument.Value.Value is T value)
-                {
-                    return value;
-                }
-            }
-            return fallback;
-        }
-
-        private static int Enum(AttributeData a, int index, string property, int fallback, int max, string enumName, List<DiagnosticInfo> diagnostics)
-        {
-            foreach (KeyValuePair<string, TypedConstant> argument in a.NamedArguments)
-            {
-                if (argument.Key == property && argument.Value.Value is int value)
-                {
-                    return CheckEnum(value, index, property, max, enumName, fallback, diagnostics);
-                }
-            }
-            return fallback;
-        }
-
-        private static int EnumArgument(AttributeData a, int index, int position, string parameter, int max, string enumName, List<DiagnosticInfo> diagnostics)
-        {
-            if (position < a.ConstructorArguments.Length && a.ConstructorArguments[position].Value is int value)
-            {
-                return CheckEnum(value, index, parameter, max, enumName, 0, diagnostics);
-            }
-            return 0;
-        }
-
-        private static int CheckEnum(int value, int index, string argument, int max, string enumName, int fallback, List<DiagnosticInfo> diagnostics)
-        {
-            if (value < 0 || value > max)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidAttributeArgumentId, index, argument,
-                    value.ToString(System.Globalization.CultureInfo.InvariantCulture), argument, $"use a named {enumName} value"));
-                return fallback;
-            }
-            return value;
-        }
 
         private static TypeHierarchySpec ReadHierarchy(INamedTypeSymbol type)
         {

@@ -1,13 +1,16 @@
 // LstmGen quick start: declare a model with attributes, let the generator check its shapes at compile time and write
 // its code, then run it on real data (monthly airline passengers, 1949-1960, shipped in samples/data).
 //
-// The weights here are the Keras-default initialisation (seeded), not trained (samples/Sentiment and samples/TimeSeries
-// train): this shows the generated API, deterministically (it is also the target of the trim/NativeAOT check): shapes
-// as constants, Keras weight names, batch and single-sample Predict, the streaming form, and the errors for bad input.
+// First the generated API on the Keras-default initialisation (seeded): shapes as constants, Keras weight names, batch
+// and single-sample Predict, the streaming form, and the errors for bad input. Then a short training run: Fit on the
+// first 80% of the windows, the test range's error, and the weights saved and loaded back (safetensors). Everything is
+// seeded, so the output is the same on every run; it is also the target of the trim/NativeAOT check (tests/aot-check.sh),
+// which compares a published binary's output and speed with this program under the JIT.
 using System.Globalization;
 using LstmGen;
+using LstmGen.Import;
 
-string csv = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "airline-passengers.csv");
+string csv = args.Length > 0 && args[0].Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "airline-passengers.csv");
 float[] passengers = File.ReadLines(csv).Skip(1)
     .Select(line => float.Parse(line.Split(',')[1], CultureInfo.InvariantCulture))
     .ToArray();
@@ -54,6 +57,90 @@ try
 catch (ArgumentException e)
 {
     Console.WriteLine($"Predict on 11 values: {e.Message}");
+}
+
+// Keras interop: save the weights in Keras 3's layout (Python: model.load_weights("forecaster.weights.h5")), then read
+// the HDF5 file back with LstmGen's Keras reader (which also reads .keras archives and legacy .h5 files).
+KerasWeight Keras(string name) => new(name[(name.IndexOf('/') + 1)..], model.Weights.Find(name).Dimensions.ToArray(), model.Weights.Get(name));
+KerasLayerWeights[] kerasLayers =
+[
+    KerasLayerWeights.Create("LSTM", "lstm", Keras("lstm/kernel"), Keras("lstm/recurrent_kernel"), Keras("lstm/bias")),
+    KerasLayerWeights.Create("LSTM", "lstm_1", Keras("lstm_1/kernel"), Keras("lstm_1/recurrent_kernel"), Keras("lstm_1/bias")),
+    KerasLayerWeights.Create("Dense", "dense", Keras("dense/kernel"), Keras("dense/bias")),
+];
+string kerasPath = Path.Combine(Path.GetTempPath(), $"quickstart-{Environment.ProcessId}.weights.h5");
+KerasWeightsWriter.WriteWeights(kerasPath, kerasLayers);
+try
+{
+    KerasFile saved = KerasFile.Read(kerasPath);
+    Console.WriteLine();
+    Console.WriteLine($"Saved as a Keras 3 .weights.h5 ({new FileInfo(kerasPath).Length} bytes) and read back ({saved.Format}):");
+    foreach (KerasWeightGroup group in saved.WeightGroups)
+    {
+        Console.WriteLine($"  {group.Path,-14} {string.Join(", ", group.Weights.Select(w => $"{w.Name} {w.ShapeText}"))}");
+    }
+    IReadOnlyList<string> groups = KerasNaming.WeightGroupNames(kerasLayers.Select(l => l.ClassName)); // lstm, lstm_1, dense
+    bool same = kerasLayers.Select((layer, i) => (layer, saved.WeightGroups.Single(g => g.Name == groups[i])))
+        .All(p => p.layer.AllWeights.Zip(p.Item2.Weights).All(w => w.First.Values.AsSpan().SequenceEqual(w.Second.Values)));
+    Console.WriteLine($"Every value read back identical: {same}");
+}
+finally
+{
+    File.Delete(kerasPath);
+}
+
+// Training: the first 80% of the windows, next month's value as the target (scaled to [0, 1] with the whole series'
+// range to keep this short; samples/TimeSeries fits the scaler on the training range only, as it should be).
+Console.WriteLine();
+Console.WriteLine($"Kernels: {KernelInfo.Description}");
+var targets = new float[windows];
+for (int i = 0; i < windows; i++) targets[i] = scaled[i + PassengerForecaster.InputSteps];
+int trainCount = windows * 4 / 5;
+float[] trainX = inputs[..(trainCount * PassengerForecaster.InputLength)], trainY = targets[..trainCount];
+float[] testX = inputs[(trainCount * PassengerForecaster.InputLength)..], testY = targets[trainCount..];
+int epochs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60;
+var trained = new PassengerForecaster();
+var clock = System.Diagnostics.Stopwatch.StartNew();
+History history = trained.Fit(trainX, trainY, new FitOptions
+{
+    Loss = Loss.MeanSquaredError, Optimizer = new Adam(), Epochs = epochs, BatchSize = 16, Seed = 7, Verbose = Verbosity.Silent,
+});
+double fitSeconds = clock.Elapsed.TotalSeconds;
+IReadOnlyList<double> loss = history["loss"];
+Console.WriteLine($"Fit: {trainCount} windows, {epochs} epochs, batch 16, Adam: loss {loss[0]:G6} after epoch 1, {loss[loss.Count / 2]:G6} after {loss.Count / 2 + 1}, {loss[^1]:G6} after {loss.Count}");
+
+var forecast = new float[testY.Length];
+trained.PredictBatch(testX, forecast, testY.Length);
+double Rmse(float[] f) => Math.Sqrt(f.Select((v, i) => (double)(v - testY[i]) * (v - testY[i])).Average()) * (max - min);
+float[] naive = testX.Where((_, i) => i % PassengerForecaster.InputLength == PassengerForecaster.InputLength - 1).ToArray();
+Console.WriteLine($"Test range ({testY.Length} months): RMSE {Rmse(forecast):F4} thousand passengers (naive last value {Rmse(naive):F4})");
+
+string weightsFile = Path.Combine(Path.GetTempPath(), $"quickstart-{Environment.ProcessId}.safetensors");
+try
+{
+    SafeTensors.Save(trained.Weights, weightsFile);
+    var loaded = new PassengerForecaster();
+    SafeTensors.Load(loaded.Weights, weightsFile);
+    var again = new float[testY.Length];
+    loaded.PredictBatch(testX, again, testY.Length);
+    Console.WriteLine($"Saved and loaded {new FileInfo(weightsFile).Length} bytes of safetensors: predictions {(again.SequenceEqual(forecast) ? "identical" : "DIFFERENT")}");
+    Console.WriteLine($"Forecasts for the last 4 test months: {string.Join(", ", again[^4..].Select(v => (v * (max - min) + min).ToString("F4", CultureInfo.InvariantCulture)))} (actual {string.Join(", ", testY[^4..].Select(v => (v * (max - min) + min).ToString("F1", CultureInfo.InvariantCulture)))})");
+}
+finally
+{
+    File.Delete(weightsFile);
+}
+
+// Timings for tests/aot-check.sh and docs/performance.md, on standard error (the output above is the same on every run).
+if (Environment.GetEnvironmentVariable("QUICKSTART_TIMING") == "1")
+{
+    var one = new float[1];
+    for (int i = 0; i < 200; i++) trained.Predict(testX.AsSpan(0, PassengerForecaster.InputLength), one);
+    const int Predictions = 20000;
+    clock.Restart();
+    for (int i = 0; i < Predictions; i++) trained.Predict(testX.AsSpan(i % testY.Length * PassengerForecaster.InputLength, PassengerForecaster.InputLength), one);
+    double predictMicroseconds = clock.Elapsed.TotalMicroseconds / Predictions;
+    Console.Error.WriteLine(FormattableString.Invariant($"timing: fit {fitSeconds:F3} s, predict (batch 1) {predictMicroseconds:F2} us"));
 }
 
 /// <summary>Next-month forecaster: 12 months in, stacked LSTMs, one value out.</summary>

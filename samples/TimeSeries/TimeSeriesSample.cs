@@ -55,22 +55,32 @@ public static class TimeSeriesSample
         float[] sp500 = Csv.ReadColumn(Data("sp500-daily.csv"), "Close");
         float[] passengers = Csv.ReadColumn(Data("airline-passengers.csv"), "Passengers");
         log.WriteLine($"Melbourne daily minimum temperature: {temperature.Length} days; S&P 500: {sp500.Length} daily closes; airline passengers: {passengers.Length} months.");
+        DateTime[] days = Dates(Data("daily-min-temperatures.csv")), tradingDays = Dates(Data("sp500-daily.csv")), months = Dates(Data("airline-passengers.csv"));
 
         var results = new List<ForecastResult>
         {
-            Forecast("Melbourne min temperature", temperature, Representation.Levels, horizon: 1, () => new NextStepModel(), Lookback, options, log),
-            Forecast("Melbourne min temperature", temperature, Representation.Levels, Horizon, () => new MultiStepModel(), Lookback, options, log),
+            Forecast("Melbourne min temperature", "°C", temperature, days, Representation.Levels, horizon: 1, () => new NextStepModel(), Lookback, options, log),
+            Forecast("Melbourne min temperature", "°C", temperature, days, Representation.Levels, Horizon, () => new MultiStepModel(), Lookback, options, log),
             // 102 training windows: many more, smaller epochs, and more patience.
-            Forecast("airline passengers", passengers, Representation.LogChanges, horizon: 1, () => new MonthlyModel(), MonthlyLookback, options with { Epochs = options.Epochs * 8 }, log, batchSize: 8, patience: 30),
-            Forecast("S&P 500 close", sp500, Representation.LogChanges, horizon: 1, () => new NextStepModel(), Lookback, options, log),
-            Forecast("S&P 500 close", sp500, Representation.LogChanges, Horizon, () => new MultiStepModel(), Lookback, options, log),
+            Forecast("airline passengers", "thousands", passengers, months, Representation.LogChanges, horizon: 1, () => new MonthlyModel(), MonthlyLookback, options with { Epochs = options.Epochs * 8 }, log, batchSize: 8, patience: 30),
+            Forecast("S&P 500 close", "index points", sp500, tradingDays, Representation.LogChanges, horizon: 1, () => new NextStepModel(), Lookback, options, log),
+            Forecast("S&P 500 close", "index points", sp500, tradingDays, Representation.LogChanges, Horizon, () => new MultiStepModel(), Lookback, options, log),
         };
         log.WriteLine();
         foreach (ForecastResult r in results) log.WriteLine(r);
         return results;
     }
 
-    private static ForecastResult Forecast(string name, float[] series, Representation representation, int horizon,
+    /// <summary>The first column of a CSV file as dates (yyyy-MM-dd, or yyyy-MM for monthly series).</summary>
+    private static DateTime[] Dates(string path)
+    {
+        using var reader = new StreamReader(path);
+        return Csv.ReadRecords(reader).Skip(1)
+            .Select(r => DateTime.ParseExact(r[0], ["yyyy-MM-dd", "yyyy-MM"], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None))
+            .ToArray();
+    }
+
+    private static ForecastResult Forecast(string name, string unit, float[] series, DateTime[] dates, Representation representation, int horizon,
         Func<ITrainableModel<float>> create, int lookback, TimeSeriesOptions options, TextWriter log, int batchSize = 32, int patience = 6)
     {
         string kind = horizon == 1 ? "next step" : $"{horizon} steps ahead";
@@ -121,9 +131,11 @@ public static class TimeSeriesSample
         var forecast = new List<double>();
         var naive = new List<double>();
         var drifted = new List<double>();
+        var targetDates = new DateTime[windows]; // the date of each window's first forecast step
         for (int w = 0; w < windows; w++)
         {
             int e = testStart + w - 1 + offset;
+            targetDates[w] = dates[e + 1];
             double level = series[e], logLevel = Math.Log(series[e]);
             for (int k = 1; k <= horizon; k++)
             {
@@ -145,22 +157,26 @@ public static class TimeSeriesSample
         }
         var result = new ForecastResult(name, kind, Rmse(forecast, actual), Rmse(naive, actual), Rmse(drifted, actual), windows, time);
         log.WriteLine($"   {result}");
-        Charts(options, name, kind, actual.Where((_, i) => i % horizon == 0).ToArray(), forecast.Where((_, i) => i % horizon == 0).ToArray(), history, log);
+        Charts(options, name, unit, kind, horizon, targetDates, actual.Where((_, i) => i % horizon == 0).ToArray(), forecast.Where((_, i) => i % horizon == 0).ToArray(), history, log);
         return result;
     }
 
     private static double Rmse(List<double> forecast, List<double> actual) =>
         Math.Sqrt(forecast.Zip(actual, (f, a) => (f - a) * (f - a)).Average());
 
-    private static void Charts(TimeSeriesOptions options, string name, string kind, double[] actual, double[] forecast, History history, TextWriter log)
+    private static void Charts(TimeSeriesOptions options, string name, string unit, string kind, int horizon, DateTime[] dates, double[] actual, double[] forecast,
+        History history, TextWriter log)
     {
         if (options.ChartDirectory is not { } dir) return;
         Directory.CreateDirectory(dir);
         string stem = Path.Combine(dir, new string($"{name}-{kind}".ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()));
-        Svg.LineChart(stem + "-test.svg", $"{name}: {kind} forecast on the test range (first step of each window)",
-            [("actual", actual), ("LstmGen forecast", forecast)], "test step", name);
-        Svg.LineChart(stem + "-loss.svg", $"{name}: {kind}, training loss (scaled MSE)",
-            [("loss", history["loss"].ToArray()), ("val_loss", history["val_loss"].ToArray())], "epoch", "MSE");
+        Svg.DateChart(stem + "-test.svg",
+            $"{name}: {kind} forecast on the test range" + (horizon > 1 ? " (first step of each window)" : ""),
+            dates, [new ChartSeries("actual", actual), new ChartSeries("LstmGen forecast", forecast)], $"{name} ({unit})");
+        Svg.EpochChart(stem + "-loss.svg", $"{name}: {kind}, training loss",
+            [new ChartSeries("loss", history["loss"].ToArray()), new ChartSeries("val_loss", history["val_loss"].ToArray())],
+            "mean squared error (scaled data)",
+            history.RestoredEpoch is int best ? (best, $"epoch {best}: best val_loss, restored") : null);
         log.WriteLine($"   charts: {stem}-test.svg, {stem}-loss.svg");
     }
 }

@@ -44,6 +44,9 @@ public interface ISequentialModel
 
     /// <summary>Largest batch processed in one pass.</summary>
     int MaxBatch { get; }
+
+    /// <summary>The model as Keras describes it: input shape, and each layer's Keras class, name and config.</summary>
+    ModelArchitecture Architecture { get; }
 }
 
 /// <summary>A generated model whose input elements are <typeparamref name="TInput"/>: float, or int token ids for an Embedding model.</summary>
@@ -81,6 +84,18 @@ public interface ITrainableModel<TInput> : ISequentialModel<TInput>
     /// loss with respect to every weight into <see cref="Gradients"/> (and, when not empty, with respect to the inputs into
     /// <paramref name="inputGradients"/>, and the model's outputs into <paramref name="outputs"/>). Allocation-free.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="training"/> (default true) runs the model as in training: dropout layers draw new masks. False runs
+    /// it as Predict does (dropout off), e.g. for gradient checks. <paramref name="loss"/> may be an
+    /// <see cref="OutputLosses"/> for a model whose last layer returns its final states.
+    /// </remarks>
     float ComputeGradients(System.ReadOnlySpan<TInput> inputs, System.ReadOnlySpan<float> targets, int batchSize, Loss loss,
-        System.Span<float> inputGradients = default, System.Span<float> outputs = default);
+        System.Span<float> inputGradients = default, System.Span<float> outputs = default, bool training = true);
+
+    /// <summary>
+    /// Runs the model on a batch as Predict does (dropout off) and returns the mean loss against <paramref name="targets"/>
+    /// (Keras's <c>test_step</c>); writes the outputs into <paramref name="outputs"/> when it is not empty. No gradients.
+    /// </summary>
+    float ComputeLoss(System.ReadOnlySpan<TInput> inputs, System.ReadOnlySpan<float> targets, int batchSize, Loss loss,
+        System.Span<float> outputs = default);
 }

@@ -271,6 +271,52 @@ public sealed class DiagnosticTests
             public partial class Bad;
             """, false },
 
+        // 116 dropout rates
+        { "116 Dropout rate 1", """
+            [Sequential, Input(5, 2), Dropout({|LSTMGEN116:1.0|}), Lstm(2)]
+            public partial class Bad;
+            """, false },
+        { "116 Dropout rate negative", """
+            [Sequential, Input(5, 2), Lstm(2, ReturnSequences = true), SpatialDropout1D({|LSTMGEN116:-0.1|}), Lstm(2)]
+            public partial class Bad;
+            """, false },
+        { "116 Gru Dropout argument", """
+            [Sequential, Input(5, 2), Gru(3, {|LSTMGEN116:Dropout = 1.5|}), Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "116 SimpleRnn RecurrentDropout argument", """
+            [Sequential, Input(5, 2), SimpleRnn(3, {|LSTMGEN116:RecurrentDropout = 1|}), Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "106 SpatialDropout1D on a vector", """
+            [Sequential, Input(5, 2), Gru(3), {|LSTMGEN106:SpatialDropout1D(0.2)|}, Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "104 Gru fed a vector", """
+            [Sequential, Input(5, 2), Gru(3), {|LSTMGEN104:Gru(2)|}]
+            public partial class Bad;
+            """, false },
+        { "104 SimpleRnn fed a vector from a Dense", """
+            [Sequential, Input(5), Dense(3), {|LSTMGEN104:SimpleRnn(2)|}]
+            public partial class Bad;
+            """, false },
+        { "111 Gru recurrent activation softmax", """
+            [Sequential, Input(5, 2), Gru(4, {|LSTMGEN111:RecurrentActivation = Activation.Softmax|}), Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "112 ReturnState on a Gru that is not last", """
+            [Sequential, Input(5, 2), Gru(3, {|LSTMGEN112:ReturnState = true|}), Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "005 TimeDistributed on a Gru", """
+            [Sequential, Input(5, 2), {|LSTMGEN005:TimeDistributed|}, Gru(3)]
+            public partial class Bad;
+            """, false },
+        { "115 binary cross-entropy after an Activation layer that is not sigmoid", """
+            [Sequential({|LSTMGEN115:Loss = LossKind.BinaryCrossEntropy|}), Input(5, 2), Gru(3), Dense(1), Activation(Activation.Tanh)]
+            public partial class Bad;
+            """, true },
+
         // 111 softmax in an LSTM
         { "111 activation", """
             [Sequential, Input(5, 2), Lstm(4, {|LSTMGEN111:Activation = Activation.Softmax|}), Dense(1)]
@@ -449,7 +495,7 @@ public sealed class DiagnosticTests
             [Sequential, Input(6, 3), {|LSTMGEN005:Bidirectional|}, Dense(2)]
             public partial class Bad;
             """, "LSTMGEN005",
-            "[Bidirectional] cannot wrap Dense(2); it wraps an Lstm", false },
+            "[Bidirectional] cannot wrap Dense(2); it wraps an Lstm, a Gru or a SimpleRnn", false },
         { """
             [Sequential, Input(4), Dense(4, Name = "d"), Dense(2, {|LSTMGEN007:Name = "d"|})]
             public partial class Bad;
@@ -534,12 +580,12 @@ public sealed class DiagnosticTests
             [Sequential, Input(5, 2), Lstm(4, {|LSTMGEN111:RecurrentActivation = Activation.Softmax|}), Dense(1)]
             public partial class Bad;
             """, "LSTMGEN111",
-            "Lstm 'lstm': RecurrentActivation cannot be Softmax; use Tanh, Sigmoid, Relu or Linear", false },
+            "Lstm 'lstm': RecurrentActivation cannot be Softmax; use an element-wise activation (Tanh, Sigmoid, HardSigmoid, Relu, Linear, ...)", false },
         { """
             [Sequential, Input(5, 2), Lstm(3, {|LSTMGEN112:ReturnState = true|}), Dense(1)]
             public partial class Bad;
             """, "LSTMGEN112",
-            "Lstm 'lstm' sets ReturnState, which is supported only on a unidirectional Lstm that is the model's last layer…", false },
+            "Lstm 'lstm' sets ReturnState, which is supported only on a unidirectional recurrent layer that is the model's last layer…", false },
         { """
             [Sequential, Input(4), Dense(2, {|LSTMGEN006:Name = "a/b"|})]
             public partial class Bad;

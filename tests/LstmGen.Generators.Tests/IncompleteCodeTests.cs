@@ -51,7 +51,7 @@ public sealed class IncompleteCodeTests
             public partial class Bad;
             """, false },
         { "unknown enum member", """
-            [Sequential, Input(4), Dense(2, Activation = Activation.Swish)]
+            [Sequential, Input(4), Dense(2, Activation = Activation.Mish)]
             public partial class Bad;
             """, false },
         { "unknown named argument", """

@@ -49,6 +49,11 @@ public sealed class PackageTests
             string package = Assert.Single(Directory.GetFiles(feed, "*.nupkg"));
             Assert.Equal($"LstmGen.{version}.nupkg", Path.GetFileName(package));
             AssertPackageContents(package, version);
+            // The symbols package beside it: the runtime's PDB.
+            using (ZipArchive symbols = ZipFile.OpenRead(Assert.Single(Directory.GetFiles(feed, "*.snupkg"))))
+            {
+                Assert.Contains(symbols.Entries, e => e.FullName == "lib/net10.0/LstmGen.pdb");
+            }
 
             string app = Path.Combine(root, "app");
             WriteConsumer(root, app, feed, version);
@@ -89,10 +94,12 @@ public sealed class PackageTests
         _log.WriteLine("Package entries:\n  " + string.Join("\n  ", entries));
         Assert.Equal(new[]
         {
+            "LICENSE",
             "LstmGen.nuspec",
             "README.md",
             "analyzers/dotnet/cs/LstmGen.CodeFixes.dll",
             "analyzers/dotnet/cs/LstmGen.Generators.dll",
+            "buildTransitive/LstmGen.targets",
             "lib/net10.0/LstmGen.dll",
             "lib/net10.0/LstmGen.xml",
         }, entries);
@@ -104,6 +111,11 @@ public sealed class PackageTests
         Assert.Equal(version, Value("version"));
         Assert.Equal("README.md", Value("readme"));
         Assert.False(string.IsNullOrWhiteSpace(Value("description")));
+        Assert.Equal("MIT", Value("license"));
+        Assert.Equal("https://github.com/lstmgen/lstmgen", Value("projectUrl"));
+        Assert.Equal("https://github.com/lstmgen/lstmgen",
+            (string?)metadata.Elements().Single(e => e.Name.LocalName == "repository").Attribute("url"));
+        Assert.StartsWith("# Release notes", Value("releaseNotes"), StringComparison.Ordinal);
         var dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency")
             .Select(e => (string?)e.Attribute("id")).ToArray();
         Assert.Equal(new[] { "System.Numerics.Tensors" }, dependencies);

@@ -39,6 +39,37 @@ public sealed class SnapshotTests
         """, "Models.OneToOne.g.cs");
 
     [Fact]
+    public void Gru_StackedResetAfterAndBefore() => VerifyModel("""
+        namespace Models;
+
+        [Sequential, Input(6, 3), Gru(8, ReturnSequences = true), Gru(4, ResetAfter = false), Dense(1)]
+        public partial class GruStack;
+        """, "Models.GruStack.g.cs");
+
+    [Fact]
+    public void SimpleRnn_WithDropout() => VerifyModel("""
+        namespace Models;
+
+        [Sequential, Input(5, 2), SimpleRnn(6, ReturnSequences = true, Dropout = 0.2, RecurrentDropout = 0.1), Dropout(0.3), TimeDistributed, Dense(1)]
+        public partial class RnnDropout;
+        """, "Models.RnnDropout.g.cs");
+
+    [Fact]
+    public void Dropout_SpatialDropout_Activation() => VerifyModel("""
+        namespace Models;
+
+        [Sequential]
+        [Input(8)]
+        [Embedding(100, 8, MaskZero = true)]
+        [SpatialDropout1D(0.2)]
+        [Bidirectional, Gru(4)]
+        [Dropout(0.5, Seed = 3)]
+        [Dense(2)]
+        [Activation(Activation.Softmax)]
+        public partial class Classifier;
+        """, "Models.Classifier.g.cs");
+
+    [Fact]
     public void OneToMany() => VerifyModel("""
         namespace Models;
 

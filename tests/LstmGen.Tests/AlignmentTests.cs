@@ -112,7 +112,7 @@ public class AlignmentTests
         {
             for (int i = 0; i < m; i++)
             {
-                for (int j = 0; j < n; j++) tnRows[p * n + j] = MathF.FusedMultiplyAdd(a[i * k + p], packed[i * n + j], tnRows[p * n + j]);
+                for (int j = 0; j < n; j++) tnRows[p * n + j] = Simd.MulAdd(a[i * k + p], packed[i * n + j], tnRows[p * n + j]);
             }
         }
         Assert.Equal(tnRows, tn);

@@ -376,8 +376,13 @@ public class MultiThreadAllocationTests
 
         public int TargetLength(Loss loss) => inner.TargetLength(loss);
 
+        public ModelArchitecture Architecture => inner.Architecture;
+
         public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Loss loss,
-            Span<float> inputGradients = default, Span<float> outputs = default) =>
-            inner.ComputeGradients(inputs, targets, batchSize, loss, inputGradients, outputs);
+            Span<float> inputGradients = default, Span<float> outputs = default, bool training = true) =>
+            inner.ComputeGradients(inputs, targets, batchSize, loss, inputGradients, outputs, training);
+
+        public float ComputeLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Loss loss, Span<float> outputs = default) =>
+            inner.ComputeLoss(inputs, targets, batchSize, loss, outputs);
     }
 }

@@ -143,7 +143,7 @@ public class RuntimeBehaviourTests
         // Keras: LSTM(50) on 1 feature = 4*50*(1+50+1) = 10400; LSTM(50) on 50 = 4*50*(50+50+1) = 20200; Dense(1) = 51.
         Assert.Equal(10400 + 20200 + 51, Stacked.ParameterCount);
         Assert.Equal([10, 1], Stacked.InputShape.ToArray());
-        Assert.Contains("lstm_1 (Lstm)", Stacked.Summary);
+        Assert.Contains("lstm_1 (LSTM)", Stacked.Summary);
         Assert.Contains("Total params: 30651", Stacked.Summary);
         Assert.Equal(5000, Sentiment.Vocabulary);
         Assert.Equal(["encoder/kernel", "encoder/recurrent_kernel", "encoder/bias", "lstm/kernel", "lstm/recurrent_kernel", "lstm/bias", "head/kernel", "head/bias"],

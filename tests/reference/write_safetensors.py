@@ -29,37 +29,41 @@ OUT = os.path.join(REFERENCE, "SafeTensors")
 DEFAULT_CASES = ["stacked", "embedding_mask", "bidirectional_ave"]
 
 
-def write_case(name):
-    with open(os.path.join(REFERENCE, name + ".json"), encoding="utf-8") as f:
-        case = json.load(f)
-
-    weights = sorted(case["weights"], key=lambda w: w["name"])  # by name, not model order
+def write_file(path, tensors, metadata):
+    """Writes a safetensors file: tensors = [(name, shape, float values)] stored as F32, sorted by name (not model
+    order, as the official library orders tensors of one dtype); metadata = {str: str}. Returns the data size."""
     header = {}
     data = bytearray()
-    for w in weights:
-        shape = [int(d) for d in w["shape"]]
-        values = w["values"]
+    for tname, shape, values in sorted(tensors, key=lambda t: t[0]):
+        shape = [int(d) for d in shape]
         if len(values) != math.prod(shape):
-            raise SystemExit(f"{name}: {w['name']} has {len(values)} values for shape {shape}")
+            raise SystemExit(f"{path}: {tname} has {len(values)} values for shape {shape}")
         begin = len(data)
-        # The JSON values are float32 written as their shortest decimal: packing as '<f' gives the same float32 back.
+        # float32 values (or their shortest decimals): packing as '<f' gives the same float32 back.
         data += struct.pack("<%df" % len(values), *values)
-        header[w["name"]] = {"dtype": "F32", "shape": shape, "data_offsets": [begin, len(data)]}
-    header["__metadata__"] = {
-        "format": "keras",
-        "producer": "write_safetensors.py",
-        "source": "Reference/" + name + ".json",
-    }
+        header[tname] = {"dtype": "F32", "shape": shape, "data_offsets": [begin, len(data)]}
+    header["__metadata__"] = dict(metadata)
 
     text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)
-    os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, name + ".safetensors")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(text)))
         f.write(text)
         f.write(data)
-    print(f"{os.path.relpath(path, HERE)}: {len(weights)} tensors, {len(data)} bytes of data")
+    return len(data)
+
+
+def write_case(name):
+    with open(os.path.join(REFERENCE, name + ".json"), encoding="utf-8") as f:
+        case = json.load(f)
+    path = os.path.join(OUT, name + ".safetensors")
+    size = write_file(path, [(w["name"], w["shape"], w["values"]) for w in case["weights"]], {
+        "format": "keras",
+        "producer": "write_safetensors.py",
+        "source": "Reference/" + name + ".json",
+    })
+    print(f"{os.path.relpath(path, HERE)}: {len(case['weights'])} tensors, {size} bytes of data")
 
 
 def main(argv):

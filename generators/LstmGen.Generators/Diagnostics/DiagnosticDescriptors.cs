@@ -37,6 +37,7 @@ internal static class DiagnosticDescriptors
     public const string NoLayersId = "LSTMGEN113";
     public const string ModelTooLargeId = "LSTMGEN114";
     public const string LossDoesNotFitOutputId = "LSTMGEN115";
+    public const string DropoutRateOutOfRangeId = "LSTMGEN116";
     public const string UnrollCappedId = "LSTMGEN201";
     public const string InternalErrorId = "LSTMGEN900";
 
@@ -155,16 +156,16 @@ internal static class DiagnosticDescriptors
         "Inputs are 1-D or 2-D per sample.");
 
     public static readonly DiagnosticDescriptor InvalidRecurrentActivation = Create(InvalidRecurrentActivationId,
-        "Softmax is not an LSTM activation",
-        "{0}: {1} cannot be Softmax; use Tanh, Sigmoid, Relu or Linear",
+        "Softmax is not a recurrent activation",
+        "{0}: {1} cannot be Softmax; use an element-wise activation (Tanh, Sigmoid, HardSigmoid, Relu, Linear, ...)",
         DiagnosticCategories.Topology,
-        "LSTM activations apply element-wise; softmax does not.");
+        "The activations of LSTM, GRU and SimpleRNN cells apply element-wise; softmax does not.");
 
     public static readonly DiagnosticDescriptor ReturnStateNotLast = Create(ReturnStateNotLastId,
-        "ReturnState only on the last LSTM",
-        "{0} sets ReturnState, which is supported only on a unidirectional Lstm that is the model's last layer (a Sequential model has a single output otherwise)",
+        "ReturnState only on the last recurrent layer",
+        "{0} sets ReturnState, which is supported only on a unidirectional recurrent layer that is the model's last layer (a Sequential model has a single output otherwise)",
         DiagnosticCategories.Topology,
-        "The final states are returned beside the model's output, so the LSTM must be the last layer.");
+        "The final states are returned beside the model's output, so the recurrent layer must be the last layer.");
 
     public static readonly DiagnosticDescriptor NoLayers = Create(NoLayersId,
         "Model has no layers",
@@ -185,6 +186,12 @@ internal static class DiagnosticDescriptors
         "Binary cross-entropy expects probabilities from a sigmoid (from logits: a linear output); categorical cross-entropy expects a softmax over two or more classes.",
         DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor DropoutRateOutOfRange = Create(DropoutRateOutOfRangeId,
+        "Dropout rate out of range",
+        "{0}: {1} must be in [0, 1) (the fraction of values dropped in training), not {2}",
+        DiagnosticCategories.Topology,
+        "A dropout rate is the probability of dropping a value: 0 turns dropout off, and 1 would drop everything (Keras raises an error for it).");
+
     public static readonly DiagnosticDescriptor UnrollCapped = Create(UnrollCappedId,
         "Sequence too long to unroll",
         "{0} runs {1} steps, more than the unroll limit of {2} for Unroll = {3}; its time loop is emitted as a loop",
@@ -204,7 +211,7 @@ internal static class DiagnosticDescriptors
         ClassMustBePartial, LayersSplitAcrossDeclarations, InvalidAttributeArgument, WrapperWithoutLayer, WrapperMismatch,
         InvalidLayerName, DuplicateLayerName, UnsupportedModelType, ConstructorMustChain, MissingInput, MisplacedInput, NonPositiveSize, RecurrentNeedsSequence,
         RepeatVectorNeedsVector, LayerNeedsSequence, SliceOutOfRange, EmbeddingPlacement, MaskNotSupported, InputRank,
-        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, ModelTooLarge, LossDoesNotFitOutput, UnrollCapped, InternalError,
+        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, ModelTooLarge, LossDoesNotFitOutput, DropoutRateOutOfRange, UnrollCapped, InternalError,
     }.ToImmutableDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description,

@@ -8,22 +8,18 @@ namespace LstmGen.Generators.Emit;
 
 /// <summary>
 /// The streaming form: a nested <c>Streamer</c> that runs the model one step at a time with the recurrent state carried
-/// between calls (batch 1). Emitted for models of forward LSTMs, Dense layers and an optional Embedding.
+/// between calls (batch 1). Emitted for models whose every layer streams (forward recurrent layers, Dense, an optional Embedding, ...).
 /// </summary>
 internal static class StreamEmitter
 {
     public static void Emit(SourceWriter w, ModelPlan plan, string modelName, string modelType)
     {
-        var lstms = new List<LayerPlan>();
-        foreach (LayerPlan l in plan.Layers)
-        {
-            if (l.Spec.Kind == LayerKind.Lstm) lstms.Add(l);
-        }
         int stateLength = 0;
-        foreach (LayerPlan l in lstms) stateLength += 2 * l.Spec.Units;
+        foreach (LayerPlan l in plan.Layers) stateLength += l.Unit.StreamStateLength(l);
         int outF = plan.Last.Out.Features;
         bool tokens = plan.TokenInput;
         bool masked = plan.Masked;
+        var ctx = new StreamContext(plan, w);
 
         w.Line();
         w.Line("/// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>");
@@ -32,7 +28,7 @@ internal static class StreamEmitter
         w.Line("/// <summary>");
         w.Line($"/// Runs {modelName} one step at a time, carrying the recurrent state between calls: after steps x1..xt the output");
         w.Line("/// equals the model's output at step t on the sequence x1..xt (the last output for a model without sequences).");
-        w.Line("/// The state is plain data: for each LSTM in order, its hidden state then its cell state. Allocation-free.");
+        w.Line("/// The state is plain data: for each recurrent layer in order, its state (an LSTM's hidden state then its cell state). Allocation-free.");
         w.Line("/// Uses the model's weights (later changes to them are seen); not thread-safe.");
         w.Line("/// </summary>");
         w.Open("public sealed class Streamer");
@@ -50,15 +46,7 @@ internal static class StreamEmitter
         w.Line("private readonly float[] _state = global::LstmGen.Kernels.AllocateAligned(StateLength);");
         foreach (LayerPlan l in plan.Layers)
         {
-            string n = Num(l.Number);
-            if (l.Spec.Kind == LayerKind.Lstm)
-            {
-                w.Line($"private readonly float[] _z{n} = global::LstmGen.Kernels.AllocateAligned({Num(4 * l.Spec.Units)});");
-            }
-            else if (l.Spec.Kind == LayerKind.Dense)
-            {
-                w.Line($"private readonly float[] _y{n} = global::LstmGen.Kernels.AllocateAligned({Num(l.Spec.Units)});");
-            }
+            l.Unit.EmitStreamFields(ctx, l);
         }
         w.Line();
         w.Line($"internal Streamer({modelType} model) => __p = model.__p;");
@@ -90,7 +78,6 @@ internal static class StreamEmitter
         w.Open(tokens
             ? "public void Step(int token, global::System.Span<float> output)"
             : "public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)");
-        string current;
         if (tokens)
         {
             w.Line($"global::LstmGen.Kernels.CheckTokens(new global::System.ReadOnlySpan<int>(in token), {Num(plan.Vocabulary)}, 1, nameof(token));");
@@ -101,47 +88,12 @@ internal static class StreamEmitter
             w.Line("global::LstmGen.Kernels.CheckFinite(input, nameof(input));");
         }
         w.Line("global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), \"one step's output\");");
-        current = "input";
-        string mask = "default";
-        int stateOffset = 0;
         foreach (LayerPlan l in plan.Layers)
         {
-            string n = Num(l.Number);
-            var spec = l.Spec;
-            switch (spec.Kind)
-            {
-                case LayerKind.Embedding:
-                    w.Line($"{ReadOnlySpan}<float> a{n} = new global::System.Span<float>(__p, {Num(l.Weights[0].Offset)} + token * {Num(spec.OutputDim)}, {Num(spec.OutputDim)});");
-                    if (spec.MaskZero)
-                    {
-                        w.Line("byte keep = token == 0 ? (byte)0 : (byte)1;");
-                        mask = "keep";
-                    }
-                    break;
-                case LayerKind.Lstm:
-                    int units = spec.Units;
-                    string bias = spec.UseBias ? Weight(l.Weights[2]) : "default";
-                    w.Line($"{Span}<float> h{n} = new global::System.Span<float>(_state, {Num(stateOffset)}, {Num(units)});");
-                    w.Line($"{Span}<float> c{n} = new global::System.Span<float>(_state, {Num(stateOffset + units)}, {Num(units)});");
-                    string step = $"{Kernels}.LstmStreamStep({current}, {Weight(l.Weights[0])}, {Weight(l.Weights[1])}, {bias}, h{n}, c{n}, _z{n}, {Num(l.In.Features)}, {Num(units)}, {Activation(spec.Activation)}, {Activation(spec.RecurrentActivation)});";
-                    // A padding token (mask 0) leaves the state as it is.
-                    w.Line(mask == "default" ? step : $"if (keep != 0) {step}");
-                    w.Line($"{ReadOnlySpan}<float> a{n} = h{n};");
-                    stateOffset += 2 * units;
-                    break;
-                case LayerKind.Dense:
-                    string dbias = spec.UseBias ? Weight(l.Weights[1]) : "default";
-                    w.Line($"{Kernels}.GemmBias({current}, {Weight(l.Weights[0])}, {dbias}, _y{n}, 1, {Num(spec.Units)}, {Num(l.In.Features)});");
-                    if (spec.Activation != ActivationKind.Linear)
-                    {
-                        w.Line($"{Kernels}.Activate({Activation(spec.Activation)}, _y{n}, 1, {Num(spec.Units)});");
-                    }
-                    w.Line($"{ReadOnlySpan}<float> a{n} = _y{n};");
-                    break;
-            }
-            current = $"a{n}";
+            l.Unit.EmitStreamStep(ctx, l);
+            ctx.StateOffset += l.Unit.StreamStateLength(l);
         }
-        w.Line($"{current}.CopyTo(output);");
+        w.Line($"{ctx.Current}.CopyTo(output);");
         w.Close();
         w.Close();
     }

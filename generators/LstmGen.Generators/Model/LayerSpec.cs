@@ -1,17 +1,6 @@
-using LstmGen.Generators.Helpers;
+using LstmGen.Generators.Layers;
 
 namespace LstmGen.Generators.Model;
-
-internal enum LayerKind
-{
-    Input,
-    Dense,
-    Embedding,
-    Lstm,
-    RepeatVector,
-    SliceLast,
-    ZeroPadding1D,
-}
 
 internal enum WrapperKind
 {
@@ -28,6 +17,16 @@ internal enum ActivationKind
     Tanh = 2,
     Sigmoid = 3,
     Softmax = 4,
+    HardSigmoid = 5,
+    HardSigmoidKeras2 = 6,
+    Elu = 7,
+    Selu = 8,
+    Gelu = 9,
+    Softplus = 10,
+    Softsign = 11,
+    Swish = 12,
+    LeakyRelu = 13,
+    Exponential = 14,
 }
 
 /// <summary>Mirrors LstmGen.MergeMode (same values).</summary>
@@ -40,30 +39,19 @@ internal enum MergeModeKind
 }
 
 /// <summary>
-/// One entry of the model in attribute order: the input declaration or a layer, with its wrapper if it has one.
-/// <see cref="AttributeIndex"/> is the position of its attribute among the class's LstmGen attributes (so the analyzer can
-/// put a diagnostic on it); fields that do not apply to the kind keep their defaults.
+/// One entry of the model in attribute order: the input declaration or a layer, with its wrapper if it has one. Each
+/// layer kind derives its own record with its arguments (see <c>Layers/</c>); <see cref="Unit"/> is the layer unit
+/// that owns the kind. <see cref="AttributeIndex"/> is the position of its attribute among the class's LstmGen
+/// attributes (so the analyzer can put a diagnostic on it).
 /// </summary>
-internal sealed record LayerSpec(LayerKind Kind, int AttributeIndex)
+/// <remarks>Immutable and structurally equal (the incremental pipeline caches on it): only strings, numbers, enums.</remarks>
+internal abstract record LayerSpec
 {
+    /// <summary>The unit that reads, validates and emits this kind (not part of equality: it is a property, not a field).</summary>
+    public abstract LayerUnit Unit { get; }
+
+    public int AttributeIndex { get; init; }
     public string? Name { get; init; }
-    public EquatableArray<int> Shape { get; init; } = EquatableArray<int>.Empty;
-    public int Units { get; init; }
-    public ActivationKind Activation { get; init; }
-    public ActivationKind RecurrentActivation { get; init; } = ActivationKind.Sigmoid;
-    public bool UseBias { get; init; } = true;
-    public bool UnitForgetBias { get; init; } = true;
-    public bool ReturnSequences { get; init; }
-    public bool ReturnState { get; init; }
-    public bool GoBackwards { get; init; }
-    public int InputDim { get; init; }
-    public int OutputDim { get; init; }
-    public bool MaskZero { get; init; }
-    public int N { get; init; }
-    public int Left { get; init; }
-    public int Right { get; init; }
-    /// <summary>ZeroPadding1D declared with its one-argument constructor (the same padding at both ends).</summary>
-    public bool SymmetricPadding { get; init; }
     public WrapperKind Wrapper { get; init; }
     public int WrapperAttributeIndex { get; init; } = -1;
     public string? WrapperName { get; init; }
@@ -75,17 +63,7 @@ internal sealed record LayerSpec(LayerKind Kind, int AttributeIndex)
     /// <summary>The layer as the user wrote it, for messages: <c>Lstm(50)</c>, <c>Bidirectional(Lstm(8))</c>.</summary>
     public string Describe()
     {
-        string inner = Kind switch
-        {
-            LayerKind.Input => "Input(" + string.Join(", ", Shape) + ")",
-            LayerKind.Dense => $"Dense({Units})",
-            LayerKind.Embedding => $"Embedding({InputDim}, {OutputDim})",
-            LayerKind.Lstm => $"Lstm({Units})",
-            LayerKind.RepeatVector => $"RepeatVector({N})",
-            LayerKind.SliceLast => $"SliceLast({N})",
-            LayerKind.ZeroPadding1D => $"ZeroPadding1D({Left}, {Right})",
-            _ => Kind.ToString(),
-        };
+        string inner = Unit.Describe(this);
         return Wrapper switch
         {
             WrapperKind.TimeDistributed => $"TimeDistributed({inner})",

@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using LstmGen.Generators.Layers;
 using LstmGen.Generators.Model;
 
 namespace LstmGen.Generators.Validation;
@@ -20,12 +22,22 @@ internal readonly record struct TensorShape(int Steps, int Features)
 /// <summary>One weight of the plan: Keras name and shape, offset in the flat buffer, runtime initialiser name.</summary>
 internal sealed record WeightPlan(string Name, ImmutableArray<int> Shape, int Offset, int Length, string Initializer);
 
-/// <summary>A layer with everything inferred: Keras name, shapes in and out, mask, weights, unrolling.</summary>
+/// <summary>A layer with everything inferred: Keras name, shapes in and out, masks, weights, unrolling.</summary>
 internal sealed record LayerPlan(int Number, LayerSpec Spec, string Name, string? InnerName, TensorShape In, TensorShape Out)
 {
-    public bool MaskIn { get; init; }
+    /// <summary>The layer whose mask reaches this layer's input (its display name), or null when no mask flows in.</summary>
+    public string? MaskIn { get; init; }
+
+    /// <summary>The mask flowing out of the layer (by default the one flowing in).</summary>
+    public string? MaskOut { get; init; }
+
+    public bool Masked => MaskIn is not null;
+
     public bool Unrolled { get; init; }
+
     public ImmutableArray<WeightPlan> Weights { get; init; } = ImmutableArray<WeightPlan>.Empty;
+
+    public LayerUnit Unit => Spec.Unit;
 
     public int ParameterCount
     {
@@ -44,7 +56,15 @@ internal sealed record LayerPlan(int Number, LayerSpec Spec, string Name, string
     {
         WrapperKind.Bidirectional => "Bidirectional",
         WrapperKind.TimeDistributed => "TimeDistributed",
-        _ => Spec.Kind.ToString(),
+        _ => Spec.Unit.DisplayName,
+    };
+
+    /// <summary>Keras's class name of the layer as summary() prints it (the wrapper's when wrapped).</summary>
+    public string KerasClass => Spec.Wrapper switch
+    {
+        WrapperKind.Bidirectional => "Bidirectional",
+        WrapperKind.TimeDistributed => "TimeDistributed",
+        _ => Spec.Unit.KerasClass,
     };
 }
 
@@ -62,36 +82,53 @@ internal sealed record ModelPlan(
 
     public LayerPlan Last => Layers[Layers.Length - 1];
 
-    /// <summary>True when the last layer is an LSTM with ReturnState.</summary>
-    public bool HasReturnState => Last.Spec.Kind == LayerKind.Lstm && Last.Spec.ReturnState;
+    /// <summary>The final states the last layer returns (ReturnState), in API order; empty for most models.</summary>
+    public IReadOnlyList<StateOutput> States => Last.Unit.States(Last);
 
-    /// <summary>True when an Embedding with MaskZero feeds the model.</summary>
-    public bool Masked => Layers.Length > 0 && Layers[0].Spec.Kind == LayerKind.Embedding && Layers[0].Spec.MaskZero;
+    /// <summary>True when the last layer returns its final states.</summary>
+    public bool HasReturnState => States.Count > 0;
+
+    /// <summary>True when some layer reads a mask.</summary>
+    public bool Masked
+    {
+        get
+        {
+            foreach (LayerPlan l in Layers)
+            {
+                if (l.Masked) return true;
+            }
+            return false;
+        }
+    }
+
+    /// <summary>True when some layer behaves differently in training (dropout): the passes take a training flag.</summary>
+    public bool Stochastic
+    {
+        get
+        {
+            foreach (LayerPlan l in Layers)
+            {
+                if (l.Unit.IsStochastic(l)) return true;
+            }
+            return false;
+        }
+    }
 
     /// <summary>
-    /// True when the model can run one step at a time with carried state: only an Embedding (first), forward LSTMs and
-    /// Dense layers, with at least one LSTM.
+    /// True when the model can run one step at a time with carried state: every layer streams, and one of them carries
+    /// state.
     /// </summary>
     public bool Streamable
     {
         get
         {
-            bool anyLstm = false;
+            bool stateful = false;
             foreach (LayerPlan l in Layers)
             {
-                switch (l.Spec.Kind)
-                {
-                    case LayerKind.Embedding:
-                    case LayerKind.Dense:
-                        break;
-                    case LayerKind.Lstm when l.Spec.Wrapper == WrapperKind.None && !l.Spec.GoBackwards:
-                        anyLstm = true;
-                        break;
-                    default:
-                        return false;
-                }
+                if (!l.Unit.Streams(l)) return false;
+                stateful |= l.Unit.IsStateful;
             }
-            return anyLstm;
+            return stateful;
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using LstmGen.Generators.Diagnostics;
+using LstmGen.Generators.Layers;
 using LstmGen.Generators.Model;
 
 namespace LstmGen.Generators.Validation;
@@ -25,14 +26,14 @@ internal static class TopologyValidator
         var layers = spec.Layers;
         string model = spec.Type.DisplayName;
 
-        if (layers.Count == 0 || layers[0].Kind != LayerKind.Input)
+        if (layers.Count == 0 || layers[0] is not InputSpec)
         {
-            LayerSpec? late = null;
+            InputSpec? late = null;
             foreach (LayerSpec l in layers)
             {
-                if (l.Kind == LayerKind.Input)
+                if (l is InputSpec)
                 {
-                    late = l;
+                    late = (InputSpec)l;
                     break;
                 }
             }
@@ -44,10 +45,10 @@ internal static class TopologyValidator
             return Fail(diagnostics);
         }
 
-        LayerSpec input = layers[0];
+        var input = (InputSpec)layers[0];
         for (int i = 1; i < layers.Count; i++)
         {
-            if (layers[i].Kind == LayerKind.Input)
+            if (layers[i] is InputSpec)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MisplacedInputId, layers[i].AttributeIndex, null,
                     $"this is a second [Input] (the first declares {input.Describe()})"));
@@ -74,7 +75,7 @@ internal static class TopologyValidator
         var body = new List<LayerSpec>();
         for (int i = 1; i < layers.Count; i++)
         {
-            if (layers[i].Kind != LayerKind.Input)
+            if (layers[i] is not InputSpec)
             {
                 body.Add(layers[i]); // a second [Input] is reported above and is not a layer
             }
@@ -94,177 +95,50 @@ internal static class TopologyValidator
             return Fail(diagnostics);
         }
 
-        bool tokenInput = input.Shape.Count == 1 && body[0].Kind == LayerKind.Embedding;
+        bool tokenInput = input.Shape.Count == 1 && body[0].Unit.TakesTokens;
         TensorShape inputShape = input.Shape.Count == 2 ? new TensorShape(input.Shape[0], input.Shape[1]) : new TensorShape(0, input.Shape[0]);
 
         var names = new KerasNames();
         var plans = new List<LayerPlan>();
         var weights = new List<WeightPlan>();
+        var context = new InferContext(spec, diagnostics, weights)
+        {
+            ModelInput = inputShape,
+            TokenInput = tokenInput,
+        };
         TensorShape shape = inputShape;
-        string from = "the input";
-        LayerPlan? producer = null;
-        string? maskSource = null;
-        int vocabulary = 0;
-        int offset = 0;
+        string? mask = null;
 
         for (int i = 0; i < body.Count; i++)
         {
             LayerSpec layer = body[i];
-            int number = plans.Count + 1;
             (string name, string? inner) = names.Assign(layer, diagnostics);
-            var plan = new LayerPlan(number, layer, name, inner, shape, shape) { MaskIn = maskSource is not null };
-            string who = plan.Display;
-            TensorShape? output = null;
-
-            switch (layer.Kind)
-            {
-                case LayerKind.Embedding:
-                    if (i != 0 || !tokenInput)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingPlacementId, layer.AttributeIndex, null, who,
-                            i != 0 ? $"it follows {from}" : $"its input is {shape}"));
-                        break;
-                    }
-                    if (Positive(layer.InputDim, "inputDim", "the vocabulary size (inputDim)", layer, who, diagnostics) &
-                        Positive(layer.OutputDim, "outputDim", "the embedding size (outputDim)", layer, who, diagnostics))
-                    {
-                        vocabulary = layer.InputDim;
-                        output = new TensorShape(inputShape.Features, layer.OutputDim);
-                        plan = plan with { In = new TensorShape(inputShape.Features, 1) };
-                        Add(weights, ref offset, ref plan, $"{name}/embeddings", "Uniform005", layer.InputDim, layer.OutputDim);
-                        if (layer.MaskZero)
-                        {
-                            maskSource = who;
-                        }
-                    }
-                    break;
-
-                case LayerKind.Lstm:
-                    bool ok = Positive(layer.Units, "units", "units", layer, who, diagnostics);
-                    if (layer.Activation == ActivationKind.Softmax)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidRecurrentActivationId, layer.AttributeIndex, "Activation", who, "Activation"));
-                        ok = false;
-                    }
-                    if (layer.RecurrentActivation == ActivationKind.Softmax)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidRecurrentActivationId, layer.AttributeIndex, "RecurrentActivation", who, "RecurrentActivation"));
-                        ok = false;
-                    }
-                    if (layer.ReturnState && (i != body.Count - 1 || layer.Wrapper != WrapperKind.None))
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReturnStateNotLastId, layer.AttributeIndex, "ReturnState", who));
-                        ok = false;
-                    }
-                    if (!shape.IsSequence)
-                    {
-                        string fix = producer is { Spec.Kind: LayerKind.Lstm, Spec.ReturnSequences: false }
-                            ? $": set ReturnSequences = true on '{producer.Name}'"
-                            : "";
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RecurrentNeedsSequenceId, layer.PrimaryAttributeIndex, null, who, shape.ToString(), from, fix));
-                        ok = false;
-                    }
-                    if (!ok)
-                    {
-                        break;
-                    }
-                    int units = layer.Units;
-                    bool bidirectional = layer.Wrapper == WrapperKind.Bidirectional;
-                    int features = bidirectional && layer.MergeMode == MergeModeKind.Concat ? 2 * units : units;
-                    output = layer.ReturnSequences ? new TensorShape(shape.Steps, features) : new TensorShape(0, features);
-                    foreach (string prefix in bidirectional ? new[] { $"{name}/forward_{inner}", $"{name}/backward_{inner}" } : new[] { name })
-                    {
-                        Add(weights, ref offset, ref plan, $"{prefix}/kernel", "GlorotUniform", shape.Features, 4 * units);
-                        Add(weights, ref offset, ref plan, $"{prefix}/recurrent_kernel", "Orthogonal", units, 4 * units);
-                        if (layer.UseBias)
-                        {
-                            Add(weights, ref offset, ref plan, $"{prefix}/bias", layer.UnitForgetBias ? "UnitForgetBias" : "Zeros", 4 * units);
-                        }
-                    }
-                    plan = plan with { Unrolled = Unroll(spec, layer, who, shape.Steps, diagnostics) };
-                    if (!layer.ReturnSequences)
-                    {
-                        maskSource = null; // consumed
-                    }
-                    break;
-
-                case LayerKind.Dense:
-                    if (!Positive(layer.Units, "units", "units", layer, who, diagnostics))
-                    {
-                        break;
-                    }
-                    if (layer.Wrapper == WrapperKind.TimeDistributed && !shape.IsSequence)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNeedsSequenceId, layer.WrapperAttributeIndex, null, who, shape.ToString(), from));
-                        break;
-                    }
-                    output = new TensorShape(shape.Steps, layer.Units);
-                    Add(weights, ref offset, ref plan, $"{name}/kernel", "GlorotUniform", shape.Features, layer.Units);
-                    if (layer.UseBias)
-                    {
-                        Add(weights, ref offset, ref plan, $"{name}/bias", "Zeros", layer.Units);
-                    }
-                    break;
-
-                case LayerKind.RepeatVector:
-                    if (!Positive(layer.N, "n", "n", layer, who, diagnostics))
-                    {
-                        break;
-                    }
-                    if (shape.IsSequence)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepeatVectorNeedsVectorId, layer.AttributeIndex, null, who, shape.ToString(), from));
-                        break;
-                    }
-                    output = new TensorShape(layer.N, shape.Features);
-                    break;
-
-                case LayerKind.SliceLast:
-                    if (!Positive(layer.N, "n", "n", layer, who, diagnostics) ||
-                        !NeedsSequence(shape, layer, who, from, diagnostics) || !MaskFree(maskSource, layer, who, diagnostics))
-                    {
-                        break;
-                    }
-                    if (layer.N > shape.Steps)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SliceOutOfRangeId, layer.AttributeIndex, "n", who, Num(layer.N), shape.ToString(), Num(shape.Steps)));
-                        break;
-                    }
-                    output = new TensorShape(layer.N, shape.Features);
-                    break;
-
-                case LayerKind.ZeroPadding1D:
-                    bool padOk = layer.SymmetricPadding
-                        ? NonNegative(layer.Left, "padding", layer, who, diagnostics)
-                        : NonNegative(layer.Left, "left", layer, who, diagnostics) & NonNegative(layer.Right, "right", layer, who, diagnostics);
-                    if (!padOk || !NeedsSequence(shape, layer, who, from, diagnostics) || !MaskFree(maskSource, layer, who, diagnostics))
-                    {
-                        break;
-                    }
-                    output = new TensorShape(shape.Steps + layer.Left + layer.Right, shape.Features);
-                    break;
-            }
-
-            if (output is null)
+            context.Plan = new LayerPlan(plans.Count + 1, layer, name, inner, shape, shape) { MaskIn = mask, MaskOut = mask };
+            context.IsFirst = i == 0;
+            context.IsLast = i == body.Count - 1;
+            LayerPlan? plan = layer.Unit.Infer(context);
+            if (plan is null)
             {
                 return Fail(diagnostics); // shapes after an invalid layer are unknown: stop at the first
             }
-            if (TooLarge(layer, who, shape, output.Value, weights, diagnostics))
+            if (TooLarge(plan, weights, diagnostics))
             {
                 return Fail(diagnostics);
             }
-            plan = plan with { Out = output.Value };
             plans.Add(plan);
-            producer = plan;
-            from = $"'{plan.Name}'";
-            shape = output.Value;
+            context.Producer = plan;
+            context.From = $"'{plan.Name}'";
+            shape = plan.Out;
+            mask = plan.MaskOut;
         }
+        int offset = context.ParameterCount;
 
         CheckLoss(spec, plans[plans.Count - 1], diagnostics);
         if (HasError(diagnostics))
         {
             return Fail(diagnostics);
         }
+        int vocabulary = tokenInput ? plans[0].Unit.Vocabulary(plans[0].Spec) : 0;
         var modelPlan = new ModelPlan(spec, inputShape, tokenInput, vocabulary, plans.ToImmutableArray(), weights.ToImmutableArray(), offset);
         return new ValidationResult(modelPlan, diagnostics.ToImmutableArray());
     }
@@ -286,24 +160,20 @@ internal static class TopologyValidator
 
     /// <summary>
     /// True (and reports LSTMGEN114) when a weight, the parameter total, or a per-sample workspace of this layer would not
-    /// fit in one array. Computed in 64-bit arithmetic, from the layer's spec and shapes.
+    /// fit in one array. Computed in 64-bit arithmetic, from the layer's plan.
     /// </summary>
-    private static bool TooLarge(LayerSpec layer, string who, TensorShape input, TensorShape output, List<WeightPlan> weights, List<DiagnosticInfo> diagnostics)
+    private static bool TooLarge(LayerPlan layer, List<WeightPlan> weights, List<DiagnosticInfo> diagnostics)
     {
         long max = int.MaxValue;
         var sizes = new List<(string What, long Size)>
         {
-            ("its output (per sample)", (long)System.Math.Max(output.Steps, 1) * output.Features),
+            ("its output (per sample)", (long)System.Math.Max(layer.Out.Steps, 1) * layer.Out.Features),
         };
-        if (layer.Kind == LayerKind.Lstm)
-        {
-            sizes.Add(("its gates (per sample)", (long)System.Math.Max(input.Steps, 1) * 4 * layer.Units));
-        }
+        sizes.AddRange(layer.Unit.Workspaces(layer));
         long total = 0;
         foreach (WeightPlan w in weights)
         {
-            long length = 1;
-            foreach (int d in w.Shape) length *= d;
+            long length = InferContext.Size(w);
             sizes.Add(($"weight '{w.Name}'", length));
             total += length;
         }
@@ -312,7 +182,7 @@ internal static class TopologyValidator
         {
             if (size > max || size < 0)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLargeId, layer.PrimaryAttributeIndex, null, who, what,
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLargeId, layer.Spec.PrimaryAttributeIndex, null, layer.Display, what,
                     size.ToString("N0", CultureInfo.InvariantCulture), max.ToString("N0", CultureInfo.InvariantCulture)));
                 return true;
             }
@@ -323,62 +193,6 @@ internal static class TopologyValidator
     private static ValidationResult Fail(List<DiagnosticInfo> diagnostics) => new(null, diagnostics.ToImmutableArray());
 
     private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static bool Positive(int value, string argument, string what, LayerSpec layer, string who, List<DiagnosticInfo> diagnostics)
-    {
-        if (value > 0)
-        {
-            return true;
-        }
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSizeId, layer.AttributeIndex, argument, who, what, "positive", Num(value)));
-        return false;
-    }
-
-    private static bool NonNegative(int value, string argument, LayerSpec layer, string who, List<DiagnosticInfo> diagnostics)
-    {
-        if (value >= 0)
-        {
-            return true;
-        }
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSizeId, layer.AttributeIndex, argument, who, argument, "zero or more", Num(value)));
-        return false;
-    }
-
-    private static bool NeedsSequence(TensorShape shape, LayerSpec layer, string who, string from, List<DiagnosticInfo> diagnostics)
-    {
-        if (shape.IsSequence)
-        {
-            return true;
-        }
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNeedsSequenceId, layer.AttributeIndex, null, who, shape.ToString(), from));
-        return false;
-    }
-
-    private static bool MaskFree(string? maskSource, LayerSpec layer, string who, List<DiagnosticInfo> diagnostics)
-    {
-        if (maskSource is null)
-        {
-            return true;
-        }
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MaskNotSupportedId, layer.AttributeIndex, null, who, maskSource));
-        return false;
-    }
-
-    private static bool Unroll(NetworkSpec spec, LayerSpec layer, string who, int steps, List<DiagnosticInfo> diagnostics)
-    {
-        if (spec.Unroll == UnrollKind.Never)
-        {
-            return false;
-        }
-        int limit = spec.Unroll == UnrollKind.Always ? MaxUnrolledSteps : AutoUnrollMaxSteps;
-        if (steps <= limit)
-        {
-            return true;
-        }
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnrollCappedId, layer.PrimaryAttributeIndex, null, who, Num(steps), Num(limit),
-            spec.Unroll == UnrollKind.Always ? "Always" : "Auto"));
-        return false;
-    }
 
     /// <summary>LstmGen.LossKind member names by value (also the LstmGen.Loss property names); index 0 is None.</summary>
     internal static readonly string[] LossNames =
@@ -391,7 +205,7 @@ internal static class TopologyValidator
         {
             return; // none, MSE, MAE: any output
         }
-        ActivationKind? activation = last.Spec.Kind == LayerKind.Dense ? last.Spec.Activation : null;
+        ActivationKind? activation = last.Unit.OutputActivation(last);
         string output = activation is { } a
             ? $"{last.Out} from {last.Display} with {a} activation"
             : $"{last.Out} from {last.Display}";
@@ -411,16 +225,6 @@ internal static class TopologyValidator
         }
     }
 
-    private static void Add(List<WeightPlan> weights, ref int offset, ref LayerPlan plan, string name, string initializer, params int[] shape)
-    {
-        int length = 1;
-        foreach (int d in shape) length = unchecked(length * d); // sizes were checked by TooLarge first
-        var weight = new WeightPlan(name, shape.ToImmutableArray(), offset, length, initializer);
-        weights.Add(weight);
-        plan = plan with { Weights = plan.Weights.Add(weight) };
-        offset += length;
-    }
-
     /// <summary>Keras's automatic layer names in a Sequential model: per-class counters, first bare, then _1, _2, ...</summary>
     private sealed class KerasNames
     {
@@ -430,7 +234,7 @@ internal static class TopologyValidator
         public (string Name, string? Inner) Assign(LayerSpec layer, List<DiagnosticInfo> diagnostics)
         {
             // A wrapped layer is constructed first in Keras, so it takes its own counter before the wrapper's.
-            string own = Take(layer.Name, Snake(layer.Kind), layer.AttributeIndex, diagnostics);
+            string own = Take(layer.Name, layer.Unit.KerasName, layer.AttributeIndex, diagnostics);
             if (layer.Wrapper == WrapperKind.None)
             {
                 return (own, null);
@@ -498,16 +302,5 @@ internal static class TopologyValidator
             }
             return sb.ToString();
         }
-
-        private static string Snake(LayerKind kind) => kind switch
-        {
-            LayerKind.Dense => "dense",
-            LayerKind.Embedding => "embedding",
-            LayerKind.Lstm => "lstm",
-            LayerKind.RepeatVector => "repeat_vector",
-            LayerKind.SliceLast => "lambda",
-            LayerKind.ZeroPadding1D => "zero_padding1d",
-            _ => "layer",
-        };
     }
 }

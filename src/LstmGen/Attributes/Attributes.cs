@@ -116,15 +116,14 @@ public sealed class EmbeddingAttribute : LayerAttribute
 }
 
 /// <summary>
-/// A Long Short-Term Memory layer (Keras <c>LSTM</c>), with Keras's gate order (i, f, c, o) and weights
-/// <c>kernel</c> (in, 4·units), <c>recurrent_kernel</c> (units, 4·units), <c>bias</c> (4·units).
+/// The arguments every recurrent layer takes (Keras's RNN arguments), with Keras's defaults: <see cref="LstmAttribute"/>,
+/// <see cref="GruAttribute"/> and <see cref="SimpleRnnAttribute"/>.
 /// </summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class LstmAttribute : LayerAttribute
+public abstract class RecurrentAttribute : LayerAttribute
 {
-    /// <summary>Declares an LSTM layer.</summary>
+    /// <summary>Declares a recurrent layer.</summary>
     /// <param name="units">Size of the hidden state (positive).</param>
-    public LstmAttribute(int units) => Units = units;
+    protected RecurrentAttribute(int units) => Units = units;
 
     /// <summary>Size of the hidden state.</summary>
     public int Units { get; }
@@ -132,28 +131,143 @@ public sealed class LstmAttribute : LayerAttribute
     /// <summary>Return the output of every step (batch, steps, units) rather than the last one (batch, units). Default false.</summary>
     public bool ReturnSequences { get; set; }
 
-    /// <summary>Also return the final hidden and cell states (last layer only). Default false.</summary>
+    /// <summary>Also return the final states (last layer only); they can be predicted and trained. Default false.</summary>
     public bool ReturnState { get; set; }
 
     /// <summary>Process the sequence backwards and return the reversed sequence, as Keras. Default false.</summary>
     public bool GoBackwards { get; set; }
 
-    /// <summary>Activation of the cell input and output. Default <see cref="Activation.Tanh"/>.</summary>
+    /// <summary>Activation of the candidate state (and of an LSTM's output). Default <see cref="Activation.Tanh"/>.</summary>
     public Activation Activation { get; set; } = Activation.Tanh;
-
-    /// <summary>Activation of the input, forget and output gates. Default <see cref="Activation.Sigmoid"/>.</summary>
-    public Activation RecurrentActivation { get; set; } = Activation.Sigmoid;
 
     /// <summary>Whether the layer has a bias. Default true.</summary>
     public bool UseBias { get; set; } = true;
+
+    /// <summary>
+    /// Keras <c>dropout</c>: the fraction of the input features dropped in training, in [0, 1). One mask per sequence, the
+    /// same at every step; inverted (kept values scaled by 1 / (1 - rate)); off in Predict, streams and Evaluate. Default 0.
+    /// </summary>
+    public double Dropout { get; set; }
+
+    /// <summary>
+    /// Keras <c>recurrent_dropout</c>: the fraction of the previous state dropped before the recurrent product in
+    /// training, in [0, 1). One mask per sequence, the same at every step. Default 0.
+    /// </summary>
+    public double RecurrentDropout { get; set; }
+
+    /// <summary>Seed of the dropout masks; when not set, derived from the model's seed and the layer's name.</summary>
+    public int Seed { get; set; }
+}
+
+/// <summary>
+/// A Long Short-Term Memory layer (Keras <c>LSTM</c>), with Keras's gate order (i, f, c, o) and weights
+/// <c>kernel</c> (in, 4·units), <c>recurrent_kernel</c> (units, 4·units), <c>bias</c> (4·units). States: h and c.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LstmAttribute : RecurrentAttribute
+{
+    /// <summary>Declares an LSTM layer.</summary>
+    /// <param name="units">Size of the hidden state (positive).</param>
+    public LstmAttribute(int units) : base(units)
+    {
+    }
+
+    /// <summary>Activation of the input, forget and output gates. Default <see cref="Activation.Sigmoid"/>.</summary>
+    public Activation RecurrentActivation { get; set; } = Activation.Sigmoid;
 
     /// <summary>Initialise the forget-gate bias to 1 (Keras's <c>unit_forget_bias</c>). Default true.</summary>
     public bool UnitForgetBias { get; set; } = true;
 }
 
 /// <summary>
-/// Wraps the LSTM declared by the next attribute so that it runs over the sequence in both directions (Keras <c>Bidirectional</c>).
-/// Write it in the same attribute list: <c>[Bidirectional(MergeMode.Sum), Lstm(32)]</c>.
+/// A Gated Recurrent Unit layer (Keras <c>GRU</c>), gate order z, r, h. Weights: <c>kernel</c> (in, 3·units),
+/// <c>recurrent_kernel</c> (units, 3·units), <c>bias</c>: (2, 3·units) with <see cref="ResetAfter"/> (input bias, then
+/// recurrent bias), else (3·units). State: h.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GruAttribute : RecurrentAttribute
+{
+    /// <summary>Declares a GRU layer.</summary>
+    /// <param name="units">Size of the hidden state (positive).</param>
+    public GruAttribute(int units) : base(units)
+    {
+    }
+
+    /// <summary>Activation of the update and reset gates. Default <see cref="Activation.Sigmoid"/>.</summary>
+    public Activation RecurrentActivation { get; set; } = Activation.Sigmoid;
+
+    /// <summary>
+    /// Keras <c>reset_after</c>: apply the reset gate after the recurrent product (Keras 3's default and the cuDNN and
+    /// PyTorch form, with separate input and recurrent biases) rather than before it (Keras 2's default). Default true.
+    /// </summary>
+    public bool ResetAfter { get; set; } = true;
+}
+
+/// <summary>
+/// A fully connected recurrent layer (Keras <c>SimpleRNN</c>): h = activation(x · kernel + h_prev · recurrent_kernel + bias).
+/// Weights: <c>kernel</c> (in, units), <c>recurrent_kernel</c> (units, units), <c>bias</c> (units). State: h.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SimpleRnnAttribute : RecurrentAttribute
+{
+    /// <summary>Declares a SimpleRNN layer.</summary>
+    /// <param name="units">Size of the hidden state (positive).</param>
+    public SimpleRnnAttribute(int units) : base(units)
+    {
+    }
+}
+
+/// <summary>
+/// Keras <c>Dropout</c>: in training (Fit, TrainStep, ComputeGradients) each value is dropped with probability
+/// <see cref="Rate"/> and the others scaled by 1 / (1 - rate); the identity in Predict, streams and Evaluate.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DropoutAttribute : LayerAttribute
+{
+    /// <summary>Declares a Dropout layer.</summary>
+    /// <param name="rate">Fraction of the values dropped, in [0, 1).</param>
+    public DropoutAttribute(double rate) => Rate = rate;
+
+    /// <summary>Fraction of the values dropped.</summary>
+    public double Rate { get; }
+
+    /// <summary>Seed of the masks; when not set, derived from the model's seed and the layer's name.</summary>
+    public int Seed { get; set; }
+}
+
+/// <summary>
+/// Keras <c>SpatialDropout1D</c>: as <see cref="DropoutAttribute"/>, but drops whole features (channels) of a sequence,
+/// the same ones at every step.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SpatialDropout1DAttribute : LayerAttribute
+{
+    /// <summary>Declares a SpatialDropout1D layer.</summary>
+    /// <param name="rate">Fraction of the features dropped, in [0, 1).</param>
+    public SpatialDropout1DAttribute(double rate) => Rate = rate;
+
+    /// <summary>Fraction of the features dropped.</summary>
+    public double Rate { get; }
+
+    /// <summary>Seed of the masks; when not set, derived from the model's seed and the layer's name.</summary>
+    public int Seed { get; set; }
+}
+
+/// <summary>Keras <c>Activation</c>: applies an activation element-wise (softmax over the last axis).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class ActivationAttribute : LayerAttribute
+{
+    /// <summary>Declares an Activation layer.</summary>
+    /// <param name="activation">The activation.</param>
+    public ActivationAttribute(Activation activation) => Activation = activation;
+
+    /// <summary>The activation.</summary>
+    public Activation Activation { get; }
+}
+
+/// <summary>
+/// Wraps the recurrent layer (LSTM, GRU or SimpleRNN) declared by the next attribute so that it runs over the sequence in
+/// both directions (Keras <c>Bidirectional</c>). Write it in the same attribute list: <c>[Bidirectional(MergeMode.Sum), Lstm(32)]</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class BidirectionalAttribute : LayerAttribute

@@ -11,8 +11,31 @@ public enum Activation
     Tanh = 2,
     /// <summary><c>sigmoid</c>: <c>1 / (1 + exp(-x))</c> (Keras's default LSTM recurrent activation).</summary>
     Sigmoid = 3,
-    /// <summary><c>softmax</c> over the last axis (Dense only).</summary>
+    /// <summary><c>softmax</c> over the last axis (Dense and Activation layers only).</summary>
     Softmax = 4,
+    /// <summary><c>hard_sigmoid</c> as Keras 3 defines it: <c>relu6(x + 3) / 6</c>, i.e. <c>clip(x / 6 + 0.5, 0, 1)</c>.</summary>
+    HardSigmoid = 5,
+    /// <summary>
+    /// <c>hard_sigmoid</c> as Keras 2 defined it: <c>clip(0.2 x + 0.5, 0, 1)</c>. Models trained with Keras 2 (tf.keras,
+    /// Keras 2.x) that name hard_sigmoid (the Keras 2 default recurrent activation of GRU and LSTM layers) used this one.
+    /// </summary>
+    HardSigmoidKeras2 = 6,
+    /// <summary><c>elu</c>: <c>x</c> for x &gt; 0, else <c>exp(x) - 1</c> (alpha 1).</summary>
+    Elu = 7,
+    /// <summary><c>selu</c>: <c>scale · elu(x, alpha)</c> with Keras's constants (alpha ≈ 1.6733, scale ≈ 1.0507).</summary>
+    Selu = 8,
+    /// <summary><c>gelu</c> (Keras's default, exact form): <c>0.5 x (1 + erf(x / √2))</c>.</summary>
+    Gelu = 9,
+    /// <summary><c>softplus</c>: <c>log(1 + exp(x))</c>.</summary>
+    Softplus = 10,
+    /// <summary><c>softsign</c>: <c>x / (1 + |x|)</c>.</summary>
+    Softsign = 11,
+    /// <summary><c>swish</c> (also <c>silu</c>): <c>x · sigmoid(x)</c>.</summary>
+    Swish = 12,
+    /// <summary><c>leaky_relu</c> with Keras 3's default slope: <c>x</c> for x &gt; 0, else <c>0.2 x</c>.</summary>
+    LeakyRelu = 13,
+    /// <summary><c>exponential</c>: <c>exp(x)</c>.</summary>
+    Exponential = 14,
 }
 
 /// <summary>How <see cref="BidirectionalAttribute"/> combines the forward and backward outputs (Keras's <c>merge_mode</c>).</summary>

@@ -45,7 +45,14 @@ public static partial class Kernels
     /// <paramref name="dy"/> ← dy ⊙ f'(x), with f' computed from the outputs <paramref name="y"/> (rows, cols). Softmax
     /// applies its Jacobian per row.
     /// </summary>
-    public static void ActivationBackward(Activation activation, ReadOnlySpan<float> y, Span<float> dy, int rows, int cols)
+    public static void ActivationBackward(Activation activation, ReadOnlySpan<float> y, Span<float> dy, int rows, int cols) =>
+        ActivationBackward(activation, default, y, dy, rows, cols);
+
+    /// <summary>
+    /// As <see cref="ActivationBackward(Activation, ReadOnlySpan{float}, Span{float}, int, int)"/>, with the activation's
+    /// inputs <paramref name="x"/> as well, which gelu and swish need (their derivative is not a function of the output).
+    /// </summary>
+    public static void ActivationBackward(Activation activation, ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dy, int rows, int cols)
     {
         int n = rows * cols;
         ReadOnlySpan<float> yv = y.Slice(0, n);
@@ -84,29 +91,16 @@ public static partial class Kernels
                     }
                 }
                 break;
+            case >= Activation.HardSigmoid and <= Activation.Exponential:
+                ActivationMath.Backward(activation, x.IsEmpty ? default : x.Slice(0, n), yv, d);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
         }
     }
 
-    /// <summary>The derivative of an activation at the point where it output <paramref name="y"/>.</summary>
-    private static float Derivative(Activation activation, float y) => activation switch
-    {
-        Activation.Linear => 1f,
-        Activation.Relu => y > 0f ? 1f : 0f,
-        Activation.Tanh => 1f - y * y,
-        Activation.Sigmoid => y * (1f - y),
-        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Not an element-wise activation."),
-    };
-
-    private static float Apply(Activation activation, float x) => activation switch
-    {
-        Activation.Linear => x,
-        Activation.Relu => x > 0f ? x : 0f,
-        Activation.Tanh => MathF.Tanh(x),
-        Activation.Sigmoid => 1f / (1f + MathF.Exp(-x)),
-        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Not an element-wise activation."),
-    };
+    /// <summary>The derivative of an activation at the point where it took <paramref name="x"/> and output <paramref name="y"/>.</summary>
+    private static float Derivative(Activation activation, float x, float y) => ActivationMath.Derivative(activation, x, y);
 
     /// <summary>
     /// Backward of one LSTM step for <paramref name="rows"/> samples. <paramref name="z"/> holds the step's activated gates
@@ -116,9 +110,11 @@ public static partial class Kernels
     /// holds the gradient for the previous cell state and <paramref name="dz"/> the gradient of the gate pre-activations.
     /// Masked rows (mask 0) carried the state unchanged: their dz is zero and dc passes through (the caller passes dh).
     /// </summary>
+    /// <remarks><paramref name="preActivations"/>: the gate pre-activations the forward pass kept (LstmStep's), needed only
+    /// when an activation is gelu or swish; else empty.</remarks>
     public static void LstmStepBackward(ReadOnlySpan<float> z, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrev,
         ReadOnlySpan<float> dh, Span<float> dc, Span<float> dz, int rows, int units,
-        Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask)
+        Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask, ReadOnlySpan<float> preActivations = default)
     {
         int g4 = 4 * units;
         if (z.Length < rows * g4 || dz.Length < rows * g4 || c.Length < rows * units || dh.Length < rows * units ||
@@ -155,15 +151,21 @@ public static partial class Kernels
                 StepBackwardDefault(zr, ac, cp, dhr, dcr, dzr, units);
                 continue;
             }
+            ReadOnlySpan<float> pr = preActivations.IsEmpty ? default : preActivations.Slice(r * g4, g4);
             for (int u = 0; u < units; u++)
             {
                 float gi = zr[u], gf = zr[units + u], gg = zr[2 * units + u], go = zr[3 * units + u];
                 float a = ac[u];
-                float dcTotal = dcr[u] + dhr[u] * go * Derivative(activation, a);
-                dzr[u] = dcTotal * gg * Derivative(recurrentActivation, gi);
-                dzr[units + u] = cp.IsEmpty ? 0f : dcTotal * cp[u] * Derivative(recurrentActivation, gf);
-                dzr[2 * units + u] = dcTotal * gi * Derivative(activation, gg);
-                dzr[3 * units + u] = dhr[u] * a * Derivative(recurrentActivation, go);
+                float xi = 0f, xf = 0f, xg = 0f, xo = 0f;
+                if (!pr.IsEmpty)
+                {
+                    xi = pr[u]; xf = pr[units + u]; xg = pr[2 * units + u]; xo = pr[3 * units + u];
+                }
+                float dcTotal = dcr[u] + dhr[u] * go * Derivative(activation, cr[u], a);
+                dzr[u] = dcTotal * gg * Derivative(recurrentActivation, xi, gi);
+                dzr[units + u] = cp.IsEmpty ? 0f : dcTotal * cp[u] * Derivative(recurrentActivation, xf, gf);
+                dzr[2 * units + u] = dcTotal * gi * Derivative(activation, xg, gg);
+                dzr[3 * units + u] = dhr[u] * a * Derivative(recurrentActivation, xo, go);
                 dcr[u] = dcTotal * gf;
             }
         }

@@ -143,11 +143,32 @@ public static partial class Kernels
         }
     }
 
-    // c (m x cols) += A · b for cols ≤ ld columns of b and c, whose rows are ld floats apart; no packing.
+    // c (m x cols) += A · b for cols ≤ ld columns of b and c, whose rows are ld floats apart; no packing. The widest
+    // accelerated width does the work (see Dispatch.cs); every element is the same multiply-add chain at every width.
     private static void GemmPlain(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
     {
-        int j = 0;
         if (Vector512.IsHardwareAccelerated)
+        {
+            GemmPlain512(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            GemmNarrow<Width256, Vector256<float>>(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            GemmNarrow<Width128, Vector128<float>>(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
+        }
+        else
+        {
+            GemmScalar(ref a, ars, acs, ref b, ref c, m, cols, k, 0, ld);
+        }
+    }
+
+    /// <summary>The AVX-512 product (internal so that tests can run it, emulated, on any machine).</summary>
+    internal static void GemmPlain512(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
+    {
+        int j = 0;
         {
             // When every row of b starts at the same offset within a cache line (ld a multiple of 16) and b is not
             // 64-byte aligned, the first few columns are done apart so that all the kernels' loads of b are aligned:
@@ -207,18 +228,10 @@ public static partial class Kernels
                 return;
             }
         }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + 8 <= cols; j += 8)
-            {
-                int i = 0;
-                for (; i + 4 <= m; i += 4) Kernel4x8(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
-                for (; i < m; i++) Kernel1x8(ref a, ars, acs, ref Unsafe.Add(ref b, j), ld, ref c, i, j, ld, k);
-            }
-        }
         if (j < cols)
         {
-            GemmScalar(ref a, ars, acs, ref b, ref c, m, cols, k, j, ld);
+            // Fewer than 16 columns in all (a Dense(1) or Dense(8) output): 256- and 128-bit vectors, then scalar.
+            GemmNarrow<Width256, Vector256<float>>(ref a, ars, acs, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c, j), m, cols - j, k, ld);
         }
     }
 
@@ -249,10 +262,10 @@ public static partial class Kernels
             for (int p = 0; p < k; p++)
             {
                 Vector512<float> bv = Vector512.LoadUnsafe(ref bp);
-                s0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0), bv, s0);
-                s1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1), bv, s1);
-                s2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2), bv, s2);
-                s3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3), bv, s3);
+                s0 = Simd.MulAdd(Vector512.Create(a0), bv, s0);
+                s1 = Simd.MulAdd(Vector512.Create(a1), bv, s1);
+                s2 = Simd.MulAdd(Vector512.Create(a2), bv, s2);
+                s3 = Simd.MulAdd(Vector512.Create(a3), bv, s3);
                 a0 = ref Unsafe.Add(ref a0, acs); a1 = ref Unsafe.Add(ref a1, acs); a2 = ref Unsafe.Add(ref a2, acs); a3 = ref Unsafe.Add(ref a3, acs);
                 bp = ref Unsafe.Add(ref bp, n);
             }
@@ -269,7 +282,7 @@ public static partial class Kernels
             ref float bp = ref b;
             for (int p = 0; p < k; p++)
             {
-                s0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0), Vector512.LoadUnsafe(ref bp), s0);
+                s0 = Simd.MulAdd(Vector512.Create(a0), Vector512.LoadUnsafe(ref bp), s0);
                 a0 = ref Unsafe.Add(ref a0, acs);
                 bp = ref Unsafe.Add(ref bp, n);
             }
@@ -277,7 +290,7 @@ public static partial class Kernels
         }
     }
 
-    private static void GemmScalar(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int j0, int ld)
+    internal static void GemmScalar(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int j0, int ld)
     {
         for (int i = 0; i < m; i++)
         {
@@ -288,7 +301,7 @@ public static partial class Kernels
                 ref float crow = ref Unsafe.Add(ref c, i * ld);
                 for (int j = j0; j < cols; j++)
                 {
-                    Unsafe.Add(ref crow, j) = MathF.FusedMultiplyAdd(av, Unsafe.Add(ref brow, j), Unsafe.Add(ref crow, j));
+                    Unsafe.Add(ref crow, j) = Simd.MulAdd(av, Unsafe.Add(ref brow, j), Unsafe.Add(ref crow, j));
                 }
             }
         }
@@ -315,13 +328,13 @@ public static partial class Kernels
             var b0 = Vector512.LoadUnsafe(ref bp); var b1 = Vector512.LoadUnsafe(ref bp, 16);
             var b2 = Vector512.LoadUnsafe(ref bp, 32); var b3 = Vector512.LoadUnsafe(ref bp, 48);
             var x = Vector512.Create(a0);
-            s00 = Vector512.FusedMultiplyAdd(x, b0, s00); s01 = Vector512.FusedMultiplyAdd(x, b1, s01); s02 = Vector512.FusedMultiplyAdd(x, b2, s02); s03 = Vector512.FusedMultiplyAdd(x, b3, s03);
+            s00 = Simd.MulAdd(x, b0, s00); s01 = Simd.MulAdd(x, b1, s01); s02 = Simd.MulAdd(x, b2, s02); s03 = Simd.MulAdd(x, b3, s03);
             x = Vector512.Create(a1);
-            s10 = Vector512.FusedMultiplyAdd(x, b0, s10); s11 = Vector512.FusedMultiplyAdd(x, b1, s11); s12 = Vector512.FusedMultiplyAdd(x, b2, s12); s13 = Vector512.FusedMultiplyAdd(x, b3, s13);
+            s10 = Simd.MulAdd(x, b0, s10); s11 = Simd.MulAdd(x, b1, s11); s12 = Simd.MulAdd(x, b2, s12); s13 = Simd.MulAdd(x, b3, s13);
             x = Vector512.Create(a2);
-            s20 = Vector512.FusedMultiplyAdd(x, b0, s20); s21 = Vector512.FusedMultiplyAdd(x, b1, s21); s22 = Vector512.FusedMultiplyAdd(x, b2, s22); s23 = Vector512.FusedMultiplyAdd(x, b3, s23);
+            s20 = Simd.MulAdd(x, b0, s20); s21 = Simd.MulAdd(x, b1, s21); s22 = Simd.MulAdd(x, b2, s22); s23 = Simd.MulAdd(x, b3, s23);
             x = Vector512.Create(a3);
-            s30 = Vector512.FusedMultiplyAdd(x, b0, s30); s31 = Vector512.FusedMultiplyAdd(x, b1, s31); s32 = Vector512.FusedMultiplyAdd(x, b2, s32); s33 = Vector512.FusedMultiplyAdd(x, b3, s33);
+            s30 = Simd.MulAdd(x, b0, s30); s31 = Simd.MulAdd(x, b1, s31); s32 = Simd.MulAdd(x, b2, s32); s33 = Simd.MulAdd(x, b3, s33);
             a0 = ref Unsafe.Add(ref a0, acs); a1 = ref Unsafe.Add(ref a1, acs); a2 = ref Unsafe.Add(ref a2, acs); a3 = ref Unsafe.Add(ref a3, acs);
             bp = ref Unsafe.Add(ref bp, bs);
         }
@@ -352,13 +365,13 @@ public static partial class Kernels
             var b0 = Vector512.LoadUnsafe(ref bp);
             var b1 = Vector512.LoadUnsafe(ref bp, 16);
             var x = Vector512.Create(Unsafe.Add(ref a0, p * acs));
-            s00 = Vector512.FusedMultiplyAdd(x, b0, s00); s01 = Vector512.FusedMultiplyAdd(x, b1, s01);
+            s00 = Simd.MulAdd(x, b0, s00); s01 = Simd.MulAdd(x, b1, s01);
             x = Vector512.Create(Unsafe.Add(ref a1, p * acs));
-            s10 = Vector512.FusedMultiplyAdd(x, b0, s10); s11 = Vector512.FusedMultiplyAdd(x, b1, s11);
+            s10 = Simd.MulAdd(x, b0, s10); s11 = Simd.MulAdd(x, b1, s11);
             x = Vector512.Create(Unsafe.Add(ref a2, p * acs));
-            s20 = Vector512.FusedMultiplyAdd(x, b0, s20); s21 = Vector512.FusedMultiplyAdd(x, b1, s21);
+            s20 = Simd.MulAdd(x, b0, s20); s21 = Simd.MulAdd(x, b1, s21);
             x = Vector512.Create(Unsafe.Add(ref a3, p * acs));
-            s30 = Vector512.FusedMultiplyAdd(x, b0, s30); s31 = Vector512.FusedMultiplyAdd(x, b1, s31);
+            s30 = Simd.MulAdd(x, b0, s30); s31 = Simd.MulAdd(x, b1, s31);
             bp = ref Unsafe.Add(ref bp, bs);
         }
         s00.StoreUnsafe(ref c0); s01.StoreUnsafe(ref c0, 16);
@@ -379,14 +392,14 @@ public static partial class Kernels
         for (int p = 0; p < k; p++)
         {
             var x = Vector512.Create(Unsafe.Add(ref a0, p * acs));
-            s0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp), s0);
-            s1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 16), s1);
-            s2 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 32), s2);
-            s3 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 48), s3);
-            s4 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 64), s4);
-            s5 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 80), s5);
-            s6 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 96), s6);
-            s7 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 112), s7);
+            s0 = Simd.MulAdd(x, Vector512.LoadUnsafe(ref bp), s0);
+            s1 = Simd.MulAdd(x, Vector512.LoadUnsafe(ref bp, 16), s1);
+            s2 = Simd.MulAdd(x, Vector512.LoadUnsafe(ref bp, 32), s2);
+            s3 = Simd.MulAdd(x, Vector512.LoadUnsafe(ref bp, 48), s3);
+            s4 = Simd.MulAdd(x, Vector512.LoadUnsafe(ref bp, 64), s4);
+            s5 = Simd.MulAdd(x, Vector512.LoadUnsafe(ref bp, 80), s5);
+            s6 = Simd.MulAdd(x, Vector512.LoadUnsafe(ref bp, 96), s6);
+            s7 = Simd.MulAdd(x, Vector512.LoadUnsafe(ref bp, 112), s7);
             bp = ref Unsafe.Add(ref bp, bs);
         }
         s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c0, 16); s2.StoreUnsafe(ref c0, 32); s3.StoreUnsafe(ref c0, 48);
@@ -403,8 +416,8 @@ public static partial class Kernels
         for (int p = 0; p < k; p++)
         {
             var x = Vector512.Create(Unsafe.Add(ref a0, p * acs));
-            s0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp), s0);
-            s1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bp, 16), s1);
+            s0 = Simd.MulAdd(x, Vector512.LoadUnsafe(ref bp), s0);
+            s1 = Simd.MulAdd(x, Vector512.LoadUnsafe(ref bp, 16), s1);
             bp = ref Unsafe.Add(ref bp, bs);
         }
         s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c0, 16);
@@ -427,10 +440,10 @@ public static partial class Kernels
         for (int p = 0; p < k; p++)
         {
             var bv = Vector512.LoadUnsafe(ref bp);
-            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, p * acs)), bv, s0);
-            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a1, p * acs)), bv, s1);
-            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a2, p * acs)), bv, s2);
-            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a3, p * acs)), bv, s3);
+            s0 = Simd.MulAdd(Vector512.Create(Unsafe.Add(ref a0, p * acs)), bv, s0);
+            s1 = Simd.MulAdd(Vector512.Create(Unsafe.Add(ref a1, p * acs)), bv, s1);
+            s2 = Simd.MulAdd(Vector512.Create(Unsafe.Add(ref a2, p * acs)), bv, s2);
+            s3 = Simd.MulAdd(Vector512.Create(Unsafe.Add(ref a3, p * acs)), bv, s3);
             bp = ref Unsafe.Add(ref bp, bs);
         }
         s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c1); s2.StoreUnsafe(ref c2); s3.StoreUnsafe(ref c3);
@@ -445,48 +458,7 @@ public static partial class Kernels
         ref float bp = ref b;
         for (int p = 0; p < k; p++)
         {
-            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, p * acs)), Vector512.LoadUnsafe(ref bp), s0);
-            bp = ref Unsafe.Add(ref bp, bs);
-        }
-        s0.StoreUnsafe(ref c0);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel4x8(ref float a, int ars, int acs, ref float b, int bs, ref float c, int i, int j, int n, int k)
-    {
-        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
-        ref float c1 = ref Unsafe.Add(ref c0, n);
-        ref float c2 = ref Unsafe.Add(ref c1, n);
-        ref float c3 = ref Unsafe.Add(ref c2, n);
-        var s0 = Vector256.LoadUnsafe(ref c0); var s1 = Vector256.LoadUnsafe(ref c1);
-        var s2 = Vector256.LoadUnsafe(ref c2); var s3 = Vector256.LoadUnsafe(ref c3);
-        ref float a0 = ref Unsafe.Add(ref a, i * ars);
-        ref float a1 = ref Unsafe.Add(ref a0, ars);
-        ref float a2 = ref Unsafe.Add(ref a1, ars);
-        ref float a3 = ref Unsafe.Add(ref a2, ars);
-        ref float bp = ref b;
-        for (int p = 0; p < k; p++)
-        {
-            var bv = Vector256.LoadUnsafe(ref bp);
-            s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p * acs)), bv, s0);
-            s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, p * acs)), bv, s1);
-            s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a2, p * acs)), bv, s2);
-            s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, p * acs)), bv, s3);
-            bp = ref Unsafe.Add(ref bp, bs);
-        }
-        s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c1); s2.StoreUnsafe(ref c2); s3.StoreUnsafe(ref c3);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x8(ref float a, int ars, int acs, ref float b, int bs, ref float c, int i, int j, int n, int k)
-    {
-        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
-        var s0 = Vector256.LoadUnsafe(ref c0);
-        ref float a0 = ref Unsafe.Add(ref a, i * ars);
-        ref float bp = ref b;
-        for (int p = 0; p < k; p++)
-        {
-            s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p * acs)), Vector256.LoadUnsafe(ref bp), s0);
+            s0 = Simd.MulAdd(Vector512.Create(Unsafe.Add(ref a0, p * acs)), Vector512.LoadUnsafe(ref bp), s0);
             bp = ref Unsafe.Add(ref bp, bs);
         }
         s0.StoreUnsafe(ref c0);

@@ -38,6 +38,9 @@ public static partial class Kernels
                     Softmax(v.Slice(r * cols, cols));
                 }
                 break;
+            case >= Activation.HardSigmoid and <= Activation.Exponential:
+                ActivationMath.Apply(activation, v);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
         }
@@ -59,8 +62,10 @@ public static partial class Kernels
     /// <paramref name="hPrev"/> is the zero initial state. Where <paramref name="mask"/> (rows) is 0, the previous state
     /// is carried unchanged (Keras masking); an empty mask means every row is valid.
     /// </summary>
+    /// <remarks>When not empty, <paramref name="preActivations"/> receives the gate pre-activations (rows, 4·units), which
+    /// the backward pass needs for gelu and swish.</remarks>
     public static void LstmStep(Span<float> z, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> hPrev, Span<float> c, Span<float> h,
-        int rows, int units, Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask)
+        int rows, int units, Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask, Span<float> preActivations = default)
     {
         int g4 = 4 * units;
         if (z.Length < rows * g4 || c.Length < rows * units || h.Length < rows * units
@@ -80,6 +85,10 @@ public static partial class Kernels
                 continue;
             }
             Span<float> zr = z.Slice(r * g4, g4);
+            if (!preActivations.IsEmpty)
+            {
+                zr.CopyTo(preActivations.Slice(r * g4, g4));
+            }
             if (activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid)
             {
                 FusedCell(ref MemoryMarshal.GetReference(zr),
@@ -275,6 +284,16 @@ public static partial class Kernels
                 acc += v - v;
             }
             if (!Vector256.EqualsAll(acc, Vector256<float>.Zero)) return false;
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var acc = Vector128<float>.Zero;
+            for (; i + 4 <= n; i += 4)
+            {
+                var v = Vector128.LoadUnsafe(ref x, (nuint)i);
+                acc += v - v;
+            }
+            if (!Vector128.EqualsAll(acc, Vector128<float>.Zero)) return false;
         }
         for (; i < n; i++)
         {

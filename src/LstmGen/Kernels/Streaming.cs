@@ -66,14 +66,14 @@ public static partial class Kernels
                     for (int k = 0; k < count; k++)
                     {
                         var v = Vector512.Create(Unsafe.Add(ref v0, k));
-                        a0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), a0);
-                        a1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
-                        a2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 32), a2);
-                        a3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 48), a3);
-                        a4 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 64), a4);
-                        a5 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 80), a5);
-                        a6 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 96), a6);
-                        a7 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 112), a7);
+                        a0 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row), a0);
+                        a1 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
+                        a2 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 32), a2);
+                        a3 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 48), a3);
+                        a4 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 64), a4);
+                        a5 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 80), a5);
+                        a6 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 96), a6);
+                        a7 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 112), a7);
                         row = ref Unsafe.Add(ref row, g4);
                     }
                 }
@@ -97,19 +97,19 @@ public static partial class Kernels
                 {
                     var v = Vector512.Create(Unsafe.Add(ref xr, k));
                     ref float row = ref Unsafe.Add(ref w, k * g4 + j);
-                    a0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), a0);
-                    a1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
-                    a2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 32), a2);
-                    a3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 48), a3);
+                    a0 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row), a0);
+                    a1 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
+                    a2 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 32), a2);
+                    a3 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 48), a3);
                 }
                 for (int k = 0; k < units; k++)
                 {
                     var v = Vector512.Create(Unsafe.Add(ref hr, k));
                     ref float row = ref Unsafe.Add(ref r, k * g4 + j);
-                    a0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), a0);
-                    a1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
-                    a2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 32), a2);
-                    a3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 48), a3);
+                    a0 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row), a0);
+                    a1 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
+                    a2 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 32), a2);
+                    a3 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 48), a3);
                 }
                 a0.StoreUnsafe(ref zr, (nuint)j); a1.StoreUnsafe(ref zr, (nuint)(j + 16));
                 a2.StoreUnsafe(ref zr, (nuint)(j + 32)); a3.StoreUnsafe(ref zr, (nuint)(j + 48));
@@ -133,17 +133,17 @@ public static partial class Kernels
                         var v = Vector512.Create(Unsafe.Add(ref v0, k));
                         var u = Vector512.Create(Unsafe.Add(ref v0, k + 1));
                         ref float next = ref Unsafe.Add(ref row, g4);
-                        a0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), a0);
-                        a1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
-                        e0 = Vector512.FusedMultiplyAdd(u, Vector512.LoadUnsafe(ref next), e0);
-                        e1 = Vector512.FusedMultiplyAdd(u, Vector512.LoadUnsafe(ref next, 16), e1);
+                        a0 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row), a0);
+                        a1 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
+                        e0 = Simd.MulAdd(u, Vector512.LoadUnsafe(ref next), e0);
+                        e1 = Simd.MulAdd(u, Vector512.LoadUnsafe(ref next, 16), e1);
                         row = ref Unsafe.Add(ref next, g4);
                     }
                     if (k < count)
                     {
                         var v = Vector512.Create(Unsafe.Add(ref v0, k));
-                        a0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), a0);
-                        a1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
+                        a0 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row), a0);
+                        a1 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 16), a1);
                     }
                 }
                 (a0 + e0).StoreUnsafe(ref zr, (nuint)j); (a1 + e1).StoreUnsafe(ref zr, (nuint)(j + 16));
@@ -152,29 +152,27 @@ public static partial class Kernels
             {
                 Vector512<float> acc = bias.IsEmpty ? Vector512<float>.Zero : Vector512.Create(bias.Slice(j, 16));
                 for (int k = 0; k < features; k++)
-                    acc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xr, k)), Vector512.LoadUnsafe(ref w, (nuint)(k * g4 + j)), acc);
+                    acc = Simd.MulAdd(Vector512.Create(Unsafe.Add(ref xr, k)), Vector512.LoadUnsafe(ref w, (nuint)(k * g4 + j)), acc);
                 for (int k = 0; k < units; k++)
-                    acc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref hr, k)), Vector512.LoadUnsafe(ref r, (nuint)(k * g4 + j)), acc);
+                    acc = Simd.MulAdd(Vector512.Create(Unsafe.Add(ref hr, k)), Vector512.LoadUnsafe(ref r, (nuint)(k * g4 + j)), acc);
                 acc.StoreUnsafe(ref zr, (nuint)j);
             }
         }
+        // What the 512-bit loops left (or everything without AVX-512): 256-bit, then 128-bit vectors, then scalar.
+        ref float bias0 = ref MemoryMarshal.GetReference(bias);
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; j + 8 <= g4; j += 8)
-            {
-                Vector256<float> acc = bias.IsEmpty ? Vector256<float>.Zero : Vector256.Create(bias.Slice(j, 8));
-                for (int k = 0; k < features; k++)
-                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xr, k)), Vector256.LoadUnsafe(ref w, (nuint)(k * g4 + j)), acc);
-                for (int k = 0; k < units; k++)
-                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref hr, k)), Vector256.LoadUnsafe(ref r, (nuint)(k * g4 + j)), acc);
-                acc.StoreUnsafe(ref zr, (nuint)j);
-            }
+            j = StreamColumns<Width256, Vector256<float>>(ref xr, ref w, ref r, ref bias0, bias.IsEmpty, ref hr, ref zr, features, units, j);
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            j = StreamColumns<Width128, Vector128<float>>(ref xr, ref w, ref r, ref bias0, bias.IsEmpty, ref hr, ref zr, features, units, j);
         }
         for (; j < g4; j++)
         {
             float acc = bias.IsEmpty ? 0f : bias[j];
-            for (int k = 0; k < features; k++) acc = MathF.FusedMultiplyAdd(x[k], kernel[k * g4 + j], acc);
-            for (int k = 0; k < units; k++) acc = MathF.FusedMultiplyAdd(h[k], recurrent[k * g4 + j], acc);
+            for (int k = 0; k < features; k++) acc = Simd.MulAdd(x[k], kernel[k * g4 + j], acc);
+            for (int k = 0; k < units; k++) acc = Simd.MulAdd(h[k], recurrent[k * g4 + j], acc);
             z[j] = acc;
         }
 
@@ -217,30 +215,30 @@ public static partial class Kernels
         {
             var v = Vector256.Create(Unsafe.Add(ref x, k));
             ref float row = ref Unsafe.Add(ref w, k * G4);
-            i1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row), i1);
-            f1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 8), f1);
-            g1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 16), g1);
-            o1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 24), o1);
+            i1 = Simd.MulAdd(v, Vector256.LoadUnsafe(ref row), i1);
+            f1 = Simd.MulAdd(v, Vector256.LoadUnsafe(ref row, 8), f1);
+            g1 = Simd.MulAdd(v, Vector256.LoadUnsafe(ref row, 16), g1);
+            o1 = Simd.MulAdd(v, Vector256.LoadUnsafe(ref row, 24), o1);
         }
         for (int k = 0; k < 8; k += 2)
         {
             var v = Vector256.Create(Unsafe.Add(ref h, k));
             var u = Vector256.Create(Unsafe.Add(ref h, k + 1));
             ref float row = ref Unsafe.Add(ref r, k * G4);
-            i0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row), i0);
-            f0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 8), f0);
-            g0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 16), g0);
-            o0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 24), o0);
-            i1 = Vector256.FusedMultiplyAdd(u, Vector256.LoadUnsafe(ref row, 32), i1);
-            f1 = Vector256.FusedMultiplyAdd(u, Vector256.LoadUnsafe(ref row, 40), f1);
-            g1 = Vector256.FusedMultiplyAdd(u, Vector256.LoadUnsafe(ref row, 48), g1);
-            o1 = Vector256.FusedMultiplyAdd(u, Vector256.LoadUnsafe(ref row, 56), o1);
+            i0 = Simd.MulAdd(v, Vector256.LoadUnsafe(ref row), i0);
+            f0 = Simd.MulAdd(v, Vector256.LoadUnsafe(ref row, 8), f0);
+            g0 = Simd.MulAdd(v, Vector256.LoadUnsafe(ref row, 16), g0);
+            o0 = Simd.MulAdd(v, Vector256.LoadUnsafe(ref row, 24), o0);
+            i1 = Simd.MulAdd(u, Vector256.LoadUnsafe(ref row, 32), i1);
+            f1 = Simd.MulAdd(u, Vector256.LoadUnsafe(ref row, 40), f1);
+            g1 = Simd.MulAdd(u, Vector256.LoadUnsafe(ref row, 48), g1);
+            o1 = Simd.MulAdd(u, Vector256.LoadUnsafe(ref row, 56), o1);
         }
         var gi = FastMath.Sigmoid(i0 + i1);
         var gf = FastMath.Sigmoid(f0 + f1);
         var gg = FastMath.Tanh(g0 + g1);
         var go = FastMath.Sigmoid(o0 + o1);
-        var cn = Vector256.FusedMultiplyAdd(gf, Vector256.LoadUnsafe(ref c), gi * gg);
+        var cn = Simd.MulAdd(gf, Vector256.LoadUnsafe(ref c), gi * gg);
         cn.StoreUnsafe(ref c);
         (go * FastMath.Tanh(cn)).StoreUnsafe(ref h);
     }
@@ -264,22 +262,71 @@ public static partial class Kernels
             for (int k = 0; k < count; k++)
             {
                 var v = Vector512.Create(Unsafe.Add(ref v0, k));
-                i0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row), i0);
-                i1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 16), i1);
-                f0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 32), f0);
-                f1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 48), f1);
-                g0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 64), g0);
-                g1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 80), g1);
-                o0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 96), o0);
-                o1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref row, 112), o1);
+                i0 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row), i0);
+                i1 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 16), i1);
+                f0 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 32), f0);
+                f1 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 48), f1);
+                g0 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 64), g0);
+                g1 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 80), g1);
+                o0 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 96), o0);
+                o1 = Simd.MulAdd(v, Vector512.LoadUnsafe(ref row, 112), o1);
                 row = ref Unsafe.Add(ref row, G4);
             }
         }
-        var c0 = Vector512.FusedMultiplyAdd(FastMath.Sigmoid(f0), Vector512.LoadUnsafe(ref c), FastMath.Sigmoid(i0) * FastMath.Tanh(g0));
-        var c1 = Vector512.FusedMultiplyAdd(FastMath.Sigmoid(f1), Vector512.LoadUnsafe(ref c, 16), FastMath.Sigmoid(i1) * FastMath.Tanh(g1));
+        var c0 = Simd.MulAdd(FastMath.Sigmoid(f0), Vector512.LoadUnsafe(ref c), FastMath.Sigmoid(i0) * FastMath.Tanh(g0));
+        var c1 = Simd.MulAdd(FastMath.Sigmoid(f1), Vector512.LoadUnsafe(ref c, 16), FastMath.Sigmoid(i1) * FastMath.Tanh(g1));
         c0.StoreUnsafe(ref c);
         c1.StoreUnsafe(ref c, 16);
         (FastMath.Sigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref h);
         (FastMath.Sigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref h, 16);
+    }
+
+    /// <summary>
+    /// z[j..4·units) = bias + x·W + h·R for one sample with vectors of width <typeparamref name="W"/>, from column
+    /// <paramref name="j"/> on; returns the first column not done (fewer than one vector left). Each column is one chain:
+    /// bias, then the inputs in order, then the previous outputs in order. Four vectors at a time keep four chains in
+    /// flight.
+    /// </summary>
+    private static int StreamColumns<W, V>(ref float x, ref float kernel, ref float recurrent, ref float bias, bool noBias,
+        ref float h, ref float z, int features, int units, int j)
+        where W : struct, IVectorWidth<V> where V : struct
+    {
+        int g4 = 4 * units, w = W.Count;
+        for (; j + 4 * w <= g4; j += 4 * w)
+        {
+            V a0, a1, a2, a3;
+            if (noBias)
+            {
+                a0 = a1 = a2 = a3 = W.Broadcast(0f);
+            }
+            else
+            {
+                a0 = W.Load(ref bias, j); a1 = W.Load(ref bias, j + w); a2 = W.Load(ref bias, j + 2 * w); a3 = W.Load(ref bias, j + 3 * w);
+            }
+            for (int pass = 0; pass < 2; pass++)
+            {
+                ref float v0 = ref pass == 0 ? ref x : ref h;
+                ref float row = ref Unsafe.Add(ref pass == 0 ? ref kernel : ref recurrent, j);
+                int count = pass == 0 ? features : units;
+                for (int k = 0; k < count; k++)
+                {
+                    V v = W.Broadcast(Unsafe.Add(ref v0, k));
+                    a0 = W.MulAdd(v, W.Load(ref row, 0), a0);
+                    a1 = W.MulAdd(v, W.Load(ref row, w), a1);
+                    a2 = W.MulAdd(v, W.Load(ref row, 2 * w), a2);
+                    a3 = W.MulAdd(v, W.Load(ref row, 3 * w), a3);
+                    row = ref Unsafe.Add(ref row, g4);
+                }
+            }
+            W.Store(a0, ref z, j); W.Store(a1, ref z, j + w); W.Store(a2, ref z, j + 2 * w); W.Store(a3, ref z, j + 3 * w);
+        }
+        for (; j + w <= g4; j += w)
+        {
+            V acc = noBias ? W.Broadcast(0f) : W.Load(ref bias, j);
+            for (int k = 0; k < features; k++) acc = W.MulAdd(W.Broadcast(Unsafe.Add(ref x, k)), W.Load(ref kernel, k * g4 + j), acc);
+            for (int k = 0; k < units; k++) acc = W.MulAdd(W.Broadcast(Unsafe.Add(ref h, k)), W.Load(ref recurrent, k * g4 + j), acc);
+            W.Store(acc, ref z, j);
+        }
+        return j;
     }
 }

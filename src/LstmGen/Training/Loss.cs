@@ -6,7 +6,7 @@ namespace LstmGen;
 /// A loss with Keras's definition and its mean reduction: the per-row loss (a row is one output vector: one sample, or one
 /// step of a sequence output) averaged over every row of the batch. Instances are stateless and thread-safe.
 /// </summary>
-public abstract class Loss
+public abstract partial class Loss
 {
     /// <summary>Keras's epsilon, used to clip probabilities.</summary>
     public const float Epsilon = 1e-7f;

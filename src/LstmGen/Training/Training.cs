@@ -132,6 +132,10 @@ public static class Training
             throw new ArgumentException("Give both validationX and validationY, or neither.", validationX is null ? nameof(validationX) : nameof(validationY));
         }
         Loss loss = options.Loss;
+        if (loss is OutputLosses && options.Metrics.Count > 0)
+        {
+            throw new ArgumentException($"Metrics are not computed with a loss per output ({loss.Name}); remove them or train one output.", nameof(options));
+        }
         int inLen = model.InputLength, tLen = model.TargetLength(loss), outLen = model.OutputLength, width = model.OutputFeatures;
         int rowsPerSample = outLen / width;
         int samples = Samples(x.Length, inLen, y.Length, tLen, nameof(x), nameof(y));
@@ -332,6 +336,10 @@ public static class Training
         ArgumentNullException.ThrowIfNull(y);
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (loss is OutputLosses)
+        {
+            return EvaluateOutputs(model, x, y, loss, metrics, batchSize);
+        }
         int inLen = model.InputLength, outLen = model.OutputLength, width = model.OutputFeatures;
         int rowsPerSample = outLen / width, tLen = rowsPerSample * loss.TargetWidth(width);
         int samples = Samples(x.Length, inLen, y.Length, tLen, nameof(x), nameof(y));
@@ -353,6 +361,29 @@ public static class Training
         }
         var values = metrics.ToDictionary(m => m.Name, m => m.Result);
         return new Evaluation(sum / loss.Denominator((long)samples * rowsPerSample, width), values);
+    }
+
+    // A loss per output: the model computes it (forward only) chunk by chunk; the mean is weighted by chunk size.
+    private static Evaluation EvaluateOutputs<TInput>(ISequentialModel<TInput> model, TInput[] x, float[] y, Loss loss, IReadOnlyList<Metric>? metrics, int batchSize)
+        where TInput : unmanaged
+    {
+        if (model is not ITrainableModel<TInput> trainable)
+        {
+            throw new ArgumentException($"{loss.Name} is a loss per output; {model.GetType().Name} cannot compute it.", nameof(loss));
+        }
+        if (metrics is { Count: > 0 })
+        {
+            throw new ArgumentException($"Metrics are not computed with a loss per output ({loss.Name}).", nameof(metrics));
+        }
+        int inLen = model.InputLength, tLen = trainable.TargetLength(loss);
+        int samples = Samples(x.Length, inLen, y.Length, tLen, nameof(x), nameof(y));
+        double sum = 0;
+        for (int start = 0; start < samples; start += batchSize)
+        {
+            int n = Math.Min(batchSize, samples - start);
+            sum += (double)trainable.ComputeLoss(x.AsSpan(start * inLen, n * inLen), y.AsSpan(start * tLen, n * tLen), n, loss) * n;
+        }
+        return new Evaluation(sum / samples, new Dictionary<string, double>());
     }
 
     private static int Samples(int xLength, int inLen, int yLength, int tLen, string xName, string yName)

@@ -11,7 +11,7 @@ namespace Models
         /// <code>
         /// Layer (type)                        Output Shape          Param #
         /// input (Input)                       (batch, 2, 2)         0
-        /// lstm (Lstm)                         (batch, 2)            40
+        /// lstm (LSTM)                         (batch, 2)            40
         /// dense (Dense)                       (batch, 1)            3
         /// Total params: 43
         /// </code>
@@ -33,7 +33,7 @@ namespace Models
             /// <summary>Number of parameters (weights).</summary>
             public const int ParameterCount = 43;
             /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-            public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 2, 2)         0\nlstm (Lstm)                         (batch, 2)            40\ndense (Dense)                       (batch, 1)            3\nTotal params: 43";
+            public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 2, 2)         0\nlstm (LSTM)                         (batch, 2)            40\ndense (Dense)                       (batch, 1)            3\nTotal params: 43";
             /// <summary>Input shape of one sample (without the batch axis).</summary>
             public static global::System.ReadOnlySpan<int> InputShape => new int[] { 2, 2 };
             /// <summary>Output shape of one sample (without the batch axis).</summary>
@@ -124,6 +124,16 @@ namespace Models
             public Model CreateReplica() => new Model(this, null);
             global::LstmGen.ITrainableModel<float> global::LstmGen.ITrainableModel<float>.CreateReplica() => CreateReplica();
 
+            /// <summary>The model as Keras describes it: the input, and each layer's Keras class, name, shapes, weights and config.</summary>
+            public static global::LstmGen.ModelArchitecture Architecture { get; } = new(
+                "Model", new int[] { 2, 2 }, tokenInput: false,
+                new global::LstmGen.LayerArchitecture[]
+                {
+                    new("lstm", "LSTM", new int[] { 2, 2 }, new int[] { 2 }, new string[] { "lstm/kernel", "lstm/recurrent_kernel", "lstm/bias" }, new global::System.Collections.Generic.KeyValuePair<string, object>[] { new("units", 2), new("activation", global::LstmGen.Activation.Tanh), new("recurrent_activation", global::LstmGen.Activation.Sigmoid), new("use_bias", true), new("return_sequences", false), new("return_state", false), new("go_backwards", false), new("dropout", 0d), new("recurrent_dropout", 0d), new("unit_forget_bias", true) }),
+                    new("dense", "Dense", new int[] { 2 }, new int[] { 1 }, new string[] { "dense/kernel", "dense/bias" }, new global::System.Collections.Generic.KeyValuePair<string, object>[] { new("units", 1), new("activation", global::LstmGen.Activation.Linear), new("use_bias", true) }),
+                });
+            global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
+
             /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
             public global::LstmGen.WeightStore Weights => __weights;
             /// <summary>Largest batch processed in one pass.</summary>
@@ -189,6 +199,7 @@ namespace Models
             public int TargetLength(global::LstmGen.Loss loss)
             {
                 global::System.ArgumentNullException.ThrowIfNull(loss);
+                if (loss is global::LstmGen.OutputLosses perOutput) return perOutput.TargetLength(1, OutputFeatures, 0, 0, "Model");
                 return 1 * loss.TargetWidth(OutputFeatures);
             }
 
@@ -203,7 +214,20 @@ namespace Models
             /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
             /// <param name="inputGradients">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>
             /// <param name="outputs">Empty, or batchSize × OutputLength floats for the model's outputs (before the update).</param>
-            public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default, global::System.Span<float> outputs = default)
+            /// <param name="training">Keras's training mode; this model has no layer that behaves differently in training.</param>
+            public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default, global::System.Span<float> outputs = default, bool training = true) =>
+                __Run(inputs, targets, batchSize, loss, inputGradients, outputs, gradients: true, training);
+
+            /// <summary>Runs the model on a batch as Predict does (dropout off) and returns the mean loss against <paramref name="targets"/> (Keras's test step); no gradients. Allocation-free.</summary>
+            /// <param name="inputs">batchSize samples of shape (2, 2), batch-major.</param>
+            /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
+            /// <param name="batchSize">Number of samples (at least 1).</param>
+            /// <param name="loss">The loss (or one per output).</param>
+            /// <param name="outputs">Empty, or batchSize × OutputLength floats for the model's outputs.</param>
+            public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> outputs = default) =>
+                __Run(inputs, targets, batchSize, loss, default, outputs, gradients: false, training: false);
+
+            private float __Run(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients, global::System.Span<float> outputs, bool gradients, bool training)
             {
                 global::System.ArgumentNullException.ThrowIfNull(loss);
                 global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -213,25 +237,35 @@ namespace Models
                 if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(2, 2)");
                 global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
                 if (!outputs.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(OutputLength)");
-                loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
-                bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
-                float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
+                global::LstmGen.OutputLosses? perOutput = loss as global::LstmGen.OutputLosses;
+                global::LstmGen.Loss main = perOutput is null ? loss : perOutput.Losses[0];
+                int mainLength = perOutput is null ? targetLength : TargetLength(main);
+                main.ValidateTargets(targets, OutputFeatures, nameof(targets));
+                bool fused = gradients && main.Fuses(global::LstmGen.Activation.Linear);
+                float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
+                if (gradients)
+                {
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
+                }
                 double total = 0;
                 for (int start = 0; start < batchSize; start += __maxBatch)
                 {
                     int nb = global::System.Math.Min(__maxBatch, batchSize - start);
                     global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
                     global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
                     global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
                     __Forward(x, o, nb);
-                    total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 1, OutputFeatures, scale, fused);
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
                     if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
-                    dout.CopyTo(new global::System.Span<float>(__d2, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d2, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    }
                 }
-                return (float)(total * scale);
+                return (float)total;
             }
 
             // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -331,7 +365,7 @@ namespace Models
             /// <summary>
             /// Runs Model one step at a time, carrying the recurrent state between calls: after steps x1..xt the output
             /// equals the model's output at step t on the sequence x1..xt (the last output for a model without sequences).
-            /// The state is plain data: for each LSTM in order, its hidden state then its cell state. Allocation-free.
+            /// The state is plain data: for each recurrent layer in order, its state (an LSTM's hidden state then its cell state). Allocation-free.
             /// Uses the model's weights (later changes to them are seen); not thread-safe.
             /// </summary>
             public sealed class Streamer

@@ -10,7 +10,7 @@ namespace Models
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 3)            0
     /// repeat_vector (RepeatVector)        (batch, 5, 3)         0
-    /// lstm (Lstm)                         (batch, 5, 6)         240
+    /// lstm (LSTM)                         (batch, 5, 6)         240
     /// time_distributed (TimeDistributed)  (batch, 5, 2)         14
     /// Total params: 254
     /// </code>
@@ -30,7 +30,7 @@ namespace Models
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 254;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 3)            0\nrepeat_vector (RepeatVector)        (batch, 5, 3)         0\nlstm (Lstm)                         (batch, 5, 6)         240\ntime_distributed (TimeDistributed)  (batch, 5, 2)         14\nTotal params: 254";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 3)            0\nrepeat_vector (RepeatVector)        (batch, 5, 3)         0\nlstm (LSTM)                         (batch, 5, 6)         240\ntime_distributed (TimeDistributed)  (batch, 5, 2)         14\nTotal params: 254";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 3 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>
@@ -123,6 +123,18 @@ namespace Models
         public OneToMany CreateReplica() => new OneToMany(this, null);
         global::LstmGen.ITrainableModel<float> global::LstmGen.ITrainableModel<float>.CreateReplica() => CreateReplica();
 
+        /// <summary>The model as Keras describes it: the input, and each layer's Keras class, name, shapes, weights and config.</summary>
+        public static global::LstmGen.ModelArchitecture Architecture { get; } = new(
+            "OneToMany", new int[] { 3 }, tokenInput: false,
+            new global::LstmGen.LayerArchitecture[]
+            {
+                new("repeat_vector", "RepeatVector", new int[] { 3 }, new int[] { 5, 3 }, new string[] {  }, new global::System.Collections.Generic.KeyValuePair<string, object>[] { new("n", 5) }),
+                new("lstm", "LSTM", new int[] { 5, 3 }, new int[] { 5, 6 }, new string[] { "lstm/kernel", "lstm/recurrent_kernel", "lstm/bias" }, new global::System.Collections.Generic.KeyValuePair<string, object>[] { new("units", 6), new("activation", global::LstmGen.Activation.Tanh), new("recurrent_activation", global::LstmGen.Activation.Sigmoid), new("use_bias", true), new("return_sequences", true), new("return_state", false), new("go_backwards", false), new("dropout", 0d), new("recurrent_dropout", 0d), new("unit_forget_bias", true) }),
+                new("time_distributed", "TimeDistributed", new int[] { 5, 6 }, new int[] { 5, 2 }, new string[] { "time_distributed/kernel", "time_distributed/bias" }, global::System.Array.Empty<global::System.Collections.Generic.KeyValuePair<string, object>>(),
+                    new global::LstmGen.LayerArchitecture("dense", "Dense", new int[] { 5, 6 }, new int[] { 5, 2 }, global::System.Array.Empty<string>(), new global::System.Collections.Generic.KeyValuePair<string, object>[] { new("units", 2), new("activation", global::LstmGen.Activation.Linear), new("use_bias", true) })),
+            });
+        global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -188,6 +200,7 @@ namespace Models
         public int TargetLength(global::LstmGen.Loss loss)
         {
             global::System.ArgumentNullException.ThrowIfNull(loss);
+            if (loss is global::LstmGen.OutputLosses perOutput) return perOutput.TargetLength(5, OutputFeatures, 0, 0, "OneToMany");
             return 5 * loss.TargetWidth(OutputFeatures);
         }
 
@@ -202,7 +215,20 @@ namespace Models
         /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
         /// <param name="inputGradients">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>
         /// <param name="outputs">Empty, or batchSize × OutputLength floats for the model's outputs (before the update).</param>
-        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default, global::System.Span<float> outputs = default)
+        /// <param name="training">Keras's training mode; this model has no layer that behaves differently in training.</param>
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default, global::System.Span<float> outputs = default, bool training = true) =>
+            __Run(inputs, targets, batchSize, loss, inputGradients, outputs, gradients: true, training);
+
+        /// <summary>Runs the model on a batch as Predict does (dropout off) and returns the mean loss against <paramref name="targets"/> (Keras's test step); no gradients. Allocation-free.</summary>
+        /// <param name="inputs">batchSize samples of shape (3), batch-major.</param>
+        /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
+        /// <param name="batchSize">Number of samples (at least 1).</param>
+        /// <param name="loss">The loss (or one per output).</param>
+        /// <param name="outputs">Empty, or batchSize × OutputLength floats for the model's outputs.</param>
+        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> outputs = default) =>
+            __Run(inputs, targets, batchSize, loss, default, outputs, gradients: false, training: false);
+
+        private float __Run(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients, global::System.Span<float> outputs, bool gradients, bool training)
         {
             global::System.ArgumentNullException.ThrowIfNull(loss);
             global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -212,25 +238,35 @@ namespace Models
             if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(3)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
             if (!outputs.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(OutputLength)");
-            loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
-            bool fused = loss.Fuses(global::LstmGen.Activation.Linear);
-            float scale = (float)(1.0 / loss.Denominator((long)batchSize * 5, OutputFeatures));
-            global::System.Array.Clear(__gp);
-            __TransposeWeights();
+            global::LstmGen.OutputLosses? perOutput = loss as global::LstmGen.OutputLosses;
+            global::LstmGen.Loss main = perOutput is null ? loss : perOutput.Losses[0];
+            int mainLength = perOutput is null ? targetLength : TargetLength(main);
+            main.ValidateTargets(targets, OutputFeatures, nameof(targets));
+            bool fused = gradients && main.Fuses(global::LstmGen.Activation.Linear);
+            float scale = (float)(1.0 / main.Denominator((long)batchSize * 5, OutputFeatures));
+            if (gradients)
+            {
+                global::System.Array.Clear(__gp);
+                __TransposeWeights();
+            }
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
                 int nb = global::System.Math.Min(__maxBatch, batchSize - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
                 global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
                 global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
                 __Forward(x, o, nb);
-                total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 5, OutputFeatures, scale, fused);
+                total += main.Accumulate(o, t, dout, nb * 5, OutputFeatures, scale, fused) * (double)scale;
                 if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
-                if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 5, 2);
-                __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                if (gradients)
+                {
+                    if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 5, 2);
+                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                }
             }
-            return (float)(total * scale);
+            return (float)total;
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.

@@ -9,7 +9,7 @@ namespace Models
     /// <code>
     /// Layer (type)                        Output Shape          Param #
     /// input (Input)                       (batch, 6, 3)         0
-    /// lstm (Lstm)                         (batch, 5)            180
+    /// lstm (LSTM)                         (batch, 5)            180
     /// Total params: 180
     /// </code>
     /// An instance is not thread-safe (Predict uses its workspaces): use one instance per thread.
@@ -27,12 +27,12 @@ namespace Models
         public const int OutputLength = 5;
         /// <summary>Features per output step (or of the output vector).</summary>
         public const int OutputFeatures = 5;
-        /// <summary>Elements in each final state (hidden and cell) of one sample.</summary>
+        /// <summary>Elements in each final state (final hidden state and final cell state) of one sample.</summary>
         public const int StateLength = 5;
         /// <summary>Number of parameters (weights).</summary>
         public const int ParameterCount = 180;
         /// <summary>The layers, output shapes and parameter counts, as Keras's <c>model.summary()</c>.</summary>
-        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 6, 3)         0\nlstm (Lstm)                         (batch, 5)            180\nTotal params: 180";
+        public const string Summary = "Layer (type)                        Output Shape          Param #\ninput (Input)                       (batch, 6, 3)         0\nlstm (LSTM)                         (batch, 5)            180\nTotal params: 180";
         /// <summary>Input shape of one sample (without the batch axis).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 6, 3 };
         /// <summary>Output shape of one sample (without the batch axis).</summary>
@@ -64,6 +64,13 @@ namespace Models
         private readonly float[] __kT1; // lstm kernel transposed
         private readonly float[] __out; // model output of a chunk (batch-major), for the loss
         private readonly float[] __dout; // loss gradient of a chunk (batch-major)
+        private readonly float[] __tg0; // targets of the output, gathered from a chunk's per-sample targets (a loss per output)
+        private readonly float[] __stH; // final hidden state of a chunk (batch-major), for its loss
+        private readonly float[] __dstH; // loss gradient of the final hidden state of a chunk
+        private readonly float[] __tgH; // targets of the final hidden state, gathered from a chunk's targets
+        private readonly float[] __stC; // final cell state of a chunk (batch-major), for its loss
+        private readonly float[] __dstC; // loss gradient of the final cell state of a chunk
+        private readonly float[] __tgC; // targets of the final cell state, gathered from a chunk's targets
 
         /// <summary>Creates the model with Keras's initialisers (seeded) and workspaces for <see cref="global::LstmGen.ModelOptions.MaxBatch"/> samples.</summary>
         /// <param name="options">Seed and batch capacity; null for the defaults.</param>
@@ -106,6 +113,13 @@ namespace Models
             __kT1 = global::LstmGen.Kernels.AllocateAligned(60);
             __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
             __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __tg0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __stH = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __dstH = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __tgH = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __stC = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __dstC = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __tgC = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
         }
 
         /// <summary>
@@ -114,6 +128,15 @@ namespace Models
         /// </summary>
         public Encoder CreateReplica() => new Encoder(this, null);
         global::LstmGen.ITrainableModel<float> global::LstmGen.ITrainableModel<float>.CreateReplica() => CreateReplica();
+
+        /// <summary>The model as Keras describes it: the input, and each layer's Keras class, name, shapes, weights and config.</summary>
+        public static global::LstmGen.ModelArchitecture Architecture { get; } = new(
+            "Encoder", new int[] { 6, 3 }, tokenInput: false,
+            new global::LstmGen.LayerArchitecture[]
+            {
+                new("lstm", "LSTM", new int[] { 6, 3 }, new int[] { 5 }, new string[] { "lstm/kernel", "lstm/recurrent_kernel", "lstm/bias" }, new global::System.Collections.Generic.KeyValuePair<string, object>[] { new("units", 5), new("activation", global::LstmGen.Activation.Tanh), new("recurrent_activation", global::LstmGen.Activation.Sigmoid), new("use_bias", true), new("return_sequences", false), new("return_state", true), new("go_backwards", false), new("dropout", 0d), new("recurrent_dropout", 0d), new("unit_forget_bias", true) }),
+            });
+        global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
@@ -135,7 +158,7 @@ namespace Models
             __Forward(input, output, default, default, 1);
         }
 
-        /// <summary>Runs the model on one sample and returns its final LSTM states.</summary>
+        /// <summary>Runs the model on one sample and returns its final states.</summary>
         /// <param name="input">One sample, shape (6, 3), row-major (floats).</param>
         /// <param name="output">Receives the output, shape (5).</param>
         /// <param name="stateH">Receives the final hidden state (StateLength floats).</param>
@@ -199,10 +222,11 @@ namespace Models
         /// <summary>The gradients of the last <see cref="ComputeGradients"/> call, by Keras weight name (same layout as <see cref="Weights"/>).</summary>
         public global::LstmGen.WeightStore Gradients => __gradients;
 
-        /// <summary>Target values per sample for <paramref name="loss"/>: the output length, or one class index per output row for a sparse loss.</summary>
+        /// <summary>Target values per sample for <paramref name="loss"/>: the output length (one class index per output row for a sparse loss); with a loss per output (<see cref="global::LstmGen.Loss.PerOutput"/>), the output's targets followed by each final state's.</summary>
         public int TargetLength(global::LstmGen.Loss loss)
         {
             global::System.ArgumentNullException.ThrowIfNull(loss);
+            if (loss is global::LstmGen.OutputLosses perOutput) return perOutput.TargetLength(1, OutputFeatures, StateLength, 2, "Encoder");
             return 1 * loss.TargetWidth(OutputFeatures);
         }
 
@@ -214,10 +238,23 @@ namespace Models
         /// <param name="inputs">batchSize samples of shape (6, 3), batch-major.</param>
         /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
         /// <param name="batchSize">Number of samples (at least 1).</param>
-        /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/>.</param>
+        /// <param name="loss">The loss, e.g. <see cref="global::LstmGen.Loss.MeanSquaredError"/> (the output only), or one per output with <see cref="global::LstmGen.Loss.PerOutput"/> (the output and the final states, summed).</param>
         /// <param name="inputGradients">Empty, or batchSize × InputLength floats for the gradient with respect to the inputs.</param>
         /// <param name="outputs">Empty, or batchSize × OutputLength floats for the model's outputs (before the update).</param>
-        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default, global::System.Span<float> outputs = default)
+        /// <param name="training">Keras's training mode; this model has no layer that behaves differently in training.</param>
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients = default, global::System.Span<float> outputs = default, bool training = true) =>
+            __Run(inputs, targets, batchSize, loss, inputGradients, outputs, gradients: true, training);
+
+        /// <summary>Runs the model on a batch as Predict does (dropout off) and returns the mean loss against <paramref name="targets"/> (Keras's test step); no gradients. Allocation-free.</summary>
+        /// <param name="inputs">batchSize samples of shape (6, 3), batch-major.</param>
+        /// <param name="targets">batchSize targets of <see cref="TargetLength"/> values each.</param>
+        /// <param name="batchSize">Number of samples (at least 1).</param>
+        /// <param name="loss">The loss (or one per output).</param>
+        /// <param name="outputs">Empty, or batchSize × OutputLength floats for the model's outputs.</param>
+        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> outputs = default) =>
+            __Run(inputs, targets, batchSize, loss, default, outputs, gradients: false, training: false);
+
+        private float __Run(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::LstmGen.Loss loss, global::System.Span<float> inputGradients, global::System.Span<float> outputs, bool gradients, bool training)
         {
             global::System.ArgumentNullException.ThrowIfNull(loss);
             global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -227,25 +264,62 @@ namespace Models
             if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(6, 3)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
             if (!outputs.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(OutputLength)");
-            loss.ValidateTargets(targets, OutputFeatures, nameof(targets));
-            bool fused = false; // the last layer is not a Dense: no activation to fuse with
-            float scale = (float)(1.0 / loss.Denominator((long)batchSize * 1, OutputFeatures));
-            global::System.Array.Clear(__gp);
-            __TransposeWeights();
+            global::LstmGen.OutputLosses? perOutput = loss as global::LstmGen.OutputLosses;
+            global::LstmGen.Loss main = perOutput is null ? loss : perOutput.Losses[0];
+            int mainLength = perOutput is null ? targetLength : TargetLength(main);
+            if (perOutput is null) main.ValidateTargets(targets, OutputFeatures, nameof(targets)); // else per output, chunk by chunk
+            bool fused = false; // the last layer applies no activation to fuse with
+            float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
+            if (gradients)
+            {
+                global::System.Array.Clear(__gp);
+                __TransposeWeights();
+            }
             double total = 0;
             for (int start = 0; start < batchSize; start += __maxBatch)
             {
                 int nb = global::System.Math.Min(__maxBatch, batchSize - start);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
                 global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
                 global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, default, default, nb);
-                total += loss.Accumulate(o, targets.Slice(start * targetLength, nb * targetLength), dout, nb * 1, OutputFeatures, scale, fused);
+                global::System.Span<float> stH = perOutput is null ? default : new global::System.Span<float>(__stH, 0, nb * StateLength);
+                global::System.Span<float> stC = perOutput is null ? default : new global::System.Span<float>(__stC, 0, nb * StateLength);
+                __Forward(x, o, stH, stC, nb);
+                if (perOutput is null)
+                {
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                }
+                else
+                {
+                    global::System.Span<float> t0 = new global::System.Span<float>(__tg0, 0, nb * mainLength);
+                    global::LstmGen.Kernels.GatherParts(t, nb, targetLength, 0, mainLength, t0);
+                    main.ValidateTargets(t0, OutputFeatures, nameof(targets));
+                    total += main.Accumulate(o, t0, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    int offset = mainLength;
+                    int lengthH = StateLength * perOutput.Losses[1].TargetWidth(StateLength);
+                    global::System.Span<float> tH = new global::System.Span<float>(__tgH, 0, nb * lengthH);
+                    global::LstmGen.Kernels.GatherParts(t, nb, targetLength, offset, lengthH, tH);
+                    perOutput.Losses[1].ValidateTargets(tH, StateLength, nameof(targets));
+                    float scaleH = (float)(1.0 / perOutput.Losses[1].Denominator(batchSize, StateLength));
+                    total += perOutput.Losses[1].Accumulate(stH, tH, new global::System.Span<float>(__dstH, 0, nb * StateLength), nb, StateLength, scaleH, fused: false) * (double)scaleH;
+                    offset += lengthH;
+                    int lengthC = StateLength * perOutput.Losses[2].TargetWidth(StateLength);
+                    global::System.Span<float> tC = new global::System.Span<float>(__tgC, 0, nb * lengthC);
+                    global::LstmGen.Kernels.GatherParts(t, nb, targetLength, offset, lengthC, tC);
+                    perOutput.Losses[2].ValidateTargets(tC, StateLength, nameof(targets));
+                    float scaleC = (float)(1.0 / perOutput.Losses[2].Denominator(batchSize, StateLength));
+                    total += perOutput.Losses[2].Accumulate(stC, tC, new global::System.Span<float>(__dstC, 0, nb * StateLength), nb, StateLength, scaleC, fused: false) * (double)scaleC;
+                    offset += lengthC;
+                }
                 if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
-                dout.CopyTo(new global::System.Span<float>(__d1, 0, nb * OutputLength));
-                __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                if (gradients)
+                {
+                    dout.CopyTo(new global::System.Span<float>(__d1, 0, nb * OutputLength));
+                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, perOutput is null ? default : new global::System.ReadOnlySpan<float>(__dstH, 0, nb * StateLength), perOutput is null ? default : new global::System.ReadOnlySpan<float>(__dstC, 0, nb * StateLength));
+                }
             }
-            return (float)(total * scale);
+            return (float)total;
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -285,7 +359,7 @@ namespace Models
 
         // Backpropagation through time for nb checked samples, after __Forward on the same samples. __d{n} holds the
         // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
-        private void __Backward(global::System.ReadOnlySpan<float> input, global::System.Span<float> inputGradient, int nb, bool fused)
+        private void __Backward(global::System.ReadOnlySpan<float> input, global::System.Span<float> inputGradient, int nb, bool fused, global::System.ReadOnlySpan<float> dStateH, global::System.ReadOnlySpan<float> dStateC)
         {
             global::System.ReadOnlySpan<float> a0 = nb == 1 ? input : new global::System.ReadOnlySpan<float>(__x0, 0, nb * 18);
             global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__h1, nb * 25, nb * 5);
@@ -302,8 +376,8 @@ namespace Models
                 global::System.Span<float> dhc = new global::System.Span<float>(__dhc1, 0, nb * 5);
                 global::System.Span<float> dht = new global::System.Span<float>(__dht1, 0, nb * 5);
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc1, 0, nb * 5);
-                dhc.Clear();
-                dcc.Clear();
+                if (dStateH.IsEmpty) dhc.Clear(); else dStateH.CopyTo(dhc);
+                if (dStateC.IsEmpty) dcc.Clear(); else dStateC.CopyTo(dcc);
                 for (int s = 5; s >= 0; s--)
                 {
                     int t = s;
@@ -342,7 +416,7 @@ namespace Models
         /// <summary>
         /// Runs Encoder one step at a time, carrying the recurrent state between calls: after steps x1..xt the output
         /// equals the model's output at step t on the sequence x1..xt (the last output for a model without sequences).
-        /// The state is plain data: for each LSTM in order, its hidden state then its cell state. Allocation-free.
+        /// The state is plain data: for each recurrent layer in order, its state (an LSTM's hidden state then its cell state). Allocation-free.
         /// Uses the model's weights (later changes to them are seen); not thread-safe.
         /// </summary>
         public sealed class Streamer

@@ -1,0 +1,144 @@
+using System.Runtime.CompilerServices;
+
+namespace LstmGen;
+
+public static partial class Kernels
+{
+    /// <summary>
+    /// c (m × cols) += A · b with 256- or 128-bit vectors (<typeparamref name="W"/>), for CPUs or NativeAOT instruction
+    /// sets without AVX-512. Register blocks sized for 16 vector registers: 4 rows × 2 vectors (8 accumulators), or
+    /// 1 row × 8 vectors when there are fewer than 4 rows (a batch-1 step: eight independent chains hide the latency of
+    /// the multiply-add). Columns left over are done by a last vector overlapping the ones before, keeping their lanes,
+    /// and scalar code below one vector. Each element is one chain of <see cref="Simd.MulAdd(float, float, float)"/>
+    /// over p in order, as at every width. A's element (i, p) is at a[i * ars + p * acs]; rows of b and c are ld apart.
+    /// </summary>
+    internal static void GemmNarrow<W, V>(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
+        where W : struct, IVectorWidth<V> where V : struct
+    {
+        int w = W.Count;
+        int j = 0;
+        if (m < 4)
+        {
+            for (; j + 8 * w <= cols; j += 8 * w)
+            {
+                for (int i = 0; i < m; i++) Narrow1x8<W, V>(ref Unsafe.Add(ref a, i * ars), acs, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c, i * ld + j), ld, k);
+            }
+        }
+        for (; j + 2 * w <= cols; j += 2 * w)
+        {
+            int i = 0;
+            for (; i + 4 <= m; i += 4) Narrow4x2<W, V>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c, i * ld + j), ld, k);
+            for (; i < m; i++) Narrow1x2<W, V>(ref Unsafe.Add(ref a, i * ars), acs, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c, i * ld + j), ld, k);
+        }
+        for (; j + w <= cols; j += w)
+        {
+            for (int i = 0; i < m; i++) NarrowEdge<W, V>(ref Unsafe.Add(ref a, i * ars), acs, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c, i * ld + j), ld, k, W.LanesFrom(0));
+        }
+        if (j < cols)
+        {
+            if (cols >= w)
+            {
+                // The last w columns, keeping the lanes already done (they are recomputed identically, not stored).
+                V keep = W.LanesFrom(j - (cols - w));
+                for (int i = 0; i < m; i++) NarrowEdge<W, V>(ref Unsafe.Add(ref a, i * ars), acs, ref Unsafe.Add(ref b, cols - w), ref Unsafe.Add(ref c, i * ld + cols - w), ld, k, keep);
+            }
+            else
+            {
+                GemmScalar(ref a, ars, acs, ref b, ref c, m, cols, k, j, ld);
+            }
+        }
+    }
+
+    /// <summary>4 rows × 2 vectors of c (8 accumulators); a points at the first row's a, c at its first element.</summary>
+    private static void Narrow4x2<W, V>(ref float a, int ars, int acs, ref float b, ref float c, int ld, int k)
+        where W : struct, IVectorWidth<V> where V : struct
+    {
+        int w = W.Count;
+        ref float c1 = ref Unsafe.Add(ref c, ld);
+        ref float c2 = ref Unsafe.Add(ref c1, ld);
+        ref float c3 = ref Unsafe.Add(ref c2, ld);
+        V s00 = W.Load(ref c, 0), s01 = W.Load(ref c, w);
+        V s10 = W.Load(ref c1, 0), s11 = W.Load(ref c1, w);
+        V s20 = W.Load(ref c2, 0), s21 = W.Load(ref c2, w);
+        V s30 = W.Load(ref c3, 0), s31 = W.Load(ref c3, w);
+        ref float a0 = ref a;
+        ref float a1 = ref Unsafe.Add(ref a0, ars);
+        ref float a2 = ref Unsafe.Add(ref a1, ars);
+        ref float a3 = ref Unsafe.Add(ref a2, ars);
+        ref float bp = ref b;
+        for (int p = 0; p < k; p++)
+        {
+            V b0 = W.Load(ref bp, 0), b1 = W.Load(ref bp, w);
+            V x = W.Broadcast(a0);
+            s00 = W.MulAdd(x, b0, s00); s01 = W.MulAdd(x, b1, s01);
+            x = W.Broadcast(a1);
+            s10 = W.MulAdd(x, b0, s10); s11 = W.MulAdd(x, b1, s11);
+            x = W.Broadcast(a2);
+            s20 = W.MulAdd(x, b0, s20); s21 = W.MulAdd(x, b1, s21);
+            x = W.Broadcast(a3);
+            s30 = W.MulAdd(x, b0, s30); s31 = W.MulAdd(x, b1, s31);
+            a0 = ref Unsafe.Add(ref a0, acs); a1 = ref Unsafe.Add(ref a1, acs); a2 = ref Unsafe.Add(ref a2, acs); a3 = ref Unsafe.Add(ref a3, acs);
+            bp = ref Unsafe.Add(ref bp, ld);
+        }
+        W.Store(s00, ref c, 0); W.Store(s01, ref c, w);
+        W.Store(s10, ref c1, 0); W.Store(s11, ref c1, w);
+        W.Store(s20, ref c2, 0); W.Store(s21, ref c2, w);
+        W.Store(s30, ref c3, 0); W.Store(s31, ref c3, w);
+    }
+
+    /// <summary>1 row × 2 vectors of c.</summary>
+    private static void Narrow1x2<W, V>(ref float a, int acs, ref float b, ref float c, int ld, int k)
+        where W : struct, IVectorWidth<V> where V : struct
+    {
+        int w = W.Count;
+        V s0 = W.Load(ref c, 0), s1 = W.Load(ref c, w);
+        ref float bp = ref b;
+        for (int p = 0; p < k; p++)
+        {
+            V x = W.Broadcast(Unsafe.Add(ref a, p * acs));
+            s0 = W.MulAdd(x, W.Load(ref bp, 0), s0);
+            s1 = W.MulAdd(x, W.Load(ref bp, w), s1);
+            bp = ref Unsafe.Add(ref bp, ld);
+        }
+        W.Store(s0, ref c, 0); W.Store(s1, ref c, w);
+    }
+
+    /// <summary>1 row × 8 vectors of c: eight independent chains for the few-row (batch-1) products.</summary>
+    private static void Narrow1x8<W, V>(ref float a, int acs, ref float b, ref float c, int ld, int k)
+        where W : struct, IVectorWidth<V> where V : struct
+    {
+        int w = W.Count;
+        V s0 = W.Load(ref c, 0), s1 = W.Load(ref c, w), s2 = W.Load(ref c, 2 * w), s3 = W.Load(ref c, 3 * w);
+        V s4 = W.Load(ref c, 4 * w), s5 = W.Load(ref c, 5 * w), s6 = W.Load(ref c, 6 * w), s7 = W.Load(ref c, 7 * w);
+        ref float bp = ref b;
+        for (int p = 0; p < k; p++)
+        {
+            V x = W.Broadcast(Unsafe.Add(ref a, p * acs));
+            s0 = W.MulAdd(x, W.Load(ref bp, 0), s0);
+            s1 = W.MulAdd(x, W.Load(ref bp, w), s1);
+            s2 = W.MulAdd(x, W.Load(ref bp, 2 * w), s2);
+            s3 = W.MulAdd(x, W.Load(ref bp, 3 * w), s3);
+            s4 = W.MulAdd(x, W.Load(ref bp, 4 * w), s4);
+            s5 = W.MulAdd(x, W.Load(ref bp, 5 * w), s5);
+            s6 = W.MulAdd(x, W.Load(ref bp, 6 * w), s6);
+            s7 = W.MulAdd(x, W.Load(ref bp, 7 * w), s7);
+            bp = ref Unsafe.Add(ref bp, ld);
+        }
+        W.Store(s0, ref c, 0); W.Store(s1, ref c, w); W.Store(s2, ref c, 2 * w); W.Store(s3, ref c, 3 * w);
+        W.Store(s4, ref c, 4 * w); W.Store(s5, ref c, 5 * w); W.Store(s6, ref c, 6 * w); W.Store(s7, ref c, 7 * w);
+    }
+
+    /// <summary>1 row × 1 vector of c, storing only the lanes set in <paramref name="keep"/> (the others are written back unchanged).</summary>
+    private static void NarrowEdge<W, V>(ref float a, int acs, ref float b, ref float c, int ld, int k, V keep)
+        where W : struct, IVectorWidth<V> where V : struct
+    {
+        V old = W.Load(ref c, 0), s = old;
+        ref float bp = ref b;
+        for (int p = 0; p < k; p++)
+        {
+            s = W.MulAdd(W.Broadcast(Unsafe.Add(ref a, p * acs)), W.Load(ref bp, 0), s);
+            bp = ref Unsafe.Add(ref bp, ld);
+        }
+        W.Store(W.Select(keep, s, old), ref c, 0);
+    }
+}

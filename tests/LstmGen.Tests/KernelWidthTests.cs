@@ -1,0 +1,152 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using LstmGen;
+using Xunit;
+
+namespace LstmGen.Tests;
+
+/// <summary>
+/// Every vector width's code, run directly whatever this CPU accelerates (a width it lacks runs emulated: slowly, but
+/// with the same arithmetic), against one scalar multiply-add chain per element: equal bit for bit. So a NativeAOT
+/// binary (128-bit by default), the JIT on an AVX2 or an AVX-512 machine and DOTNET_EnableHWIntrinsic=0 all compute the
+/// same numbers for a given FMA setting (see Dispatch.cs).
+/// </summary>
+public class KernelWidthTests
+{
+    private delegate void Product(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld);
+
+    private static readonly (string Name, Product Run)[] Widths =
+    [
+        ("512", Kernels.GemmPlain512),
+        ("256", Kernels.GemmNarrow<Width256, Vector256<float>>),
+        ("128", Kernels.GemmNarrow<Width128, Vector128<float>>),
+        ("scalar", (ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld) =>
+            Kernels.GemmScalar(ref a, ars, acs, ref b, ref c, m, cols, k, 0, ld)),
+    ];
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(1, 3, 5)]       // fewer columns than a 128-bit vector: scalar
+    [InlineData(2, 7, 4)]       // one masked 128-bit vector, one 256-bit
+    [InlineData(3, 70, 9)]      // 1 × 8-vector blocks (batch-1 form) and edges
+    [InlineData(4, 8, 3)]
+    [InlineData(5, 37, 17)]     // 4 × 2-vector blocks, a row tail, a masked last vector
+    [InlineData(9, 200, 33)]
+    [InlineData(6, 128, 50)]
+    [InlineData(1, 512, 40)]
+    public void EveryWidth_GivesTheScalarChain_BitForBit(int m, int n, int k)
+    {
+        var rng = new Random(m * 7919 + n * 31 + k);
+        float[] a = Random(rng, m * k), b = Random(rng, k * n), c0 = Random(rng, m * n);
+        float[] expected = (float[])c0.Clone();
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float acc = expected[i * n + j];
+                for (int p = 0; p < k; p++) acc = Simd.MulAdd(a[i * k + p], b[p * n + j], acc);
+                expected[i * n + j] = acc;
+            }
+        }
+        foreach (var (name, run) in Widths)
+        {
+            float[] c = (float[])c0.Clone();
+            run(ref MemoryMarshal.GetArrayDataReference(a), k, 1, ref MemoryMarshal.GetArrayDataReference(b), ref MemoryMarshal.GetArrayDataReference(c), m, n, k, n);
+            AssertBitwise(expected, c, $"{name}-bit product ({m}x{k})·({k}x{n})");
+        }
+        float[] viaPublic = (float[])c0.Clone();
+        Kernels.Gemm(a, b, viaPublic, m, n, k, accumulate: true);
+        AssertBitwise(expected, viaPublic, $"Kernels.Gemm on {KernelInfo.Description}");
+
+        // The transposed-left form (a read down its columns) at every width: c' (k x n) += aᵀ · c.
+        float[] expectedTn = new float[k * n];
+        for (int p = 0; p < k; p++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float acc = 0f;
+                for (int i = 0; i < m; i++) acc = Simd.MulAdd(a[i * k + p], c0[i * n + j], acc);
+                expectedTn[p * n + j] = acc;
+            }
+        }
+        foreach (var (name, run) in Widths)
+        {
+            float[] tn = new float[k * n];
+            run(ref MemoryMarshal.GetArrayDataReference(a), 1, k, ref MemoryMarshal.GetArrayDataReference(c0), ref MemoryMarshal.GetArrayDataReference(tn), k, n, m, n);
+            AssertBitwise(expectedTn, tn, $"{name}-bit transposed product");
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 8)]
+    [InlineData(2, 13)]
+    [InlineData(5, 32)]
+    [InlineData(4, 50)]
+    public void StreamStep_GivesTheScalarChainAndCell_AtThisMachinesWidth(int features, int units)
+    {
+        // The column chains and the fused cell of the streaming step at whatever width this process runs. The
+        // register-resident LSTM(8) step (256-bit) and the 512-bit blocks of 32 columns split each chain over even and
+        // odd inputs: there, equal to rounding.
+        bool split = Vector512.IsHardwareAccelerated || (units == 8 && Vector256.IsHardwareAccelerated);
+        var rng = new Random(features * 100 + units);
+        int g4 = 4 * units;
+        float[] x = Random(rng, features), w = Random(rng, features * g4), r = Random(rng, units * g4), bias = Random(rng, g4);
+        float[] h = Random(rng, units), c = Random(rng, units), z = new float[g4];
+        float[] hExpected = (float[])h.Clone(), cExpected = (float[])c.Clone();
+        var zExpected = new float[g4];
+        for (int j = 0; j < g4; j++)
+        {
+            float acc = bias[j];
+            for (int p = 0; p < features; p++) acc = Simd.MulAdd(x[p], w[p * g4 + j], acc);
+            for (int p = 0; p < units; p++) acc = Simd.MulAdd(h[p], r[p * g4 + j], acc);
+            zExpected[j] = acc;
+        }
+        for (int u = 0; u < units; u++)
+        {
+            float i = FastMath.Sigmoid(zExpected[u]), f = FastMath.Sigmoid(zExpected[units + u]);
+            float g = FastMath.Tanh(zExpected[2 * units + u]), o = FastMath.Sigmoid(zExpected[3 * units + u]);
+            cExpected[u] = Simd.MulAdd(f, c[u], i * g);
+            hExpected[u] = o * FastMath.Tanh(cExpected[u]);
+        }
+        Kernels.LstmStreamStep(x, w, r, bias, h, c, z, features, units, Activation.Tanh, Activation.Sigmoid);
+        if (split)
+        {
+            for (int u = 0; u < units; u++)
+            {
+                Assert.InRange(c[u], cExpected[u] - 1e-5f, cExpected[u] + 1e-5f);
+                Assert.InRange(h[u], hExpected[u] - 1e-5f, hExpected[u] + 1e-5f);
+            }
+            return;
+        }
+        AssertBitwise(cExpected, c, $"cell state, LSTM({units}) on {KernelInfo.Description}");
+        AssertBitwise(hExpected, h, $"output, LSTM({units}) on {KernelInfo.Description}");
+    }
+
+    [Fact]
+    public void KernelInfo_DescribesTheWidestAcceleratedWidth()
+    {
+        int expected = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : Vector128.IsHardwareAccelerated ? 128 : 0;
+        Assert.Equal(expected, KernelInfo.VectorBits);
+        Assert.Contains(expected == 0 ? "scalar" : $"{expected}-bit", KernelInfo.Description);
+        Assert.Equal(System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported, KernelInfo.FusedMultiplyAdd);
+    }
+
+    private static float[] Random(Random rng, int length)
+    {
+        var v = new float[length];
+        for (int i = 0; i < length; i++) v[i] = (float)(rng.NextDouble() * 2 - 1);
+        return v;
+    }
+
+    private static void AssertBitwise(float[] expected, float[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            {
+                Assert.Fail($"{what}: element {i} is {actual[i]:R}, the scalar chain gives {expected[i]:R}");
+            }
+        }
+    }
+}

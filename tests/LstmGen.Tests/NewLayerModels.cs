@@ -1,0 +1,40 @@
+using LstmGen;
+
+// Models of the new layers (GRU, SimpleRNN, Dropout, SpatialDropout1D, Activation, the new activations) for the gradient
+// checks: every wrapper, mask, dropout and unrolling combination that has its own code path.
+namespace LstmGen.Tests.Models;
+
+[Sequential, Input(6, 3), Gru(5), Dense(1)]
+public partial class GruLast;
+
+[Sequential, Input(6, 3), Gru(4, ResetAfter = false, ReturnSequences = true), TimeDistributed, Dense(2)]
+public partial class GruBeforeSeq;
+
+[Sequential(Unroll = UnrollPolicy.Never), Input(6, 3), Gru(4, ResetAfter = false, ReturnSequences = true, GoBackwards = true), Dense(2)]
+public partial class GruBeforeBackLooped;
+
+[Sequential, Input(6, 3), Bidirectional, Gru(4, ReturnSequences = true, Dropout = 0.2, RecurrentDropout = 0.3), Gru(3, ReturnState = true)]
+public partial class GruBiDrop;
+
+[Sequential, Input(8), Embedding(20, 4, MaskZero = true), SimpleRnn(5, ReturnSequences = true, RecurrentDropout = 0.25), Dropout(0.5), SimpleRnn(3, Activation = Activation.Tanh), Dense(1, Activation = Activation.Sigmoid)]
+public partial class SimpleRnnMask;
+
+[Sequential, Input(5, 3), Lstm(4, Activation = Activation.Gelu, RecurrentActivation = Activation.HardSigmoid, ReturnSequences = true, Dropout = 0.1), SpatialDropout1D(0.2), Activation(Activation.Swish), Gru(3, RecurrentActivation = Activation.HardSigmoidKeras2, Activation = Activation.Swish, ResetAfter = false), Dense(2, Activation = Activation.Softmax)]
+public partial class Mixed;
+
+[Sequential, Input(8), Embedding(20, 4, MaskZero = true), SimpleRnn(5, ReturnSequences = true, RecurrentDropout = 0.25), SimpleRnn(3), Dense(1)]
+public partial class SimpleRnnMaskRecurrentDropout;
+
+
+[Sequential, Input(8), Embedding(20, 4, MaskZero = true), SimpleRnn(5, ReturnSequences = true), Dropout(0.5), SimpleRnn(3), Dense(1)]
+public partial class DropoutAfterMaskedSequence;
+
+[Sequential, Input(8), Embedding(20, 4, MaskZero = true), Lstm(5, ReturnSequences = true, RecurrentDropout = 0.25), Lstm(3), Dense(1)]
+public partial class LstmMaskRecurrentDropout;
+
+[Sequential, Input(4, 3), SimpleRnn(5, RecurrentDropout = 0.25), Dense(1)]
+public partial class SimpleRnnRecurrentDropout;
+
+
+[Sequential, Input(4, 3), SimpleRnn(5, Dropout = 0.25), Dense(1)]
+public partial class SimpleRnnInputDropout;
