@@ -13,13 +13,17 @@ public sealed record TimeSeriesOptions
     public TextWriter? Output { get; init; } = Console.Out;
 }
 
-/// <summary>Test-range root-mean-square error in the series' own units, beside the naive last-value forecast.</summary>
-public sealed record ForecastResult(string Series, string Kind, double Rmse, double NaiveRmse, int TestWindows, TimeSpan TrainingTime)
+/// <summary>
+/// Test-range root-mean-square error in the series' own units, beside two baselines: the naive last-value forecast
+/// ("no change") and the drift forecast (the last value moved by the mean change of the training range per step, in the
+/// representation the network sees: for log changes, the mean training return).
+/// </summary>
+public sealed record ForecastResult(string Series, string Kind, double Rmse, double NaiveRmse, double DriftRmse, int TestWindows, TimeSpan TrainingTime)
 {
     public bool BeatsNaive => Rmse < NaiveRmse;
 
     public override string ToString() =>
-        $"{Series,-26} {Kind,-14} RMSE {Rmse,8:F3}  naive last-value {NaiveRmse,8:F3}  ({(NaiveRmse - Rmse) / NaiveRmse,5:P1} lower, {TestWindows} test windows, trained {TrainingTime.TotalSeconds:F1}s)";
+        $"{Series,-26} {Kind,-14} RMSE {Rmse,8:F3}  naive last-value {NaiveRmse,8:F3}  ({(NaiveRmse - Rmse) / NaiveRmse,5:P1} lower)  drift {DriftRmse,8:F3}  ({TestWindows} test windows, trained {TrainingTime.TotalSeconds:F1}s)";
 }
 
 /// <summary>What the network sees: the levels themselves, or the changes of their logarithm (returns).</summary>
@@ -88,6 +92,10 @@ public static class TimeSeriesSample
             ? series
             : Enumerable.Range(1, series.Length - 1).Select(i => MathF.Log(series[i]) - MathF.Log(series[i - 1])).ToArray();
         int testStart = (int)(z.Length * 0.8);
+        // The drift baseline: the mean change per step over the training range (of the log for log changes).
+        double drift = representation == Representation.LogChanges
+            ? z.Take(testStart).Average(v => (double)v)
+            : Enumerable.Range(1, testStart - 1).Average(i => (double)series[i] - series[i - 1]);
         var scaler = new MinMaxScaler();
         scaler.Fit(z.AsSpan(0, testStart), features: 1); // no peeking at the test range
         float[] scaled = scaler.Transform(z, features: 1);
@@ -122,6 +130,7 @@ public static class TimeSeriesSample
         var actual = new List<double>();
         var forecast = new List<double>();
         var naive = new List<double>();
+        var drifted = new List<double>();
         var targetDates = new DateTime[windows]; // the date of each window's first forecast step
         for (int w = 0; w < windows; w++)
         {
@@ -143,9 +152,10 @@ public static class TimeSeriesSample
                 actual.Add(series[e + k]);
                 forecast.Add(f);
                 naive.Add(level);
+                drifted.Add(representation == Representation.Levels ? level + drift * k : Math.Exp(Math.Log(series[e]) + drift * k));
             }
         }
-        var result = new ForecastResult(name, kind, Rmse(forecast, actual), Rmse(naive, actual), windows, time);
+        var result = new ForecastResult(name, kind, Rmse(forecast, actual), Rmse(naive, actual), Rmse(drifted, actual), windows, time);
         log.WriteLine($"   {result}");
         Charts(options, name, unit, kind, horizon, targetDates, actual.Where((_, i) => i % horizon == 0).ToArray(), forecast.Where((_, i) => i % horizon == 0).ToArray(), history, log);
         return result;
