@@ -23,7 +23,7 @@ public sealed record ForecastResult(string Series, string Kind, double Rmse, dou
     public bool BeatsNaive => Rmse < NaiveRmse;
 
     public override string ToString() =>
-        $"{Series,-26} {Kind,-14} RMSE {Rmse,8:F3}  naive last-value {NaiveRmse,8:F3}  ({(NaiveRmse - Rmse) / NaiveRmse,5:P1} lower)  drift {DriftRmse,8:F3}  ({TestWindows} test windows, trained {TrainingTime.TotalSeconds:F1}s)";
+        $"{Series,-26} {Kind,-22} RMSE {Rmse,8:F3}  naive last-value {NaiveRmse,8:F3}  ({(NaiveRmse - Rmse) / NaiveRmse,5:P1} lower)  drift {DriftRmse,8:F3}  ({TestWindows} test windows, trained {TrainingTime.TotalSeconds:F1}s)";
 }
 
 /// <summary>What the network sees: the levels themselves, or the changes of their logarithm (returns).</summary>
@@ -60,6 +60,7 @@ public static class TimeSeriesSample
         var results = new List<ForecastResult>
         {
             Forecast("Melbourne min temperature", "°C", temperature, days, Representation.Levels, horizon: 1, () => new NextStepModel(), Lookback, options, log),
+            Forecast("Melbourne min temperature", "°C", temperature, days, Representation.Levels, horizon: 1, () => new ConvLstmModel(), Lookback, options, log, label: "CNN-LSTM"),
             Forecast("Melbourne min temperature", "°C", temperature, days, Representation.Levels, Horizon, () => new MultiStepModel(), Lookback, options, log),
             // 102 training windows: many more, smaller epochs, and more patience.
             Forecast("airline passengers", "thousands", passengers, months, Representation.LogChanges, horizon: 1, () => new MonthlyModel(), MonthlyLookback, options with { Epochs = options.Epochs * 8 }, log, batchSize: 8, patience: 30),
@@ -81,9 +82,9 @@ public static class TimeSeriesSample
     }
 
     private static ForecastResult Forecast(string name, string unit, float[] series, DateTime[] dates, Representation representation, int horizon,
-        Func<ITrainableModel<float>> create, int lookback, TimeSeriesOptions options, TextWriter log, int batchSize = 32, int patience = 6)
+        Func<ITrainableModel<float>> create, int lookback, TimeSeriesOptions options, TextWriter log, int batchSize = 32, int patience = 6, string? label = null)
     {
-        string kind = horizon == 1 ? "next step" : $"{horizon} steps ahead";
+        string kind = (horizon == 1 ? "next step" : $"{horizon} steps ahead") + (label is null ? "" : $" {label}");
         log.WriteLine($"== {name}: {kind} ({(horizon == 1 ? "many-to-one" : "encoder-decoder, many-to-many")}), lookback {lookback}, {representation}");
 
         // z[i] is what the network sees for series index i + offset.

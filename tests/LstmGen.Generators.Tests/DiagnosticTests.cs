@@ -317,6 +317,16 @@ public sealed class DiagnosticTests
             public partial class Bad;
             """, true },
 
+        // 010 names that clash with the generated code
+        { "010 a user method with a generated signature", """
+            [{|LSTMGEN010:Sequential|}, Input(4), Dense(2)]
+            public partial class Bad { public void Predict(System.ReadOnlySpan<float> x, System.Span<float> y) { } }
+            """, false },
+        { "010 a member starting with __", """
+            [{|LSTMGEN010:Sequential|}, Input(4), Dense(2)]
+            public partial class Bad { public int __p; }
+            """, false },
+
         // 117-120: convolution, pooling, reshape and normalisation arguments
         { "117 Conv1D kernel longer than the sequence", """
             [Sequential, Input(4, 2), Conv1D(3, {|LSTMGEN117:5|}), Flatten, Dense(1)]

@@ -25,9 +25,10 @@ public sealed class SnapshotTests
         GeneratorRun run = RunGenerator(compilation);
         AssertGeneratorHealthy(run);
         GeneratedSourceResult generated = Assert.Single(run.Result.GeneratedSources);
-        Assert.Equal(hintName, generated.HintName);
+        Assert.Equal(hintName, GeneratorRun.Readable(generated.HintName));
+        Assert.Matches(@"\.[0-9a-f]{8}\.g\.cs$", generated.HintName);
         AssertCompilesCleanly(run.Output);
-        Snapshot.Verify(generated.SourceText.ToString(), generated.HintName, testName, sourceFile);
+        Snapshot.Verify(generated.SourceText.ToString(), hintName, testName, sourceFile);
     }
 
     [Fact]

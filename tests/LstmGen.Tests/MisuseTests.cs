@@ -225,6 +225,16 @@ public class SizeArithmeticTests
     }
 
     [Fact]
+    public void A_MaxBatch_too_large_for_a_workspace_is_named_in_the_users_numbers()
+    {
+        // Issue 14: new M(new ModelOptions { MaxBatch = int.MaxValue }) gave a bare OverflowException from checked().
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new Stacked(new ModelOptions { MaxBatch = int.MaxValue }));
+        Assert.Equal("options", ex.ParamName);
+        Assert.Contains("ModelOptions.MaxBatch = 2147483647 needs 2147483647 ×", ex.Message);
+        Assert.Contains("use a MaxBatch of at most", ex.Message);
+    }
+
+    [Fact]
     public void ModelOptions_rejects_a_MaxBatch_below_1_where_it_is_set()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ModelOptions { MaxBatch = 0 });

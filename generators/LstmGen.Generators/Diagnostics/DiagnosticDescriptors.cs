@@ -22,6 +22,7 @@ internal static class DiagnosticDescriptors
     public const string DuplicateLayerNameId = "LSTMGEN007";
     public const string UnsupportedModelTypeId = "LSTMGEN008";
     public const string ConstructorMustChainId = "LSTMGEN009";
+    public const string NameConflictId = "LSTMGEN010";
     public const string MissingInputId = "LSTMGEN101";
     public const string MisplacedInputId = "LSTMGEN102";
     public const string NonPositiveSizeId = "LSTMGEN103";
@@ -65,7 +66,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor WrapperWithoutLayer = Create(WrapperWithoutLayerId,
         "Wrapper attribute without a layer",
-        "[{0}] must be followed directly by the {1} attribute it wraps, e.g. {2}",
+        "[{0}] must be followed directly by the {1} it wraps, e.g. {2}",
         DiagnosticCategories.Usage,
         "TimeDistributed and Bidirectional apply to the layer attribute that follows them.");
 
@@ -98,6 +99,12 @@ internal static class DiagnosticDescriptors
         "The constructor '{0}' must call the generated constructor with ': this(options)' (or ': this()') so that the weights and workspaces are created",
         DiagnosticCategories.Usage,
         "The generated constructor allocates the weights and workspaces; a constructor that does not chain to it leaves them null.");
+
+    public static readonly DiagnosticDescriptor NameConflict = Create(NameConflictId,
+        "Name conflicts with the generated code",
+        "{0}: {1}",
+        DiagnosticCategories.Usage,
+        "The generated model declares members (Predict, Weights, Summary, a nested Streamer, fields and methods starting with '__', ...) and refers to the LstmGen and System namespaces; a user member of the same name and signature, or a type that hides those namespaces, would make the generated code fail to compile.");
 
     public static readonly DiagnosticDescriptor MissingInput = Create(MissingInputId,
         "Model has no input shape",
@@ -237,7 +244,7 @@ internal static class DiagnosticDescriptors
     public static readonly ImmutableDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         ClassMustBePartial, LayersSplitAcrossDeclarations, InvalidAttributeArgument, WrapperWithoutLayer, WrapperMismatch,
-        InvalidLayerName, DuplicateLayerName, UnsupportedModelType, ConstructorMustChain, MissingInput, MisplacedInput, NonPositiveSize, RecurrentNeedsSequence,
+        InvalidLayerName, DuplicateLayerName, UnsupportedModelType, ConstructorMustChain, NameConflict, MissingInput, MisplacedInput, NonPositiveSize, RecurrentNeedsSequence,
         RepeatVectorNeedsVector, LayerNeedsSequence, SliceOutOfRange, EmbeddingPlacement, MaskNotSupported, InputRank,
         InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, ModelTooLarge, LossDoesNotFitOutput, DropoutRateOutOfRange,
         SequenceTooShort, ReshapeSizeMismatch, UnsupportedAxis, IncompatibleArguments, UnrollCapped, InternalError,

@@ -118,6 +118,8 @@ internal static class BackwardEmitter
             ? $"bool fused = gradients && main.Fuses({Activation(activation)});"
             : "bool fused = false; // the last layer applies no activation to fuse with");
         w.Line($"float scale = (float)(1.0 / main.Denominator((long)batchSize * {Num(rows)}, OutputFeatures));");
+        w.Line("__Enter();");
+        w.Open("try");
         w.Open("if (gradients)");
         w.Line("global::System.Array.Clear(__gp);");
         w.Line("__TransposeWeights();");
@@ -181,6 +183,10 @@ internal static class BackwardEmitter
         w.Close();
         w.Close();
         w.Line("return (float)total;");
+        w.Close();
+        w.Open("finally");
+        w.Line("__Exit();");
+        w.Close();
         w.Close();
         w.Line();
     }

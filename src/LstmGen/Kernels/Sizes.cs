@@ -52,4 +52,14 @@ public static partial class Kernels
     }
 
     private static string Count(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Throws the <see cref="InvalidOperationException"/> of a model instance (or stream) used by two threads at once:
+    /// the second call finds the first one running and refuses to share its workspaces.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public static void ThrowConcurrentUse(string model) =>
+        throw new InvalidOperationException(
+            $"{model} is already running a call on another thread. An instance computes in its own workspaces and serves one call at a time: " +
+            "give each thread its own instance or replica (CreateReplica shares the weights), or use ParallelPredictor to split work over cores.");
 }

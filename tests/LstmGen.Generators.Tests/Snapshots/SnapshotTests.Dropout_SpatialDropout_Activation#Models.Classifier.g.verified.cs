@@ -130,44 +130,44 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Classifier", __weightTable);
             __gp = __gradients.Parameters;
-            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 64));
-            __mask1 = new byte[checked(maxBatch * 8)];
-            __m2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __y2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 64));
-            __z3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __q3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __h3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 32));
-            __z3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __q3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __h3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 32));
-            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __m4 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __y4 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __y5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __y6 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __d6 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __d5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __y1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 64, "embedding output (batch, 8, 8)"));
+            __mask1 = new byte[global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "padding mask (steps, batch): 1 = token, 0 = padding")];
+            __m2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "spatial_dropout1d dropout mask"));
+            __y2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 64, "spatial_dropout1d output in training (batch, 8, 8)"));
+            __z3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional gates per step (z, r, hh), by input step"));
+            __q3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional recurrent projection per step (h_prev·U + recurrent bias), by input step"));
+            __h3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 32, "bidirectional output per processed step"));
+            __z3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional gates per step (z, r, hh), by input step"));
+            __q3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional recurrent projection per step (h_prev·U + recurrent bias), by input step"));
+            __h3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 32, "bidirectional output per processed step"));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "bidirectional merged output (batch, 8)"));
+            __m4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "dropout dropout mask"));
+            __y4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "dropout output in training (batch, 8)"));
+            __y5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "dense output (batch, 2)"));
+            __y6 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "activation output (batch, 2)"));
+            __d6 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "gradient with respect to activation's output"));
+            __d5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "gradient with respect to dense's output"));
             __wT5 = global::LstmGen.Kernels.AllocateAligned(16);
-            __d4 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __dhf3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dhb3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dz3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __dq3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __dhc3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dht3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
+            __d4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "gradient with respect to dropout's output"));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "gradient with respect to bidirectional's output"));
+            __dhf3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional forward-direction output gradient"));
+            __dhb3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional backward-direction output gradient"));
+            __dz3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional input-side gate gradients, by input step"));
+            __dq3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional recurrent-side gate gradients, by input step"));
+            __dhc3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional output gradient carried to the previous step"));
+            __dht3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional total output gradient of the current step"));
             __rT3f = global::LstmGen.Kernels.AllocateAligned(48);
             __kT3f = global::LstmGen.Kernels.AllocateAligned(96);
-            __dz3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __dq3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __dhc3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dht3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
+            __dz3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional input-side gate gradients, by input step"));
+            __dq3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional recurrent-side gate gradients, by input step"));
+            __dhc3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional output gradient carried to the previous step"));
+            __dht3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional total output gradient of the current step"));
             __rT3b = global::LstmGen.Kernels.AllocateAligned(48);
             __kT3b = global::LstmGen.Kernels.AllocateAligned(96);
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 64));
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 64));
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 64, "gradient with respect to spatial_dropout1d's output"));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 64, "gradient with respect to embedding's output"));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -201,6 +201,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Classifier"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -218,7 +224,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(tokens.Length, InputLength, nameof(tokens), "one sample of shape (8)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (2)");
             global::LstmGen.Kernels.CheckTokens(tokens, Vocabulary, InputLength, nameof(tokens));
-            __Forward(tokens, output, 1, training: false);
+            __Enter();
+            try
+            {
+                __Forward(tokens, output, 1, training: false);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<int>.ValidateInputs(global::System.ReadOnlySpan<int> inputs, string paramName) =>
@@ -227,7 +241,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<int> tokens)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(tokens, output);
             return output;
         }
@@ -242,10 +256,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(tokens.Length, batchSize, InputLength, nameof(tokens), "(8)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(2)");
             global::LstmGen.Kernels.CheckTokens(tokens, Vocabulary, InputLength, nameof(tokens));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(tokens.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb, training: false);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(tokens.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb, training: false);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -300,29 +322,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Softmax);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<int> x = tokens.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb, training);
-                total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    dout.CopyTo(new global::System.Span<float>(__d6, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, training);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<int> x = tokens.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb, training);
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d6, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, training);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.

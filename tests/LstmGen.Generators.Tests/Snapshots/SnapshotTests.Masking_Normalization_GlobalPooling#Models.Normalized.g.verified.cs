@@ -139,45 +139,45 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Normalized", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 36));
-            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 36));
-            __mask1 = new byte[checked(maxBatch * 12)];
-            __col2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
-            __y2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
-            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
-            __xh3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
-            __ls3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 12));
-            __y4 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
-            __mask4 = new byte[checked(maxBatch * 12)];
-            __z5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 216));
-            __q5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 216));
-            __h5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
-            __y6 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
-            __xh6 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
+            __x0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 36, "input, time-major (batch, 12, 3)"));
+            __y1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 36, "masking output (batch, 12, 3)"));
+            __mask1 = new byte[global::LstmGen.Kernels.WorkspaceLength(maxBatch, 12, "masking mask (steps, batch): 1 = a step, 0 = masked")];
+            __col2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "conv1d input windows (im2col), by output step"));
+            __y2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "conv1d output (batch, 12, 4)"));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "layer_normalization output (batch, 12, 4)"));
+            __xh3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "layer_normalization normalised input (for the backward pass)"));
+            __ls3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 12, "layer_normalization 1/sigma of each row"));
+            __y4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "masking_1 output (batch, 12, 4)"));
+            __mask4 = new byte[global::LstmGen.Kernels.WorkspaceLength(maxBatch, 12, "masking_1 mask (steps, batch): 1 = a step, 0 = masked")];
+            __z5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 216, "gru gates per step (z, r, hh), by input step"));
+            __q5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 216, "gru recurrent projection per step (h_prev·U + recurrent bias), by input step"));
+            __h5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "gru output per processed step"));
+            __y6 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "batch_normalization output (batch, 12, 6)"));
+            __xh6 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "batch_normalization normalised input (for the backward pass)"));
             __bm6 = global::LstmGen.Kernels.AllocateAligned(6);
             __bs6 = global::LstmGen.Kernels.AllocateAligned(6);
-            __y7 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __y8 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 36));
-            __d8 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __y7 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "global_average_pooling1d output (batch, 6)"));
+            __y8 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "dense output (batch, 2)"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 36, "gradient with respect to the input (time-major)"));
+            __d8 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "gradient with respect to dense's output"));
             __wT8 = global::LstmGen.Kernels.AllocateAligned(12);
-            __d7 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __d6 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
-            __d5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
-            __dz5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 216));
-            __dq5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 216));
-            __dhc5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __dht5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __d7 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "gradient with respect to global_average_pooling1d's output"));
+            __d6 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "gradient with respect to batch_normalization's output"));
+            __d5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "gradient with respect to gru's output"));
+            __dz5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 216, "gru input-side gate gradients, by input step"));
+            __dq5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 216, "gru recurrent-side gate gradients, by input step"));
+            __dhc5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "gru output gradient carried to the previous step"));
+            __dht5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "gru total output gradient of the current step"));
             __rT5 = global::LstmGen.Kernels.AllocateAligned(108);
             __kT5 = global::LstmGen.Kernels.AllocateAligned(72);
-            __d4 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
-            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
+            __d4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "gradient with respect to masking_1's output"));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "gradient with respect to layer_normalization's output"));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "gradient with respect to conv1d's output"));
             __kT2 = global::LstmGen.Kernels.AllocateAligned(24);
-            __dcol2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 36));
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __dcol2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "conv1d gradient of the input windows"));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 36, "gradient with respect to masking's output"));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -212,6 +212,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Normalized"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -229,7 +235,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (12, 3)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (2)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, 1, training: false);
+            __Enter();
+            try
+            {
+                __Forward(input, output, 1, training: false);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -238,7 +252,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -253,10 +267,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(12, 3)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(2)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb, training: false);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb, training: false);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -321,29 +343,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Softmax);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb, training);
-                total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    dout.CopyTo(new global::System.Span<float>(__d8, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, training);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb, training);
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d8, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, training);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
