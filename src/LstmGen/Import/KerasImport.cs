@@ -257,6 +257,10 @@ public static class KerasImport
 
         private static string Describe(LayerArchitecture m) => $"'{m.Name}' ({m.ClassName})";
 
+        /// <summary>"an LSTM", "a GRU", "an Embedding".</summary>
+        private static string A(string className) =>
+            (className.StartsWith("LSTM", StringComparison.Ordinal) || "AEIOU".Contains(className[0]) ? "an " : "a ") + className;
+
         private void CheckInput(KerasModelConfig config)
         {
             if (config.InputShape is not int?[] fileShape)
@@ -314,7 +318,7 @@ public static class KerasImport
             string modelSide = $"layer {i + 1} of the model, '{ml.Name}' ({ml.ClassName})";
             if (fl.ClassName != ml.ClassName)
             {
-                throw Mismatch(i, kl, ml, "class", fl.ClassName, ml.ClassName, declaration, $"{fileSide} is a {fl.ClassName}, but {modelSide} is a {ml.ClassName}");
+                throw Mismatch(i, kl, ml, "class", fl.ClassName, ml.ClassName, declaration, $"{fileSide}, is {A(fl.ClassName)}, but {modelSide}, is {A(ml.ClassName)}");
             }
             CompareConfig(fl.Config, ml.Config, fileSide, modelSide, i, kl, ml, declaration);
             if (ml.Inner is LayerArchitecture mi)
@@ -324,7 +328,7 @@ public static class KerasImport
                 string modelInner = $"the layer wrapped by {modelSide}, '{mi.Name}' ({mi.ClassName})";
                 if (fi.ClassName != mi.ClassName)
                 {
-                    throw Mismatch(i, kl, ml, "class", fi.ClassName, mi.ClassName, declaration, $"{fileInner} is a {fi.ClassName}, but {modelInner} is a {mi.ClassName}");
+                    throw Mismatch(i, kl, ml, "class", fi.ClassName, mi.ClassName, declaration, $"{fileInner}, is {A(fi.ClassName)}, but {modelInner}, is {A(mi.ClassName)}");
                 }
                 CompareConfig(fi.Config, mi.Config, fileInner, modelInner, i, kl, ml, declaration);
             }
@@ -340,7 +344,7 @@ public static class KerasImport
                     continue;
                 }
                 string fv = KerasLayerReader.FormatValue(fileValue), mv = KerasLayerReader.FormatValue(modelValue);
-                string what = $"{fileSide} has {key} = {fv}, but {modelSide} has {key} = {mv}";
+                string what = $"{fileSide}, has {key} = {fv}, but {modelSide}, has {key} = {mv}";
                 if (KerasLayerReader.TrainingOnlyKeys.Contains(key))
                 {
                     Warn($"{_source}: {what} (a training setting: predictions are the same). Declaring {declaration} would match the file exactly.",

@@ -210,15 +210,11 @@ internal static class KerasLayerReader
                 : $"its merge_mode '{mode}' is not concat, sum, mul or ave");
         }
         FileLayer forward = ReadRecurrent(inner, index, file, keras2);
-        if ((bool)forward.Config["go_backwards"])
-        {
-            throw Unsupported(layer, index, file, "its forward layer has go_backwards = true");
-        }
         if (layer.BackwardLayer is KerasLayer back)
         {
-            // Keras 3 writes the backward layer's config: it must be the forward one with go_backwards set.
+            // Keras 3 writes the backward layer's config: it must be the forward one with go_backwards flipped.
             FileLayer backward = ReadRecurrent(back, index, file, keras2);
-            if (back.ClassName != inner.ClassName || !(bool)backward.Config["go_backwards"])
+            if (back.ClassName != inner.ClassName || (bool)backward.Config["go_backwards"] == (bool)forward.Config["go_backwards"])
             {
                 throw Unsupported(layer, index, file, $"its backward layer '{back.Name}' ({back.ClassName}) is not the forward layer run backwards");
             }
