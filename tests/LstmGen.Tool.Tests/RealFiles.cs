@@ -41,13 +41,16 @@ internal static class Paths
 }
 
 /// <summary>One of the five real files of ../shared/keras-models, with the model class the tool declared for it.</summary>
-public sealed record RealCase(string Case, string File, string ClassName, Func<ISequentialModel> Create, ModelArchitecture Architecture)
+public sealed record RealCase(string Case, string File, string ClassName, Func<ISequentialModel> Create, ModelArchitecture Architecture, bool KeepNames = false)
 {
     public string Path => System.IO.Path.Combine(Paths.SharedKerasModels, Case, File);
 
-    public string[] DeclareArguments => ["declare", Path, "--name", ClassName, "--namespace", "LstmGen.Tool.Tests.RealModels"];
+    public string[] DeclareArguments => ["declare", Path, "--name", ClassName, "--namespace", "LstmGen.Tool.Tests.RealModels", .. Options];
 
-    public override string ToString() => Case;
+    /// <summary>The options of both commands (declare and convert).</summary>
+    public string[] Options => KeepNames ? ["--keep-names"] : [];
+
+    public override string ToString() => ClassName;
 }
 
 /// <summary>
@@ -64,13 +67,15 @@ public sealed class RealFileTests
         new("bilstm_tf2_h5", "bilstm_model.h5", "Bilstm", () => new Bilstm(), Bilstm.Architecture),
         new("gru_stacked_k3_zip", "gru_model.keras", "GruStacked", () => new GruStacked(), GruStacked.Architecture),
         new("emb_gru_hardsigmoid_k2_h5", "gru.h5", "EmbGruHardSigmoid", () => new EmbGruHardSigmoid(), EmbGruHardSigmoid.Architecture),
+        // The same file declared with --keep-names: LstmGen's weight names are the file's (bidirectional_4/forward_lstm_4/kernel).
+        new("bilstm_tf2_h5", "bilstm_model.h5", "BilstmNamed", () => new BilstmNamed(), BilstmNamed.Architecture, KeepNames: true),
     ];
 
-    public static TheoryData<string> Cases => new(All.Select(c => c.Case));
+    public static TheoryData<string> Cases => new(All.Select(c => c.ClassName));
 
-    private static RealCase Get(string name) => All.Single(c => c.Case == name);
+    private static RealCase Get(string name) => All.Single(c => c.ClassName == name);
 
-    private static (string Stdout, string Stderr, int Code) RunTool(params string[] args)
+    internal static (string Stdout, string Stderr, int Code) RunTool(params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -176,7 +181,7 @@ public sealed class RealFileTests
         Assert.Equal(outputShape.Skip(1).Aggregate(1, (a, b) => a * b), model.OutputLength);
         float[] output = Predict(model, input, tokens, batch);
         double max = CheckOutputs(name, output, expected);
-        Console.WriteLine($"{name}: max |actual - expected| = {max:E2} over {expected.Length} outputs; warnings: {string.Join(" | ", result.Warnings)}");
+        Console.WriteLine($"{c.Case} ({name}): max |actual - expected| = {max:E2} over {expected.Length} outputs; warnings: {string.Join(" | ", result.Warnings)}");
     }
 
     [Theory]
@@ -197,12 +202,25 @@ public sealed class RealFileTests
     }
 
     /// <summary>The architecture KerasDeclaration gives (without compiling) is the generated model's, name for name and shape for shape.</summary>
+    [Fact]
+    public void Keep_names_gives_the_files_weight_names()
+    {
+        Assert.Equal(
+        [
+            "bidirectional_4/forward_lstm_4/kernel", "bidirectional_4/forward_lstm_4/recurrent_kernel", "bidirectional_4/forward_lstm_4/bias",
+            "bidirectional_4/backward_lstm_4/kernel", "bidirectional_4/backward_lstm_4/recurrent_kernel", "bidirectional_4/backward_lstm_4/bias",
+            "bidirectional_5/forward_lstm_5/kernel", "bidirectional_5/forward_lstm_5/recurrent_kernel", "bidirectional_5/forward_lstm_5/bias",
+            "bidirectional_5/backward_lstm_5/kernel", "bidirectional_5/backward_lstm_5/recurrent_kernel", "bidirectional_5/backward_lstm_5/bias",
+            "dense_6/kernel", "dense_6/bias", "dense_7/kernel", "dense_7/bias",
+        ], new BilstmNamed().Weights.Entries.Select(e => e.Name));
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Declared_architecture_is_the_generated_one(string name)
     {
         RealCase c = Get(name);
-        KerasDeclaration d = KerasDeclaration.Create(KerasFile.Read(c.Path), new KerasDeclarationOptions { ClassName = c.ClassName });
+        KerasDeclaration d = KerasDeclaration.Create(KerasFile.Read(c.Path), new KerasDeclarationOptions { ClassName = c.ClassName, KeepLayerNames = c.KeepNames });
         Assert.True(d.IsComplete);
         ModelArchitecture declared = d.Architecture!, generated = c.Architecture;
         Assert.Equal(generated.ModelName, declared.ModelName);
@@ -249,7 +267,7 @@ public sealed class RealFileTests
         string output = Path.Combine(Path.GetTempPath(), $"lstmgen-convert-{name}-{Environment.ProcessId}.safetensors");
         try
         {
-            (string stdout, string stderr, int code) = RunTool("convert", c.Path, output);
+            (string stdout, string stderr, int code) = RunTool(["convert", c.Path, output, .. c.Options]);
             Assert.True(code == ToolMain.Ok, stderr);
             ISequentialModel viaImport = c.Create(), viaSafeTensors = c.Create();
             Assert.Contains($"Wrote {viaImport.Weights.Entries.Count} tensors", stdout);
