@@ -233,6 +233,36 @@ public sealed class KerasImportTests
         Assert.Equal(fromPath.Weights.Parameters, fromStream.Weights.Parameters);
     }
 
+    /// <summary>A Lambda holds Python code: loaded against a declared SliceLast with a warning (an error when strict).</summary>
+    [Fact]
+    public void Lambda_is_taken_for_the_declared_slice_last_with_a_warning()
+    {
+        var source = new LstmGen.Tests.Models.ManyToManySlice();
+        ImportHelpers.SetFormulaWeights(source);
+        string config = """
+            {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": [
+              {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 6, 4], "dtype": "float32", "name": "input_layer"}},
+              {"module": "keras.layers", "class_name": "LSTM", "config": {"name": "lstm", "units": 8, "return_sequences": true}},
+              {"module": "keras.layers", "class_name": "Lambda", "config": {"name": "lambda", "function": {"class_name": "__lambda__", "config": {"code": "4wEAAA=="}}}},
+              {"module": "keras.layers", "class_name": "TimeDistributed", "config": {"name": "time_distributed",
+                "layer": {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 2}}}}]}}
+            """;
+        using var s = new MemoryStream();
+        KerasWeightsWriter.WriteArchive(s, config, KerasExport.LayerWeights(source));
+        KerasFile file = KerasFile.Read(s.ToArray(), "slice.keras");
+        var model = new LstmGen.Tests.Models.ManyToManySlice(new ModelOptions { Seed = 5 });
+        int[] before = ImportHelpers.Bits(model);
+        var e = Assert.Throws<KerasArchitectureMismatchException>(() => KerasImport.Load(model, file, new KerasImportOptions { Strict = true }));
+        Assert.Contains("layer 2 of the file, 'lambda' (Lambda), holds Python code that cannot be checked against the model's [SliceLast(3)] ('lambda') (Strict)", e.Message);
+        Assert.Equal(before, ImportHelpers.Bits(model));
+        KerasImportResult r = KerasImport.Load(model, file);
+        Assert.Equal("'slice.keras': layer 2 of the file, 'lambda' (Lambda), holds Python code that cannot be checked; it is taken to be the model's [SliceLast(3)] ('lambda').", Assert.Single(r.Warnings));
+        Assert.Equal(ImportHelpers.Bits(source), ImportHelpers.Bits(model));
+        // The tool cannot declare it.
+        KerasDeclaration d = KerasDeclaration.Create(file);
+        Assert.Contains("a Lambda layer holds Python code, which cannot be read; if it is x[:, -n:, :], declare [SliceLast(n)]", Assert.Single(d.Unsupported).Reason);
+    }
+
     [Fact]
     public void Training_settings_are_warnings_or_with_strict_errors()
     {
