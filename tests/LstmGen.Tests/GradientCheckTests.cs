@@ -95,9 +95,9 @@ public class GradientCheckTests
             {
                 float saved = x[i];
                 x[i] = saved + Step;
-                float plus = ((ITrainableModel<float>)model).ComputeGradients(x, targets, c.Batch, loss);
+                float plus = ((ITrainableModel<float>)model).ComputeGradients(x, targets, c.Batch, loss, training: false);
                 x[i] = saved - Step;
-                float minus = ((ITrainableModel<float>)model).ComputeGradients(x, targets, c.Batch, loss);
+                float minus = ((ITrainableModel<float>)model).ComputeGradients(x, targets, c.Batch, loss, training: false);
                 x[i] = saved;
                 AssertNear((plus - minus) / (2 * Step), inputGradient[i], $"{c.Name}/{loss.Name}: d loss / d input[{i}]");
             }
@@ -113,8 +113,8 @@ public class GradientCheckTests
 
     private static float Compute(ISequentialModel model, ReferenceCase c, Loss loss, float[] targets, Span<float> inputGradient) => model switch
     {
-        ITrainableModel<float> m => m.ComputeGradients(c.FloatInput, targets, c.Batch, loss, inputGradient),
-        ITrainableModel<int> m => m.ComputeGradients(c.TokenInput, targets, c.Batch, loss),
+        ITrainableModel<float> m => m.ComputeGradients(c.FloatInput, targets, c.Batch, loss, inputGradient, training: false), // dropout off (reference models with dropout layers)
+        ITrainableModel<int> m => m.ComputeGradients(c.TokenInput, targets, c.Batch, loss, training: false),
         _ => throw new InvalidOperationException(),
     };
 

@@ -98,7 +98,7 @@ public class KerasReferenceTests
             ["activation_exponential"] = [o => new RefActivationExponential(o)],
             ["lstm_new_activations"] = [o => new RefLstmNewActivations(o)],
             ["gru_new_activations"] = [o => new RefGruNewActivations(o)],
-            ["simple_rnn_new_activations"] = [o => new RefSimpleRnnNewActivations(o)],
+            ["simple_rnn_other_activations"] = [o => new RefSimpleRnnOtherActivations(o)],
             ["dropout_layers"] = [o => new RefDropoutLayers(o), o => new RefDropoutLayersLooped(o)],
             ["dropout_masked"] = [o => new RefDropoutMasked(o)],
         };

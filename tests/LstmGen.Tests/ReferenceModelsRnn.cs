@@ -216,13 +216,17 @@ public partial class RefLstmNewActivations;
 [Sequential]
 [Input(6, 3)]
 [Gru(5, Activation = Activation.Gelu, RecurrentActivation = Activation.HardSigmoid, ReturnSequences = true)]
-[Activation(Activation.LeakyRelu)]
+[Activation(Activation.Softsign)]
 [Gru(4, Activation = Activation.Swish, RecurrentActivation = Activation.HardSigmoidKeras2, ResetAfter = false)]
 [Dense(1)]
 public partial class RefGruNewActivations;
 
-[Sequential, Input(6, 3), SimpleRnn(5, Activation = Activation.Softplus, ReturnSequences = true), SimpleRnn(4, Activation = Activation.LeakyRelu), Dense(1, Activation = Activation.Elu)]
-public partial class RefSimpleRnnNewActivations;
+[Sequential]
+[Input(6, 3)]
+[SimpleRnn(5, Activation = Activation.Softplus, ReturnSequences = true)]
+[SimpleRnn(4, Activation = Activation.LeakyRelu, ReturnSequences = true)]
+[Dense(2, Activation = Activation.Elu)]
+public partial class RefSimpleRnnOtherActivations;
 
 // Dropout layers: the identity in inference.
 [Sequential, Input(6, 3), Lstm(5, ReturnSequences = true), Dropout(0.3), SpatialDropout1D(0.2), Gru(4), Dropout(0.5), Dense(1)]

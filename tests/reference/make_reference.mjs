@@ -33,8 +33,9 @@ const MASK_PATTERN = [
 // hard_sigmoid, ±3 for Keras 3's); check_training_fd.mjs checks it.
 const ACTIVATION_RANGES = {
   elu: {}, selu: {}, gelu: { inputRange: 2 }, softplus: { inputRange: 2 }, softsign: { inputRange: 2 }, swish: { inputRange: 2 },
-  hard_sigmoid: { weightRange: 1.5, inputRange: 3 },
-  hard_sigmoid_keras2: { weightRange: 1.5, inputRange: 3 },
+  // Dense(6) sees hard sigmoid outputs in [0, 1]: larger weights there.
+  hard_sigmoid: { weightRange: 1.5, inputRange: 3, weightRanges: { 'dense_1/kernel': 4 } },
+  hard_sigmoid_keras2: { weightRange: 1.5, inputRange: 3, weightRanges: { 'dense_1/kernel': 4 } },
   leaky_relu: {}, exponential: {},
 };
 const ACTIVATION_CASES = Object.entries(ACTIVATION_RANGES).map(([act, ranges]) => ({
@@ -105,6 +106,7 @@ const CASES = [
     // Keras 2's hard_sigmoid as the recurrent activation (its kinks at ±2.5 reached: larger weights and inputs), relu as the activation.
     name: 'gru_activations',
     weightRange: 1.2,
+    weightRanges: { 'dense/kernel': 0.3 }, // a moderate output (and so gradient) scale
     inputRange: 2,
     layers: [
       input([6, 3]),
@@ -142,7 +144,7 @@ const CASES = [
   { name: 'simple_rnn_embedding_mask_seq_out', tokens: MASK_PATTERN, layers: [input([8]), embedding(20, 4, true), simpleRnn(4, seq), timeDistributed(dense(2))] },
   { name: 'simple_rnn_return_state', layers: [input([6, 3]), simpleRnn(5, { returnState: true })] },
   { name: 'simple_rnn_return_state_seq', layers: [input([6, 3]), simpleRnn(5, { returnSequences: true, returnState: true })] },
-  { name: 'simple_rnn_relu', layers: [input([6, 3]), simpleRnn(5, { activation: 'relu', returnSequences: true }), simpleRnn(3, { activation: 'relu' }), dense(1)] },
+  { name: 'simple_rnn_relu', inputRange: 0.8, layers: [input([6, 3]), simpleRnn(5, { activation: 'relu', returnSequences: true }), simpleRnn(3, { activation: 'relu' }), dense(1)] },
   { name: 'simple_rnn_no_bias', layers: [input([5, 3]), simpleRnn(4, { useBias: false }), dense(1, 'linear', false)] },
 
   // The new activations: a Dense layer and an Activation layer with each (pre-activations on both sides of every kink).
@@ -150,6 +152,7 @@ const CASES = [
   {
     name: 'lstm_new_activations',
     weightRange: 1.2,
+    weightRanges: { 'lstm_1/kernel': 3, 'lstm_1/bias': 2 }, // its input (elu of the first LSTM's output) is small
     inputRange: 2,
     layers: [
       input([6, 3]),
@@ -162,18 +165,21 @@ const CASES = [
   {
     name: 'gru_new_activations',
     weightRange: 1.2,
-    inputRange: 2,
+    weightRanges: { 'gru_1/kernel': 2.5, 'dense/kernel': 0.2 }, // gru_1's gates reach the kinks; a moderate output (and gradient) scale
+    inputRange: 1.9,
     layers: [
       input([6, 3]),
       gru(5, { activation: 'gelu', recurrentActivation: 'hard_sigmoid', returnSequences: true }),
-      activation('leaky_relu'),
+      activation('softsign'),
       gru(4, { activation: 'swish', recurrentActivation: 'hard_sigmoid_keras2', resetAfter: false }),
       dense(1),
     ],
   },
   {
-    name: 'simple_rnn_new_activations',
-    layers: [input([6, 3]), simpleRnn(5, { activation: 'softplus', returnSequences: true }), simpleRnn(4, { activation: 'leaky_relu' }), dense(1, 'elu')],
+    name: 'simple_rnn_other_activations',
+    batch: 4, // the elu outputs (every step) on both sides of 0
+    inputRange: 2,
+    layers: [input([6, 3]), simpleRnn(5, { activation: 'softplus', returnSequences: true }), simpleRnn(4, { activation: 'leaky_relu', returnSequences: true }), dense(2, 'elu')],
   },
 
   // Dropout and SpatialDropout1D: the identity in inference.
@@ -197,7 +203,7 @@ function runCase(c) {
   const batch = c.batch ?? (Array.isArray(c.tokens) ? c.tokens.length : 3);
   const [inDesc, ...rest] = c.layers;
   const inputIsTokens = c.tokens != null;
-  const weightRange = c.weightRange ?? 0.5; // weights uniform(-weightRange, weightRange)
+  const weightRange = c.weightRange ?? 0.5; // weights uniform(-weightRange, weightRange), or c.weightRanges[weight name]
   const inputRange = c.inputRange ?? 1; // float inputs uniform(-inputRange, inputRange)
 
   const { model, built, hasStates } = buildModel(c.layers, inputIsTokens, c.name);
@@ -216,7 +222,8 @@ function runCase(c) {
         throw new Error(`${c.name}: ${s.name} shape ${tfjsWeights[i].shape} != ${s.shape}`);
       }
       const values = new Float32Array(prod(s.shape));
-      for (let k = 0; k < values.length; k++) values[k] = uniform(-weightRange, weightRange);
+      const r = c.weightRanges?.[s.name] ?? weightRange;
+      for (let k = 0; k < values.length; k++) values[k] = uniform(-r, r);
       weights.push({ name: s.name, shape: s.shape, values });
       tensors.push(tf.tensor(values, s.shape, 'float32'));
     });
