@@ -509,6 +509,7 @@ const lines = [
   `kinks = places a kinked activation (relu, elu, selu, leaky_relu at 0; hard_sigmoid at ±3, hard_sigmoid_keras2 at ±2.5) is applied whose inputs`,
   `fall in every piece between its kinks, none closer than ${KINK_MARGIN} to a kink (elu aside: its derivative is continuous) / all such places`,
   `(one per layer activation, recurrent activation and direction); nearest = the smallest distance of such an input to a kink.`,
+  `Exempt from the distance (first reference set, before this check): ${[...KINK_MARGIN_EXEMPT].join(', ')}.`,
   '',
   `${'case'.padEnd(44)} ${'n'.padStart(5)} ${'output'.padStart(9)} ${'loss rel'.padStart(9)} ${'max |diff|'.padStart(10)} ${'max rel'.padStart(9)} ${'norm rel'.padStart(9)} ${'kinks'.padStart(6)} ${'nearest'.padStart(8)}  status`,
 ];
