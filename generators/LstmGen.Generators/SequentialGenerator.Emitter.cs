@@ -166,7 +166,7 @@ public sealed partial class SequentialGenerator
             w.Open("private static readonly global::LstmGen.WeightInfo[] __weightTable =");
             foreach (WeightPlan weight in plan.Weights)
             {
-                w.Line($"new(\"{weight.Name}\", new int[] {{ {string.Join(", ", weight.Shape.Select(Num))} }}, {Num(weight.Offset)}, global::LstmGen.WeightInitializer.{weight.Initializer}),");
+                w.Line($"new(\"{weight.Name}\", new int[] {{ {string.Join(", ", weight.Shape.Select(Num))} }}, {Num(weight.Offset)}, global::LstmGen.WeightInitializer.{weight.Initializer}{(weight.Trainable ? "" : ", trainable: false")}),");
             }
             w.Close(";");
             w.Line();
@@ -222,7 +222,9 @@ public sealed partial class SequentialGenerator
             foreach (Buffer b in ctx.Buffers)
             {
                 // Float workspaces are 64-byte aligned: some are right operands of matrix products (transposed weights).
-                string size = b.PerBatch ? $"checked(maxBatch * {Num(b.PerSample)})" : Num(b.PerSample);
+                string size = b.PerBatch
+                    ? $"global::LstmGen.Kernels.WorkspaceLength(maxBatch, {Num(b.PerSample)}, \"{Escape(b.Comment)}\")"
+                    : Num(b.PerSample);
                 w.Line(b.ElementType == "float"
                     ? $"{b.Field} = global::LstmGen.Kernels.AllocateAligned({size});"
                     : $"{b.Field} = new {b.ElementType}[{size}];");
@@ -249,6 +251,12 @@ public sealed partial class SequentialGenerator
                 w.Line();
             }
             EmitArchitecture(w, plan);
+            w.Line("// One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on");
+            w.Line("// another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.");
+            w.Line("private int __busy;");
+            w.Line($"private void __Enter() {{ if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse(\"{name}\"); }}");
+            w.Line("private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);");
+            w.Line();
             w.Line("/// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>");
             w.Line("public global::LstmGen.WeightStore Weights => __weights;");
             w.Line("/// <summary>Largest batch processed in one pass.</summary>");
@@ -305,6 +313,18 @@ public sealed partial class SequentialGenerator
             w.Line();
         }
 
+        /// <summary>Writes <paramref name="body"/> inside the instance's use guard (<c>__Enter</c> ... <c>finally __Exit</c>).</summary>
+        internal static void Guarded(SourceWriter w, System.Action body)
+        {
+            w.Line("__Enter();");
+            w.Open("try");
+            body();
+            w.Close();
+            w.Open("finally");
+            w.Line("__Exit();");
+            w.Close();
+        }
+
         private static void EmitPredict(SourceWriter w, ModelPlan plan)
         {
             string element = InputElement(plan);
@@ -344,7 +364,7 @@ public sealed partial class SequentialGenerator
                 }
                 w.Line(Check(inName));
                 string stateArgs = !state ? "" : withState ? string.Concat(plan.States.Select(st => $", state{st.Name}")) : string.Concat(plan.States.Select(_ => ", default"));
-                w.Line($"__Forward({inName}, output{stateArgs}, 1{(plan.Stochastic ? ", training: false" : "")});");
+                Guarded(w, () => w.Line($"__Forward({inName}, output{stateArgs}, 1{(plan.Stochastic ? ", training: false" : "")});"));
                 w.Close();
                 w.Line();
             }
@@ -363,7 +383,7 @@ public sealed partial class SequentialGenerator
             w.Line();
             w.Line("/// <summary>Runs the model on one sample and returns a new output array.</summary>");
             w.Open($"public float[] Predict(global::System.ReadOnlySpan<{element}> {inName})");
-            w.Line("var output = new float[OutputLength];");
+            w.Line("float[] output = new float[OutputLength];");
             w.Line($"Predict({inName}, output);");
             w.Line("return output;");
             w.Close();
@@ -392,11 +412,14 @@ public sealed partial class SequentialGenerator
                 w.Line($"if (!states{st.Name}.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(states{st.Name}.Length, batchSize, StateLength, nameof(states{st.Name}), \"(StateLength)\");");
             }
             w.Line(Check(many));
-            w.Open("for (int start = 0; start < batchSize; start += __maxBatch)");
-            w.Line("int nb = global::System.Math.Min(__maxBatch, batchSize - start);");
-            string stateArgs = string.Concat(plan.States.Select(st => $", states{st.Name}.IsEmpty ? default : states{st.Name}.Slice(start * StateLength, nb * StateLength)"));
-            w.Line($"__Forward({many}.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength){stateArgs}, nb{(plan.Stochastic ? ", training: false" : "")});");
-            w.Close();
+            Guarded(w, () =>
+            {
+                w.Open("for (int start = 0; start < batchSize; start += __maxBatch)");
+                w.Line("int nb = global::System.Math.Min(__maxBatch, batchSize - start);");
+                string stateArgs = string.Concat(plan.States.Select(st => $", states{st.Name}.IsEmpty ? default : states{st.Name}.Slice(start * StateLength, nb * StateLength)"));
+                w.Line($"__Forward({many}.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength){stateArgs}, nb{(plan.Stochastic ? ", training: false" : "")});");
+                w.Close();
+            });
             w.Close();
             if (!plan.TokenInput)
             {

@@ -57,6 +57,10 @@ public sealed partial class SequentialGenerator
             {
                 return null; // the class name is not typed yet
             }
+            if (type.TypeKind != TypeKind.Class)
+            {
+                return null; // [Sequential] targets classes: the compiler reports CS0592 on a struct or record struct itself
+            }
 
             ImmutableArray<AttributeData> attributes = GetModelAttributes(type);
             foreach (AttributeData attribute in attributes)
@@ -85,6 +89,7 @@ public sealed partial class SequentialGenerator
             CheckTypeKind(type, sequentialIndex, diagnostics, cancellationToken);
             CheckConstructors(type, diagnostics, cancellationToken);
             CheckSingleDeclaration(type, attributes, diagnostics, cancellationToken);
+            CheckHiddenNames(type, sequentialIndex, diagnostics);
 
             int seed = 0;
             UnrollKind unroll = UnrollKind.Auto;
@@ -162,7 +167,10 @@ public sealed partial class SequentialGenerator
                 ReportDanglingWrapper(last.Kind, last.Index, diagnostics);
             }
 
-            return new NetworkSpec(hierarchy, seed, unroll, sequentialIndex, loss, layers.ToEquatableArray(), diagnostics.ToEquatableArray());
+            return new NetworkSpec(hierarchy, seed, unroll, sequentialIndex, loss, layers.ToEquatableArray(), diagnostics.ToEquatableArray())
+            {
+                UserMembers = ReadUserMembers(type, cancellationToken),
+            };
         }
 
         private static string WrapperName(WrapperKind kind) => kind == WrapperKind.Bidirectional ? "Bidirectional" : "TimeDistributed";
@@ -190,7 +198,7 @@ public sealed partial class SequentialGenerator
         private static void ReportDanglingWrapper(WrapperKind kind, int index, List<DiagnosticInfo> diagnostics) =>
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrapperWithoutLayerId, index, null,
                 WrapperName(kind),
-                kind == WrapperKind.Bidirectional ? "Lstm" : "Dense",
+                kind == WrapperKind.Bidirectional ? "recurrent layer (Lstm, Gru or SimpleRnn)" : "Dense attribute",
                 kind == WrapperKind.Bidirectional ? "[Bidirectional, Lstm(32)]" : "[TimeDistributed, Dense(2)]"));
 
         private static TypeHierarchySpec ReadHierarchy(INamedTypeSymbol type)
@@ -207,8 +215,31 @@ public sealed partial class SequentialGenerator
             {
                 path.Insert(0, t.MetadataName.Replace('`', '_'));
             }
-            string hint = SanitizeHint((ns is null ? "" : ns + ".") + string.Join(".", path)) + ".g.cs";
+            // Sanitised names can collide (M`1 and M_1; namespace A.B with C and class A.B with C nested) and hint names are
+            // compared case-insensitively (M and m): a hash of the exact metadata identity keeps them unique.
+            string identity = (ns ?? "") + "|" + string.Join("+", type.ContainingType is null ? new[] { type.MetadataName } : Containing(type));
+            string hint = SanitizeHint((ns is null ? "" : ns + ".") + string.Join(".", path)) + "." + Fnv32(identity).ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
             return new TypeHierarchySpec(ns, containing.ToEquatableArray(), Declaration(type), hint);
+        }
+
+        private static string[] Containing(INamedTypeSymbol type)
+        {
+            var names = new List<string>();
+            for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+            {
+                names.Insert(0, t.MetadataName);
+            }
+            return names.ToArray();
+        }
+
+        private static uint Fnv32(string text)
+        {
+            uint h = 2166136261;
+            foreach (char c in text)
+            {
+                h = (h ^ c) * 16777619;
+            }
+            return h;
         }
 
         private static TypeDeclarationSpec Declaration(INamedTypeSymbol t)
@@ -261,14 +292,6 @@ public sealed partial class SequentialGenerator
             }
         }
 
-        /// <summary>Names of the members a generated model declares; a model class of the same name would not compile (CS0542).</summary>
-        private static readonly HashSet<string> GeneratedMemberNames = new(System.StringComparer.Ordinal)
-        {
-            "InputLength", "InputSteps", "InputFeatures", "Vocabulary", "OutputLength", "OutputSteps", "OutputFeatures",
-            "StateLength", "ParameterCount", "Summary", "InputShape", "OutputShape", "Weights", "MaxBatch", "Predict",
-            "PredictBatch", "OpenStream", "Streamer", "DeclaredLoss", "Gradients", "ComputeGradients", "TargetLength", "CreateReplica",
-        };
-
         private static void CheckTypeKind(INamedTypeSymbol type, int sequentialIndex, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
             string? reason = null;
@@ -284,9 +307,17 @@ public sealed partial class SequentialGenerator
             {
                 reason = "it is file-local, so generated code in another file cannot complete it";
             }
-            else if (GeneratedMemberNames.Contains(type.Name))
+            else if (Emit.GeneratedMembers.AllNames.Contains(type.Name))
             {
                 reason = $"'{type.Name}' is the name of a member LstmGen generates; rename the class";
+            }
+            else if (ModelBase(type) is { } model)
+            {
+                reason = $"it derives from the model '{model.Name}', whose generated members its own would hide; derive from a plain class, or hold the other model in a field";
+            }
+            else if (type.BaseType is { SpecialType: not SpecialType.System_Object } baseType && !HasCallableParameterlessConstructor(type, baseType))
+            {
+                reason = $"its base class '{baseType.Name}' has no accessible constructor without arguments for the generated constructors to call";
             }
             else
             {
@@ -303,6 +334,125 @@ public sealed partial class SequentialGenerator
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedModelTypeId, sequentialIndex, null, type.Name, reason));
             }
+        }
+
+        /// <summary>The nearest base type that is itself a model ([Sequential]), or null.</summary>
+        private static INamedTypeSymbol? ModelBase(INamedTypeSymbol type)
+        {
+            for (INamedTypeSymbol? b = type.BaseType; b is not null; b = b.BaseType)
+            {
+                foreach (AttributeData a in b.GetAttributes())
+                {
+                    if (a.AttributeClass is { Name: KnownNames.Sequential, ContainingNamespace: { Name: KnownNames.Namespace, ContainingNamespace.IsGlobalNamespace: true } })
+                    {
+                        return b;
+                    }
+                }
+            }
+            return null;
+        }
+
+        /// <summary>True when the generated constructors' implicit <c>base()</c> call binds: a constructor whose parameters are all optional.</summary>
+        private static bool HasCallableParameterlessConstructor(INamedTypeSymbol type, INamedTypeSymbol baseType)
+        {
+            foreach (IMethodSymbol constructor in baseType.InstanceConstructors)
+            {
+                bool accessible = constructor.DeclaredAccessibility switch
+                {
+                    Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal => true,
+                    Accessibility.Internal or Accessibility.ProtectedAndInternal => SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, type.ContainingAssembly),
+                    _ => false,
+                };
+                if (accessible && constructor.Parameters.All(p => p.IsOptional || p.IsParams))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /// <summary>Runtime types the generated code names as <c>global::LstmGen.X</c>: a source type of that name hides them.</summary>
+        private static readonly string[] RuntimeTypes =
+        {
+            "Kernels", "WeightStore", "WeightInfo", "WeightInitializer", "ModelOptions", "ISequentialModel", "ITrainableModel",
+            "Loss", "OutputLosses", "Activation", "MergeMode", "ModelArchitecture", "LayerArchitecture",
+        };
+
+        /// <summary>LSTMGEN010 when the user's assembly hides a namespace or runtime type the generated code refers to.</summary>
+        private static void CheckHiddenNames(INamedTypeSymbol type, int sequentialIndex, List<DiagnosticInfo> diagnostics)
+        {
+            INamespaceSymbol global = type.ContainingAssembly.GlobalNamespace;
+            foreach (string name in new[] { "System", "LstmGen" })
+            {
+                if (global.GetTypeMembers(name).Length > 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameConflictId, sequentialIndex, null, type.Name,
+                        $"the type '{name}' in the global namespace hides the namespace {name}, which the generated code refers to as global::{name}; rename the type or move it into a namespace"));
+                }
+            }
+            foreach (INamespaceSymbol ns in global.GetNamespaceMembers())
+            {
+                if (ns.Name != KnownNames.Namespace)
+                {
+                    continue;
+                }
+                foreach (string name in RuntimeTypes)
+                {
+                    if (ns.GetTypeMembers(name).Length > 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameConflictId, sequentialIndex, null, type.Name,
+                            $"this project declares the type LstmGen.{name}, which hides the LstmGen runtime's type the generated code uses; rename it or move it out of the LstmGen namespace"));
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The members the user declared on the model type that could clash with generated ones (named like one, or
+        /// starting with '__'), for the validator's check (LSTMGEN010). Other members are left out, so that adding an
+        /// unrelated member does not change the spec.
+        /// </summary>
+        private static EquatableArray<string> ReadUserMembers(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            static bool Relevant(string name) => Emit.GeneratedMembers.AllNames.Contains(name) || name.StartsWith("__", System.StringComparison.Ordinal);
+            var members = new List<string>();
+            foreach (ITypeParameterSymbol parameter in type.TypeParameters)
+            {
+                if (Relevant(parameter.Name)) members.Add("type parameter|" + parameter.Name + "|");
+            }
+            foreach (ISymbol member in type.GetMembers())
+            {
+                if (!Relevant(member.Name) || member.IsImplicitlyDeclared || !DeclaredByUser(member, cancellationToken))
+                {
+                    continue;
+                }
+                switch (member)
+                {
+                    case IMethodSymbol { MethodKind: MethodKind.Ordinary } method:
+                        members.Add("method|" + method.Name + "|" + string.Join(",", method.Parameters.Select(p =>
+                            (p.RefKind switch { RefKind.In => "in ", RefKind.Ref => "ref ", RefKind.Out => "out ", _ => "" }) + p.Type.ToDisplayString())));
+                        break;
+                    case IMethodSymbol:
+                        break; // constructors, operators, accessors, explicit implementations
+                    default:
+                        members.Add("member|" + member.Name + "|");
+                        break;
+                }
+            }
+            members.Sort(System.StringComparer.Ordinal);
+            return members.ToEquatableArray();
+        }
+
+        private static bool DeclaredByUser(ISymbol member, CancellationToken cancellationToken)
+        {
+            foreach (SyntaxReference reference in member.DeclaringSyntaxReferences)
+            {
+                if (!IsGenerated(reference.SyntaxTree, cancellationToken))
+                {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static bool IsFileLocal(INamedTypeSymbol type)

@@ -13,13 +13,17 @@ public sealed record TimeSeriesOptions
     public TextWriter? Output { get; init; } = Console.Out;
 }
 
-/// <summary>Test-range root-mean-square error in the series' own units, beside the naive last-value forecast.</summary>
-public sealed record ForecastResult(string Series, string Kind, double Rmse, double NaiveRmse, int TestWindows, TimeSpan TrainingTime)
+/// <summary>
+/// Test-range root-mean-square error in the series' own units, beside two baselines: the naive last-value forecast
+/// ("no change") and the drift forecast (the last value moved by the mean change of the training range per step, in the
+/// representation the network sees: for log changes, the mean training return).
+/// </summary>
+public sealed record ForecastResult(string Series, string Kind, double Rmse, double NaiveRmse, double DriftRmse, int TestWindows, TimeSpan TrainingTime)
 {
     public bool BeatsNaive => Rmse < NaiveRmse;
 
     public override string ToString() =>
-        $"{Series,-26} {Kind,-14} RMSE {Rmse,8:F3}  naive last-value {NaiveRmse,8:F3}  ({(NaiveRmse - Rmse) / NaiveRmse,5:P1} lower, {TestWindows} test windows, trained {TrainingTime.TotalSeconds:F1}s)";
+        $"{Series,-26} {Kind,-22} RMSE {Rmse,8:F3}  naive last-value {NaiveRmse,8:F3}  ({(NaiveRmse - Rmse) / NaiveRmse,5:P1} lower)  drift {DriftRmse,8:F3}  ({TestWindows} test windows, trained {TrainingTime.TotalSeconds:F1}s)";
 }
 
 /// <summary>What the network sees: the levels themselves, or the changes of their logarithm (returns).</summary>
@@ -56,6 +60,7 @@ public static class TimeSeriesSample
         var results = new List<ForecastResult>
         {
             Forecast("Melbourne min temperature", "°C", temperature, days, Representation.Levels, horizon: 1, () => new NextStepModel(), Lookback, options, log),
+            Forecast("Melbourne min temperature", "°C", temperature, days, Representation.Levels, horizon: 1, () => new ConvLstmModel(), Lookback, options, log, label: "CNN-LSTM"),
             Forecast("Melbourne min temperature", "°C", temperature, days, Representation.Levels, Horizon, () => new MultiStepModel(), Lookback, options, log),
             // 102 training windows: many more, smaller epochs, and more patience.
             Forecast("airline passengers", "thousands", passengers, months, Representation.LogChanges, horizon: 1, () => new MonthlyModel(), MonthlyLookback, options with { Epochs = options.Epochs * 8 }, log, batchSize: 8, patience: 30),
@@ -77,9 +82,9 @@ public static class TimeSeriesSample
     }
 
     private static ForecastResult Forecast(string name, string unit, float[] series, DateTime[] dates, Representation representation, int horizon,
-        Func<ITrainableModel<float>> create, int lookback, TimeSeriesOptions options, TextWriter log, int batchSize = 32, int patience = 6)
+        Func<ITrainableModel<float>> create, int lookback, TimeSeriesOptions options, TextWriter log, int batchSize = 32, int patience = 6, string? label = null)
     {
-        string kind = horizon == 1 ? "next step" : $"{horizon} steps ahead";
+        string kind = (horizon == 1 ? "next step" : $"{horizon} steps ahead") + (label is null ? "" : $" {label}");
         log.WriteLine($"== {name}: {kind} ({(horizon == 1 ? "many-to-one" : "encoder-decoder, many-to-many")}), lookback {lookback}, {representation}");
 
         // z[i] is what the network sees for series index i + offset.
@@ -88,6 +93,10 @@ public static class TimeSeriesSample
             ? series
             : Enumerable.Range(1, series.Length - 1).Select(i => MathF.Log(series[i]) - MathF.Log(series[i - 1])).ToArray();
         int testStart = (int)(z.Length * 0.8);
+        // The drift baseline: the mean change per step over the training range (of the log for log changes).
+        double drift = representation == Representation.LogChanges
+            ? z.Take(testStart).Average(v => (double)v)
+            : Enumerable.Range(1, testStart - 1).Average(i => (double)series[i] - series[i - 1]);
         var scaler = new MinMaxScaler();
         scaler.Fit(z.AsSpan(0, testStart), features: 1); // no peeking at the test range
         float[] scaled = scaler.Transform(z, features: 1);
@@ -122,6 +131,7 @@ public static class TimeSeriesSample
         var actual = new List<double>();
         var forecast = new List<double>();
         var naive = new List<double>();
+        var drifted = new List<double>();
         var targetDates = new DateTime[windows]; // the date of each window's first forecast step
         for (int w = 0; w < windows; w++)
         {
@@ -143,9 +153,10 @@ public static class TimeSeriesSample
                 actual.Add(series[e + k]);
                 forecast.Add(f);
                 naive.Add(level);
+                drifted.Add(representation == Representation.Levels ? level + drift * k : Math.Exp(Math.Log(series[e]) + drift * k));
             }
         }
-        var result = new ForecastResult(name, kind, Rmse(forecast, actual), Rmse(naive, actual), windows, time);
+        var result = new ForecastResult(name, kind, Rmse(forecast, actual), Rmse(naive, actual), Rmse(drifted, actual), windows, time);
         log.WriteLine($"   {result}");
         Charts(options, name, unit, kind, horizon, targetDates, actual.Where((_, i) => i % horizon == 0).ToArray(), forecast.Where((_, i) => i % horizon == 0).ToArray(), history, log);
         return result;

@@ -9,11 +9,22 @@ public sealed class ModelOptions
     /// <summary>Initialiser seed; when null, the <c>Seed</c> of the model's <see cref="SequentialAttribute"/>.</summary>
     public int? Seed { get; init; }
 
+    private readonly int _maxBatch = DefaultMaxBatch;
+
     /// <summary>
     /// Largest batch processed in one pass; the workspaces are sized for it once, at construction. Larger batches are
-    /// processed in chunks of this size. Default 32.
+    /// processed in chunks of this size. Default 32. The model's constructor throws an
+    /// <see cref="System.ArgumentOutOfRangeException"/> with the largest value it allows when a workspace of this many
+    /// samples would not fit in an array.
     /// </summary>
-    public int MaxBatch { get; init; } = DefaultMaxBatch;
+    /// <exception cref="System.ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int MaxBatch
+    {
+        get => _maxBatch;
+        init => _maxBatch = value >= 1
+            ? value
+            : throw new System.ArgumentOutOfRangeException(nameof(MaxBatch), value, $"ModelOptions.MaxBatch must be at least 1; got {value}.");
+    }
 }
 
 /// <summary>What every generated model exposes, whatever its layers.</summary>

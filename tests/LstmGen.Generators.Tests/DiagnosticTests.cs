@@ -317,6 +317,62 @@ public sealed class DiagnosticTests
             public partial class Bad;
             """, true },
 
+        // 010 names that clash with the generated code
+        { "010 a user method with a generated signature", """
+            [{|LSTMGEN010:Sequential|}, Input(4), Dense(2)]
+            public partial class Bad { public void Predict(System.ReadOnlySpan<float> x, System.Span<float> y) { } }
+            """, false },
+        { "010 a member starting with __", """
+            [{|LSTMGEN010:Sequential|}, Input(4), Dense(2)]
+            public partial class Bad { public int __p; }
+            """, false },
+
+        // 117-120: convolution, pooling, reshape and normalisation arguments
+        { "117 Conv1D kernel longer than the sequence", """
+            [Sequential, Input(4, 2), Conv1D(3, {|LSTMGEN117:5|}), Flatten, Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "117 dilated Conv1D window longer than the sequence", """
+            [Sequential, Input(6, 2), Conv1D(3, {|LSTMGEN117:3|}, DilationRate = 3), Flatten, Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "117 MaxPooling1D leaves no step", """
+            [Sequential, Input(6, 2), Conv1D(3, 3), MaxPooling1D({|LSTMGEN117:5|}), Flatten, Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "118 Reshape counts differ", """
+            [Sequential, Input(4, 3), {|LSTMGEN118:Reshape(5, 2)|}, Lstm(2)]
+            public partial class Bad;
+            """, false },
+        { "118 Reshape -1 does not divide", """
+            [Sequential, Input(4, 3), {|LSTMGEN118:Reshape(-1, 5)|}, Lstm(2)]
+            public partial class Bad;
+            """, false },
+        { "119 BatchNormalization on another axis", """
+            [Sequential, Input(4, 3), BatchNormalization({|LSTMGEN119:Axis = 1|}), Lstm(2)]
+            public partial class Bad;
+            """, false },
+        { "120 Conv1D strides and dilation", """
+            [Sequential, Input(10, 3), Conv1D(3, 2, Strides = 2, {|LSTMGEN120:DilationRate = 2|}), Flatten, Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "120 causal pooling", """
+            [Sequential, Input(10, 3), AveragePooling1D(2, {|LSTMGEN120:Padding = PaddingMode.Causal|}), Flatten, Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "106 Conv1D on a vector", """
+            [Sequential, Input(10), {|LSTMGEN106:Conv1D(3, 2)|}, Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "106 Masking on a vector", """
+            [Sequential, Input(10), {|LSTMGEN106:Masking|}, Dense(1)]
+            public partial class Bad;
+            """, false },
+        { "103 Conv1D zero filters", """
+            [Sequential, Input(10, 3), Conv1D({|LSTMGEN103:0|}, 2), Flatten, Dense(1)]
+            public partial class Bad;
+            """, false },
+
         // 111 softmax in an LSTM
         { "111 activation", """
             [Sequential, Input(5, 2), Lstm(4, {|LSTMGEN111:Activation = Activation.Softmax|}), Dense(1)]

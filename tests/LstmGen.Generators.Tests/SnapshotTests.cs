@@ -25,9 +25,10 @@ public sealed class SnapshotTests
         GeneratorRun run = RunGenerator(compilation);
         AssertGeneratorHealthy(run);
         GeneratedSourceResult generated = Assert.Single(run.Result.GeneratedSources);
-        Assert.Equal(hintName, generated.HintName);
+        Assert.Equal(hintName, GeneratorRun.Readable(generated.HintName));
+        Assert.Matches(@"\.[0-9a-f]{8}\.g\.cs$", generated.HintName);
         AssertCompilesCleanly(run.Output);
-        Snapshot.Verify(generated.SourceText.ToString(), generated.HintName, testName, sourceFile);
+        Snapshot.Verify(generated.SourceText.ToString(), hintName, testName, sourceFile);
     }
 
     [Fact]
@@ -68,6 +69,22 @@ public sealed class SnapshotTests
         [Activation(Activation.Softmax)]
         public partial class Classifier;
         """, "Models.Classifier.g.cs");
+
+    [Fact]
+    public void Conv1D_Pooling_Lstm() => VerifyModel("""
+        namespace Models;
+
+        [Sequential, Input(30, 4), Conv1D(8, 3, Activation = Activation.Relu), MaxPooling1D(2), Lstm(16), Dense(1)]
+        public partial class ConvForecaster;
+        """, "Models.ConvForecaster.g.cs");
+
+    [Fact]
+    public void Masking_Normalization_GlobalPooling() => VerifyModel("""
+        namespace Models;
+
+        [Sequential, Input(12, 3), Masking, Conv1D(4, 2, Padding = PaddingMode.Causal), LayerNormalization, Masking(-1), Gru(6, ReturnSequences = true), BatchNormalization, GlobalAveragePooling1D, Dense(2, Activation = Activation.Softmax)]
+        public partial class Normalized;
+        """, "Models.Normalized.g.cs");
 
     [Fact]
     public void OneToMany() => VerifyModel("""

@@ -52,25 +52,33 @@ public class SampleTests
         }
     }
 
+    /// <summary>
+    /// Temperature and passengers: better than the naive last-value forecast. The S&amp;P 500 is close to a random walk
+    /// (its best forecast is the drift, the mean training return), so there the test is that training found the drift:
+    /// strictly better than "no change" at both horizons, and within 1% of the drift forecast. A model that always
+    /// predicts no change has exactly the naive RMSE and fails; so does undertraining (measured: 3 epochs instead of 30
+    /// give 14.063 and 22.728 against naive 14.051 and 22.111, which the former bound, 1.05 × naive, let pass). Measured
+    /// with 30 epochs: 13.999 and 21.489 against naive 14.051 and 22.111 (0.4% and 2.8% lower), drift 13.979 and 21.484.
+    /// </summary>
     [Fact]
-    public void Forecasts_beat_the_naive_last_value_forecast_and_charts_are_written()
+    public void Forecasts_beat_the_naive_forecast_the_SP500_ones_by_its_drift_and_charts_are_written()
     {
         string charts = Path.Combine(Path.GetTempPath(), "lstmgen-charts-" + Guid.NewGuid().ToString("N"));
         try
         {
             var results = TimeSeriesSample.Run(new TimeSeriesOptions { DataDirectory = DataDirectory("timeseries"), ChartDirectory = charts, Output = null });
-            Assert.Equal(5, results.Count);
+            Assert.Equal(6, results.Count); // temperature: stacked LSTM, CNN-LSTM, encoder-decoder; passengers; S&P twice
             foreach (ForecastResult r in results.Where(r => !r.Series.StartsWith("S&P", StringComparison.Ordinal)))
             {
                 Assert.True(r.BeatsNaive, r.ToString());
             }
-            // Daily stock moves are close to a random walk: the model must at least not be far worse than naive.
             foreach (ForecastResult r in results.Where(r => r.Series.StartsWith("S&P", StringComparison.Ordinal)))
             {
-                Assert.True(r.Rmse < 1.05 * r.NaiveRmse, r.ToString());
+                Assert.True(r.Rmse < r.NaiveRmse, "no better than no change: " + r);
+                Assert.True(r.Rmse < 1.01 * r.DriftRmse, "worse than the drift forecast: " + r);
             }
             string[] svgs = Directory.GetFiles(charts, "*.svg");
-            Assert.Equal(10, svgs.Length); // test range and loss curve for each forecast
+            Assert.Equal(12, svgs.Length); // test range and loss curve for each forecast
             foreach (string svg in svgs)
             {
                 XDocument doc = XDocument.Load(svg);

@@ -289,13 +289,100 @@ public class ParallelPredictorTests
         Assert.Contains("expected 20", ex.Message);
     }
 
+}
+
+/// <summary>
+/// Allocation-free calls that run on several threads, counted on every thread of the process (issue 14: the test of
+/// ParallelPredictor counted only the calling thread, so an allocation on a worker went unseen).
+/// </summary>
+[Collection(AllocationCollection.Name)]
+public class MultiThreadAllocationTests
+{
     [Fact]
-    public void Two_core_single_predictions_allocate_nothing_after_the_first()
+    public void Two_core_single_predictions_allocate_nothing_after_the_first_on_any_thread()
     {
         var model = new Sentiment();
         using var parallel = new ParallelPredictor<int>(model, workers: 2);
         int[] tokens = Enumerable.Range(1, Sentiment.InputLength).ToArray();
         var y = new float[1];
         Assert.Equal(0, Allocations.During(() => parallel.Predict(tokens, y)));
+        Assert.Equal(0, Allocations.DuringOnAllThreads(() => parallel.Predict(tokens, y)));
+    }
+
+    [Fact]
+    public void Parallel_batches_allocate_nothing_after_the_first_on_any_thread()
+    {
+        var model = new Stacked(new ModelOptions { MaxBatch = 8 });
+        using var parallel = new ParallelPredictor<float>(model, workers: 3);
+        float[] x = Enumerable.Range(0, 40 * Stacked.InputLength).Select(i => MathF.Sin(i)).ToArray();
+        var y = new float[40];
+        Assert.Equal(0, Allocations.DuringOnAllThreads(() => parallel.PredictBatch(x, y, 40)));
+    }
+
+    [Fact]
+    public void Split_training_steps_allocate_nothing_after_the_first_on_any_thread()
+    {
+        var model = new Sentiment(new ModelOptions { Seed = 2 });
+        int[] tokens = Enumerable.Range(0, 8 * Sentiment.InputLength).Select(i => (i * 37) % 5000).ToArray();
+        float[] labels = Enumerable.Range(0, 8).Select(i => (float)(i % 2)).ToArray();
+        var adam = new Adam();
+        using var splitter = new ProductSplitter();
+        void Step()
+        {
+            using (splitter.Enter())
+            {
+                model.TrainStep(tokens, labels, 8, Loss.BinaryCrossEntropy, adam);
+            }
+        }
+        Assert.Equal(0, Allocations.DuringOnAllThreads(Step, repeats: 1));
+    }
+
+    [Fact]
+    public void An_allocation_on_a_worker_thread_is_counted()
+    {
+        // The teeth of the two tests above: replicas that allocate 64 bytes per call on the worker threads only. The
+        // calling thread's counter sees nothing; the count over every thread sees each of them.
+        var model = new AllocatingReplicas(new ManyToOne());
+        using var parallel = new ParallelPredictor<float>(model, workers: 3);
+        float[] x = new float[6 * ManyToOne.InputLength];
+        var y = new float[6];
+        Assert.Equal(0, Allocations.During(() => parallel.PredictBatch(x, y, 6), 20));
+        Assert.True(Allocations.DuringOnAllThreads(() => parallel.PredictBatch(x, y, 6), repeats: 3) >= 2 * 3 * 64); // 2 workers, 3 calls
+    }
+
+    /// <summary>A model whose replicas (used on worker threads) allocate on every PredictBatch; the original does not.</summary>
+    private sealed class AllocatingReplicas(ITrainableModel<float> inner, bool allocate = false) : ITrainableModel<float>
+    {
+        public static object? Sink;
+
+        public WeightStore Weights => inner.Weights;
+        public int InputLength => inner.InputLength;
+        public int OutputLength => inner.OutputLength;
+        public int OutputFeatures => inner.OutputFeatures;
+        public int MaxBatch => inner.MaxBatch;
+        public WeightStore Gradients => inner.Gradients;
+
+        public void Predict(ReadOnlySpan<float> input, Span<float> output) => PredictBatch(input, output, 1);
+
+        public void PredictBatch(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize)
+        {
+            if (allocate) Sink = new byte[40]; // 64 bytes with the array header
+            inner.PredictBatch(inputs, outputs, batchSize);
+        }
+
+        public void ValidateInputs(ReadOnlySpan<float> inputs, string paramName) => inner.ValidateInputs(inputs, paramName);
+
+        public ITrainableModel<float> CreateReplica() => new AllocatingReplicas(inner.CreateReplica(), allocate: true);
+
+        public int TargetLength(Loss loss) => inner.TargetLength(loss);
+
+        public ModelArchitecture Architecture => inner.Architecture;
+
+        public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Loss loss,
+            Span<float> inputGradients = default, Span<float> outputs = default, bool training = true) =>
+            inner.ComputeGradients(inputs, targets, batchSize, loss, inputGradients, outputs, training);
+
+        public float ComputeLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Loss loss, Span<float> outputs = default) =>
+            inner.ComputeLoss(inputs, targets, batchSize, loss, outputs);
     }
 }

@@ -38,3 +38,24 @@ public partial class SimpleRnnRecurrentDropout;
 
 [Sequential, Input(4, 3), SimpleRnn(5, Dropout = 0.25), Dense(1)]
 public partial class SimpleRnnInputDropout;
+
+[Sequential, Input(12, 3), Conv1D(5, 3, Activation = Activation.Tanh), MaxPooling1D(2), Lstm(4), Dense(1)]
+public partial class ConvPoolLstm;
+
+[Sequential, Input(11, 2), Conv1D(4, 3, Strides = 2, Padding = PaddingMode.Same), AveragePooling1D(2, Padding = PaddingMode.Same), Gru(3), Dense(2)]
+public partial class ConvSameStrided;
+
+[Sequential(Unroll = UnrollPolicy.Never), Input(9, 2), Conv1D(4, 2, Padding = PaddingMode.Causal, DilationRate = 2, Activation = Activation.Swish), GlobalAveragePooling1D, Dense(1)]
+public partial class ConvCausalDilated;
+
+[Sequential, Input(6, 3), BatchNormalization, Lstm(5, ReturnSequences = true), LayerNormalization, GlobalAveragePooling1D, Dense(1)]
+public partial class Normalized;
+
+[Sequential, Input(7, 3), Masking(0.0), Lstm(4, ReturnSequences = true), BatchNormalization, GlobalAveragePooling1D, Dense(1)]
+public partial class MaskedFloats;
+
+[Sequential, Input(4, 3), Reshape(6, 2), SimpleRnn(3, ReturnSequences = true), Flatten, Dense(4), Reshape(2, 2), Flatten, Dense(1)]
+public partial class Reshaped;
+
+[Sequential, Input(5, 3), Dense(4), GlobalMaxPooling1D, Dense(1)]
+public partial class GlobalMax;

@@ -417,6 +417,38 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.Throws<FileNotFoundException>(() => SafeTensors.Load(model.Weights, Path.Combine(_dir, "missing.safetensors")));
     }
 
+    [Fact]
+    public void A_header_with_invalid_UTF8_is_an_InvalidDataException_naming_the_byte()
+    {
+        // Issue 14: a tensor name with a byte that is not UTF-8 gave an InvalidOperationException from the JSON reader.
+        var (model, tensors) = Fixture();
+        byte[] file = Build(tensors);
+        int at = Array.IndexOf(file, (byte)'/', 8); // the '/' of the first tensor name ("lstm/kernel")
+        file[at] = 0xFF;
+        InvalidDataException ex = AssertLoadFails(model, file, "the header is not valid UTF-8", $"byte {at - 8} of the header (offset {at} in the file) is 0xFF");
+        Assert.Null(ex.InnerException);
+        Assert.Contains("not valid UTF-8", Assert.Throws<InvalidDataException>(() => SafeTensors.ReadIndex(new MemoryStream(file))).Message);
+
+        // A truncated multi-byte character (0xC3 without its continuation byte) too.
+        file[at] = 0xC3;
+        AssertLoadFails(model, file, $"byte {at - 8} of the header");
+    }
+
+    [Fact]
+    public void A_directory_path_is_a_FileNotFoundException_naming_it()
+    {
+        // Issue 14: Load of a directory gave UnauthorizedAccessException ("Access to the path is denied").
+        var model = new Stacked();
+        var ex = Assert.Throws<FileNotFoundException>(() => SafeTensors.Load(model.Weights, _dir));
+        Assert.Equal(_dir, ex.FileName);
+        Assert.Contains($"'{_dir}' is a directory, not a safetensors file", ex.Message);
+        Assert.Throws<FileNotFoundException>(() => SafeTensors.ReadIndex(_dir));
+        Assert.Throws<FileNotFoundException>(() => SafeTensors.ReadMetadata(_dir));
+        var save = Assert.Throws<IOException>(() => SafeTensors.Save(model.Weights, _dir));
+        Assert.Contains("is a directory", save.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir)); // no temporary file
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Saving to a path
     // ------------------------------------------------------------------------------------------------------------
@@ -443,7 +475,7 @@ public sealed class SafeTensorsTests : IDisposable
         var model = new Stacked(new ModelOptions { Seed = 41 });
         string target = Path.Combine(_dir, "is-a-directory");
         Directory.CreateDirectory(target);
-        Assert.ThrowsAny<IOException>(() => SafeTensors.Save(model.Weights, target)); // the final move fails
+        Assert.ThrowsAny<IOException>(() => SafeTensors.Save(model.Weights, target)); // a directory: refused before writing
         Assert.Equal([target], Directory.GetFileSystemEntries(_dir));
         Assert.True(Directory.Exists(target));
 

@@ -22,6 +22,7 @@ internal static class DiagnosticDescriptors
     public const string DuplicateLayerNameId = "LSTMGEN007";
     public const string UnsupportedModelTypeId = "LSTMGEN008";
     public const string ConstructorMustChainId = "LSTMGEN009";
+    public const string NameConflictId = "LSTMGEN010";
     public const string MissingInputId = "LSTMGEN101";
     public const string MisplacedInputId = "LSTMGEN102";
     public const string NonPositiveSizeId = "LSTMGEN103";
@@ -38,6 +39,10 @@ internal static class DiagnosticDescriptors
     public const string ModelTooLargeId = "LSTMGEN114";
     public const string LossDoesNotFitOutputId = "LSTMGEN115";
     public const string DropoutRateOutOfRangeId = "LSTMGEN116";
+    public const string SequenceTooShortId = "LSTMGEN117";
+    public const string ReshapeSizeMismatchId = "LSTMGEN118";
+    public const string UnsupportedAxisId = "LSTMGEN119";
+    public const string IncompatibleArgumentsId = "LSTMGEN120";
     public const string UnrollCappedId = "LSTMGEN201";
     public const string InternalErrorId = "LSTMGEN900";
 
@@ -61,7 +66,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor WrapperWithoutLayer = Create(WrapperWithoutLayerId,
         "Wrapper attribute without a layer",
-        "[{0}] must be followed directly by the {1} attribute it wraps, e.g. {2}",
+        "[{0}] must be followed directly by the {1} it wraps, e.g. {2}",
         DiagnosticCategories.Usage,
         "TimeDistributed and Bidirectional apply to the layer attribute that follows them.");
 
@@ -94,6 +99,12 @@ internal static class DiagnosticDescriptors
         "The constructor '{0}' must call the generated constructor with ': this(options)' (or ': this()') so that the weights and workspaces are created",
         DiagnosticCategories.Usage,
         "The generated constructor allocates the weights and workspaces; a constructor that does not chain to it leaves them null.");
+
+    public static readonly DiagnosticDescriptor NameConflict = Create(NameConflictId,
+        "Name conflicts with the generated code",
+        "{0}: {1}",
+        DiagnosticCategories.Usage,
+        "The generated model declares members (Predict, Weights, Summary, a nested Streamer, fields and methods starting with '__', ...) and refers to the LstmGen and System namespaces; a user member of the same name and signature, or a type that hides those namespaces, would make the generated code fail to compile.");
 
     public static readonly DiagnosticDescriptor MissingInput = Create(MissingInputId,
         "Model has no input shape",
@@ -192,6 +203,30 @@ internal static class DiagnosticDescriptors
         DiagnosticCategories.Topology,
         "A dropout rate is the probability of dropping a value: 0 turns dropout off, and 1 would drop everything (Keras raises an error for it).");
 
+    public static readonly DiagnosticDescriptor SequenceTooShort = Create(SequenceTooShortId,
+        "Sequence too short for the window",
+        "{0}: a window of {1} steps{2} leaves no output step on {3} from {4}",
+        DiagnosticCategories.Topology,
+        "A 'valid' convolution or pooling needs at least as many steps as its window spans (kernel_size with its dilation, or pool_size); pad the sequence, use Padding = Same, or a shorter window.");
+
+    public static readonly DiagnosticDescriptor ReshapeSizeMismatch = Create(ReshapeSizeMismatchId,
+        "Reshape does not keep the element count",
+        "{0}: {1}",
+        DiagnosticCategories.Topology,
+        "Reshape rearranges the values of one sample: the target shape must hold exactly as many (one size may be -1 to infer it), with one or two dimensions.");
+
+    public static readonly DiagnosticDescriptor UnsupportedAxis = Create(UnsupportedAxisId,
+        "Normalisation axis not supported",
+        "{0}: Axis = {1} is not supported; LstmGen normalises the last axis (Axis = -1, the features of {2})",
+        DiagnosticCategories.Topology,
+        "BatchNormalization and LayerNormalization normalise over the feature axis, Keras's default.");
+
+    public static readonly DiagnosticDescriptor IncompatibleArguments = Create(IncompatibleArgumentsId,
+        "Incompatible layer arguments",
+        "{0}: {1}",
+        DiagnosticCategories.Topology,
+        "Some argument combinations are refused by Keras as well (a dilated convolution with strides, causal padding for pooling).");
+
     public static readonly DiagnosticDescriptor UnrollCapped = Create(UnrollCappedId,
         "Sequence too long to unroll",
         "{0} runs {1} steps, more than the unroll limit of {2} for Unroll = {3}; its time loop is emitted as a loop",
@@ -209,9 +244,10 @@ internal static class DiagnosticDescriptors
     public static readonly ImmutableDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         ClassMustBePartial, LayersSplitAcrossDeclarations, InvalidAttributeArgument, WrapperWithoutLayer, WrapperMismatch,
-        InvalidLayerName, DuplicateLayerName, UnsupportedModelType, ConstructorMustChain, MissingInput, MisplacedInput, NonPositiveSize, RecurrentNeedsSequence,
+        InvalidLayerName, DuplicateLayerName, UnsupportedModelType, ConstructorMustChain, NameConflict, MissingInput, MisplacedInput, NonPositiveSize, RecurrentNeedsSequence,
         RepeatVectorNeedsVector, LayerNeedsSequence, SliceOutOfRange, EmbeddingPlacement, MaskNotSupported, InputRank,
-        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, ModelTooLarge, LossDoesNotFitOutput, DropoutRateOutOfRange, UnrollCapped, InternalError,
+        InvalidRecurrentActivation, ReturnStateNotLast, NoLayers, ModelTooLarge, LossDoesNotFitOutput, DropoutRateOutOfRange,
+        SequenceTooShort, ReshapeSizeMismatch, UnsupportedAxis, IncompatibleArguments, UnrollCapped, InternalError,
     }.ToImmutableDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description,

@@ -118,6 +118,8 @@ internal static class BackwardEmitter
             ? $"bool fused = gradients && main.Fuses({Activation(activation)});"
             : "bool fused = false; // the last layer applies no activation to fuse with");
         w.Line($"float scale = (float)(1.0 / main.Denominator((long)batchSize * {Num(rows)}, OutputFeatures));");
+        w.Line("__Enter();");
+        w.Open("try");
         w.Open("if (gradients)");
         w.Line("global::System.Array.Clear(__gp);");
         w.Line("__TransposeWeights();");
@@ -182,6 +184,10 @@ internal static class BackwardEmitter
         w.Close();
         w.Line("return (float)total;");
         w.Close();
+        w.Open("finally");
+        w.Line("__Exit();");
+        w.Close();
+        w.Close();
         w.Line();
     }
 
@@ -205,12 +211,12 @@ internal static class BackwardEmitter
                 ? $"{RoSpan}<float> a0 = nb == 1 ? input : new {RoSpan}<float>(__x0, 0, {Nb(x.Size)});"
                 : $"{RoSpan}<float> a0 = input;");
         }
+        var declared = new System.Collections.Generic.HashSet<int>();
         foreach (LayerPlan l in plan.Layers)
         {
-            if (l.Masked)
+            if (l.MaskIn is { } m && declared.Add(m.Layer))
             {
-                w.Line($"{RoSpan}<byte> mask = new {RoSpan}<byte>(__mask, 0, {Nb(l.In.Steps)});");
-                break;
+                w.Line($"{RoSpan}<byte> {m.Local} = new {RoSpan}<byte>({m.Field}, 0, {Nb(l.In.Steps)});");
             }
         }
         foreach (LayerPlan l in plan.Layers)

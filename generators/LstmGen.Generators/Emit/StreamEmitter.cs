@@ -49,6 +49,7 @@ internal static class StreamEmitter
             l.Unit.EmitStreamFields(ctx, l);
         }
         w.Line();
+        w.Line("private int _busy;");
         w.Line($"internal Streamer({modelType} model) => __p = model.__p;");
         w.Line();
         w.Line("/// <summary>The carried state (read-only view).</summary>");
@@ -88,12 +89,19 @@ internal static class StreamEmitter
             w.Line("global::LstmGen.Kernels.CheckFinite(input, nameof(input));");
         }
         w.Line("global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), \"one step's output\");");
+        // One step at a time per stream, as for the model (its state and scratch are the stream's).
+        w.Line($"if (global::System.Threading.Interlocked.CompareExchange(ref _busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse(\"{modelName}.Streamer\");");
+        w.Open("try");
         foreach (LayerPlan l in plan.Layers)
         {
             l.Unit.EmitStreamStep(ctx, l);
             ctx.StateOffset += l.Unit.StreamStateLength(l);
         }
         w.Line($"{ctx.Current}.CopyTo(output);");
+        w.Close();
+        w.Open("finally");
+        w.Line("global::System.Threading.Volatile.Write(ref _busy, 0);");
+        w.Close();
         w.Close();
         w.Close();
     }

@@ -57,7 +57,7 @@ internal sealed class EmbeddingUnit : LayerUnit
         {
             In = new TensorShape(steps, 1),
             Out = new TensorShape(steps, spec.OutputDim),
-            MaskOut = spec.MaskZero ? ctx.Who : null,
+            MaskOut = spec.MaskZero ? ctx.NewMask : null,
         };
         return ctx.AddWeight(plan, $"{plan.Name}/embeddings", "Uniform005", spec.InputDim, spec.OutputDim);
     }
@@ -72,10 +72,11 @@ internal sealed class EmbeddingUnit : LayerUnit
         string mask = "default";
         if (spec.MaskZero)
         {
-            ctx.AddBuffer("__mask", steps, "padding mask (steps, batch): 1 = token, 0 = padding", "byte");
-            w.Line($"{Span}<byte> mask = new global::System.Span<byte>(__mask, 0, {Nb(steps)});");
-            mask = "mask";
-            ctx.Mask = "mask";
+            MaskSource source = layer.MaskOut!;
+            ctx.AddBuffer(source.Field, steps, "padding mask (steps, batch): 1 = token, 0 = padding", "byte");
+            w.Line($"{Span}<byte> {source.Local} = new global::System.Span<byte>({source.Field}, 0, {Nb(steps)});");
+            mask = source.Local;
+            ctx.Mask = source.Local;
         }
         w.Line($"{Span}<float> y{n} = new global::System.Span<float>({e}, 0, {Nb(steps * dim)});");
         w.Line($"{Kernels}.Embed(tokens, {Weight(layer.Weights[0])}, y{n}, {mask}, nb, {Num(steps)}, {Num(dim)});");

@@ -137,7 +137,7 @@ internal sealed class GruUnit : RecurrentUnit
         int steps = l.In.Steps, inF = l.In.Features, units = spec.Units, g3 = 3 * units;
         WeightPlan kernel = l.Weights[firstWeight], recurrent = l.Weights[firstWeight + 1];
         string act = Activation(spec.Activation), rec = Activation(spec.RecurrentActivation);
-        string mask = l.Masked ? "mask.Slice(nb * t, nb)" : "default";
+        string mask = l.Masked ? $"{l.MaskIn!.Local}.Slice(nb * t, nb)" : "default";
         bool pre = NeedsPreActivations(spec);
         bool dropped = spec.RecurrentDropout > 0;
         int qWidth = spec.ResetAfter ? g3 : units;

@@ -35,6 +35,9 @@ internal sealed class InferContext
 
     public TensorShape In => Plan.In;
 
+    /// <summary>A mask this layer computes, flowing out of it.</summary>
+    public MaskSource NewMask => new(Plan.Number, Who);
+
     /// <summary>How messages name the layer: <c>Lstm 'lstm_1'</c>.</summary>
     public string Who => Plan.Display;
 
@@ -107,7 +110,7 @@ internal sealed class InferContext
         {
             return true;
         }
-        Report(DiagnosticDescriptors.MaskNotSupportedId, Spec.AttributeIndex, null, Who, Plan.MaskIn);
+        Report(DiagnosticDescriptors.MaskNotSupportedId, Spec.AttributeIndex, null, Who, Plan.MaskIn.Display);
         return false;
     }
 
@@ -131,11 +134,15 @@ internal sealed class InferContext
     // ---- Weights ---------------------------------------------------------------------------------------------------
 
     /// <summary>Lays out a weight after the previous ones and adds it to <paramref name="plan"/>.</summary>
-    public LayerPlan AddWeight(LayerPlan plan, string name, string initializer, params int[] shape)
+    public LayerPlan AddWeight(LayerPlan plan, string name, string initializer, params int[] shape) =>
+        AddWeight(plan, name, initializer, trainable: true, shape);
+
+    /// <summary>Lays out a weight that the optimisers may leave alone (<paramref name="trainable"/> false: moving statistics).</summary>
+    public LayerPlan AddWeight(LayerPlan plan, string name, string initializer, bool trainable, params int[] shape)
     {
         int length = 1;
         foreach (int d in shape) length = unchecked(length * d); // sizes are checked (LSTMGEN114) after the layer's rule
-        var weight = new WeightPlan(name, shape.ToImmutableArray(), _offset, length, initializer);
+        var weight = new WeightPlan(name, shape.ToImmutableArray(), _offset, length, initializer, trainable);
         _weights.Add(weight);
         _offset = unchecked(_offset + length);
         return plan with { Weights = plan.Weights.Add(weight) };

@@ -116,7 +116,7 @@ internal sealed class LstmUnit : RecurrentUnit
         int steps = l.In.Steps, inF = l.In.Features, units = spec.Units, gates = 4 * units;
         WeightPlan kernel = l.Weights[firstWeight], recurrent = l.Weights[firstWeight + 1];
         string act = Activation(spec.Activation), rec = Activation(spec.RecurrentActivation);
-        string maskAt(string t) => l.Masked ? $"mask.Slice(nb * {t}, nb)" : "default";
+        string maskAt(string t) => l.Masked ? $"{l.MaskIn!.Local}.Slice(nb * {t}, nb)" : "default";
         bool pre = NeedsPreActivations(spec);
 
         ctx.AddBuffer($"__dz{id}", steps * gates, $"{l.Name} gate pre-activation gradients, by input step");

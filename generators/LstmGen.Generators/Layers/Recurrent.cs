@@ -226,7 +226,7 @@ internal abstract class RecurrentUnit : LayerUnit
 
         /// <summary>The mask rows of input step t, or <c>default</c> when the layer reads no mask.</summary>
         public string Mask(LayerPlan layer) =>
-            !layer.Masked ? "default" : _t is int t ? $"mask.Slice({Nb(t)}, nb)" : "mask.Slice(nb * t, nb)";
+            !layer.Masked ? "default" : _t is int t ? $"{layer.MaskIn!.Local}.Slice({Nb(t)}, nb)" : $"{layer.MaskIn!.Local}.Slice(nb * t, nb)";
 
         /// <summary>A local's name, made unique per step when unrolled.</summary>
         public string Name(string baseName) => _s is int s ? $"{baseName}_{s}" : baseName;

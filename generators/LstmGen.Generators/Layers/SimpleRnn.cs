@@ -88,7 +88,7 @@ internal sealed class SimpleRnnUnit : RecurrentUnit
         var spec = (SimpleRnnSpec)l.Spec;
         int steps = l.In.Steps, inF = l.In.Features, units = spec.Units;
         WeightPlan kernel = l.Weights[firstWeight], recurrent = l.Weights[firstWeight + 1];
-        string mask = l.Masked ? "mask.Slice(nb * t, nb)" : "default";
+        string mask = l.Masked ? $"{l.MaskIn!.Local}.Slice(nb * t, nb)" : "default";
 
         ctx.AddBuffer($"__dz{id}", steps * units, $"{l.Name} pre-activation gradients, by input step");
         ctx.AddBuffer($"__dhc{id}", units, $"{l.Name} output gradient carried to the previous step");

@@ -20,16 +20,28 @@ internal readonly record struct TensorShape(int Steps, int Features)
 }
 
 /// <summary>One weight of the plan: Keras name and shape, offset in the flat buffer, runtime initialiser name.</summary>
-internal sealed record WeightPlan(string Name, ImmutableArray<int> Shape, int Offset, int Length, string Initializer);
+internal sealed record WeightPlan(string Name, ImmutableArray<int> Shape, int Offset, int Length, string Initializer, bool Trainable = true);
+
+/// <summary>A mask (steps, batch) flowing between layers: the layer that computes it, for messages and for its buffer.</summary>
+internal sealed record MaskSource(int Layer, string Display)
+{
+    /// <summary>The local holding the mask in the generated passes: <c>mask{n}</c>.</summary>
+    public string Local => "mask" + Layer.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The workspace field: <c>__mask{n}</c>.</summary>
+    public string Field => "__" + Local;
+
+    public override string ToString() => Display;
+}
 
 /// <summary>A layer with everything inferred: Keras name, shapes in and out, masks, weights, unrolling.</summary>
 internal sealed record LayerPlan(int Number, LayerSpec Spec, string Name, string? InnerName, TensorShape In, TensorShape Out)
 {
     /// <summary>The layer whose mask reaches this layer's input (its display name), or null when no mask flows in.</summary>
-    public string? MaskIn { get; init; }
+    public MaskSource? MaskIn { get; init; }
 
     /// <summary>The mask flowing out of the layer (by default the one flowing in).</summary>
-    public string? MaskOut { get; init; }
+    public MaskSource? MaskOut { get; init; }
 
     public bool Masked => MaskIn is not null;
 

@@ -14,7 +14,14 @@ internal sealed record NetworkSpec(
     int SequentialAttributeIndex,
     int Loss,
     EquatableArray<LayerSpec> Layers,
-    EquatableArray<DiagnosticInfo> ParseDiagnostics);
+    EquatableArray<DiagnosticInfo> ParseDiagnostics)
+{
+    /// <summary>
+    /// The members the user declared on the model type (outside generated files), as <c>kind|name|parameter types</c>
+    /// (kind: method, member, type parameter): the validator checks them against the members the model's code declares.
+    /// </summary>
+    public EquatableArray<string> UserMembers { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>The model type and its containing namespace and types, to re-open them exactly.</summary>
 internal sealed record TypeHierarchySpec(

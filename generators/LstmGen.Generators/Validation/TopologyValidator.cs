@@ -107,7 +107,7 @@ internal static class TopologyValidator
             TokenInput = tokenInput,
         };
         TensorShape shape = inputShape;
-        string? mask = null;
+        MaskSource? mask = null;
 
         for (int i = 0; i < body.Count; i++)
         {
@@ -140,7 +140,51 @@ internal static class TopologyValidator
         }
         int vocabulary = tokenInput ? plans[0].Unit.Vocabulary(plans[0].Spec) : 0;
         var modelPlan = new ModelPlan(spec, inputShape, tokenInput, vocabulary, plans.ToImmutableArray(), weights.ToImmutableArray(), offset);
+        CheckUserMembers(modelPlan, diagnostics);
+        if (HasError(diagnostics))
+        {
+            return Fail(diagnostics);
+        }
         return new ValidationResult(modelPlan, diagnostics.ToImmutableArray());
+    }
+
+    /// <summary>LSTMGEN010 for each user member the generated code would clash with (same name, and same parameters for methods).</summary>
+    private static void CheckUserMembers(ModelPlan plan, List<DiagnosticInfo> diagnostics)
+    {
+        var members = new HashSet<string>(Emit.GeneratedMembers.Members(plan), System.StringComparer.Ordinal);
+        var methods = new Dictionary<string, List<string>>(System.StringComparer.Ordinal);
+        foreach ((string name, string[] parameters) in Emit.GeneratedMembers.Methods(plan))
+        {
+            if (!methods.TryGetValue(name, out List<string>? list)) methods[name] = list = new List<string>();
+            list.Add(string.Join(",", parameters));
+        }
+        string model = plan.Spec.Type.DisplayName;
+        foreach (string entry in plan.Spec.UserMembers)
+        {
+            string[] parts = entry.Split('|');
+            string kind = parts[0], name = parts[1];
+            string? clash = null;
+            if (name.StartsWith("__", System.StringComparison.Ordinal))
+            {
+                clash = $"the {kind} '{name}' starts with '__', which LstmGen reserves for the generated fields and methods; rename it";
+            }
+            else if (kind == "method" && members.Contains(name))
+            {
+                clash = $"the method '{name}' has the name of a generated member; rename it";
+            }
+            else if (kind == "method" && methods.TryGetValue(name, out List<string>? signatures) && signatures.Contains(parts[2]))
+            {
+                clash = $"the method '{name}({parts[2].Replace(",", ", ")})' has the signature of a generated method; rename it or change its parameters";
+            }
+            else if (kind != "method" && (members.Contains(name) || methods.ContainsKey(name)))
+            {
+                clash = $"the {kind} '{name}' has the name of a generated member; rename it";
+            }
+            if (clash is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameConflictId, plan.Spec.SequentialAttributeIndex, null, model, clash));
+            }
+        }
     }
 
     private static bool HasError(List<DiagnosticInfo> diagnostics)

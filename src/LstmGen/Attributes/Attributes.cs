@@ -335,3 +335,170 @@ public sealed class ZeroPadding1DAttribute : LayerAttribute
     /// <summary>Zero steps after the sequence.</summary>
     public int Right { get; }
 }
+
+/// <summary>
+/// Keras <c>Conv1D</c>: a temporal convolution, <c>activation(window · kernel + bias)</c> for each output step. Weights:
+/// <c>kernel</c> (kernelSize, in, filters), <c>bias</c> (filters). Masks stop here, as in Keras.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class Conv1DAttribute : LayerAttribute
+{
+    /// <summary>Declares a Conv1D layer.</summary>
+    /// <param name="filters">Output channels (positive).</param>
+    /// <param name="kernelSize">Window length in steps (positive).</param>
+    public Conv1DAttribute(int filters, int kernelSize)
+    {
+        Filters = filters;
+        KernelSize = kernelSize;
+    }
+
+    /// <summary>Output channels.</summary>
+    public int Filters { get; }
+
+    /// <summary>Window length in steps.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Steps between windows. Default 1.</summary>
+    public int Strides { get; set; } = 1;
+
+    /// <summary>Padding. Default <see cref="PaddingMode.Valid"/>.</summary>
+    public PaddingMode Padding { get; set; } = PaddingMode.Valid;
+
+    /// <summary>Spacing of the window's taps (Keras <c>dilation_rate</c>); cannot exceed 1 together with Strides. Default 1.</summary>
+    public int DilationRate { get; set; } = 1;
+
+    /// <summary>Activation. Default <see cref="Activation.Linear"/>.</summary>
+    public Activation Activation { get; set; } = Activation.Linear;
+
+    /// <summary>Whether the layer has a bias. Default true.</summary>
+    public bool UseBias { get; set; } = true;
+}
+
+/// <summary>Keras <c>MaxPooling1D</c>: the maximum over windows of steps. Masks stop here.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class MaxPooling1DAttribute : LayerAttribute
+{
+    /// <summary>Declares a MaxPooling1D layer.</summary>
+    /// <param name="poolSize">Window length in steps. Default 2.</param>
+    public MaxPooling1DAttribute(int poolSize = 2) => PoolSize = poolSize;
+
+    /// <summary>Window length in steps.</summary>
+    public int PoolSize { get; }
+
+    /// <summary>Steps between windows; when not set, the pool size (Keras's <c>strides=None</c>).</summary>
+    public int Strides { get; set; }
+
+    /// <summary>Padding: <see cref="PaddingMode.Valid"/> (default) or <see cref="PaddingMode.Same"/>.</summary>
+    public PaddingMode Padding { get; set; } = PaddingMode.Valid;
+}
+
+/// <summary>Keras <c>AveragePooling1D</c>: the mean over windows of steps (over the steps inside the sequence with 'same'). Masks stop here.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class AveragePooling1DAttribute : LayerAttribute
+{
+    /// <summary>Declares an AveragePooling1D layer.</summary>
+    /// <param name="poolSize">Window length in steps. Default 2.</param>
+    public AveragePooling1DAttribute(int poolSize = 2) => PoolSize = poolSize;
+
+    /// <summary>Window length in steps.</summary>
+    public int PoolSize { get; }
+
+    /// <summary>Steps between windows; when not set, the pool size (Keras's <c>strides=None</c>).</summary>
+    public int Strides { get; set; }
+
+    /// <summary>Padding: <see cref="PaddingMode.Valid"/> (default) or <see cref="PaddingMode.Same"/>.</summary>
+    public PaddingMode Padding { get; set; } = PaddingMode.Valid;
+}
+
+/// <summary>Keras <c>GlobalMaxPooling1D</c>: the maximum over all steps, a sequence to a vector (keepdims is not supported).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GlobalMaxPooling1DAttribute : LayerAttribute
+{
+}
+
+/// <summary>
+/// Keras <c>GlobalAveragePooling1D</c>: the mean over the steps, a sequence to a vector; where a mask flows, over the
+/// unmasked steps (a sample with every step masked gives 0; Keras would divide by zero).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GlobalAveragePooling1DAttribute : LayerAttribute
+{
+}
+
+/// <summary>Keras <c>Flatten</c>: a sequence (steps, features) to a vector (steps · features), step by step.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class FlattenAttribute : LayerAttribute
+{
+}
+
+/// <summary>
+/// Keras <c>Reshape</c>: the same values in another shape per sample, (features) or (steps, features), in row-major
+/// order; one dimension may be -1 (inferred). The element counts are checked at compile time.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class ReshapeAttribute : LayerAttribute
+{
+    /// <summary>Declares a Reshape layer.</summary>
+    /// <param name="targetShape">One or two sizes per sample; one may be -1.</param>
+    public ReshapeAttribute(params int[] targetShape) => TargetShape = targetShape;
+
+    /// <summary>The target shape per sample.</summary>
+    public int[] TargetShape { get; }
+}
+
+/// <summary>
+/// Keras <c>BatchNormalization</c> over the last axis. Inference normalises with the moving statistics; training with
+/// the batch's (over the rows of a pass of at most MaxBatch samples, unmasked rows where a mask flows) and moves the
+/// moving statistics toward them. Weights: <c>gamma</c>, <c>beta</c> (trainable), <c>moving_mean</c>,
+/// <c>moving_variance</c> (updated by training passes, never by the optimiser).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class BatchNormalizationAttribute : LayerAttribute
+{
+    /// <summary>Axis normalised; only the last (-1) is supported. Default -1.</summary>
+    public int Axis { get; set; } = -1;
+
+    /// <summary>Momentum of the moving statistics. Default 0.99.</summary>
+    public double Momentum { get; set; } = 0.99;
+
+    /// <summary>Added to the variance. Default 1e-3.</summary>
+    public double Epsilon { get; set; } = 1e-3;
+
+    /// <summary>Whether to add <c>beta</c>. Default true.</summary>
+    public bool Center { get; set; } = true;
+
+    /// <summary>Whether to multiply by <c>gamma</c>. Default true.</summary>
+    public bool Scale { get; set; } = true;
+}
+
+/// <summary>Keras <c>LayerNormalization</c> over the last axis of each step. Weights: <c>gamma</c>, <c>beta</c>. Masks pass through.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LayerNormalizationAttribute : LayerAttribute
+{
+    /// <summary>Axis normalised; only the last (-1) is supported. Default -1.</summary>
+    public int Axis { get; set; } = -1;
+
+    /// <summary>Added to the variance. Default 1e-3.</summary>
+    public double Epsilon { get; set; } = 1e-3;
+
+    /// <summary>Whether to add <c>beta</c>. Default true.</summary>
+    public bool Center { get; set; } = true;
+
+    /// <summary>Whether to multiply by <c>gamma</c>. Default true.</summary>
+    public bool Scale { get; set; } = true;
+}
+
+/// <summary>
+/// Keras <c>Masking</c> for float sequences: a step whose features all equal <see cref="MaskValue"/> is masked (set to
+/// zero, and skipped by the recurrent layers after it, which carry their state), as Embedding's MaskZero does for tokens.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class MaskingAttribute : LayerAttribute
+{
+    /// <summary>Declares a Masking layer.</summary>
+    /// <param name="maskValue">The value that marks a padding step. Default 0.</param>
+    public MaskingAttribute(double maskValue = 0) => MaskValue = maskValue;
+
+    /// <summary>The value that marks a padding step.</summary>
+    public double MaskValue { get; }
+}

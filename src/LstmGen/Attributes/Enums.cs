@@ -80,3 +80,14 @@ public enum LossKind
     /// <summary><see cref="Loss.SparseCategoricalCrossEntropy"/>: needs a softmax output of two or more classes.</summary>
     SparseCategoricalCrossEntropy = 6,
 }
+
+/// <summary>How a convolution or pooling pads the sequence (Keras's <c>padding</c>).</summary>
+public enum PaddingMode
+{
+    /// <summary><c>valid</c>: no padding; windows lie inside the sequence.</summary>
+    Valid = 0,
+    /// <summary><c>same</c>: zero padding (for pooling, windows clipped) so that the output has ceil(steps / strides) steps.</summary>
+    Same = 1,
+    /// <summary><c>causal</c> (Conv1D only): padding before the sequence only, so step t sees steps up to t.</summary>
+    Causal = 2,
+}

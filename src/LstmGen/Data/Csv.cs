@@ -6,11 +6,23 @@ using System.Text;
 
 namespace LstmGen.Data;
 
+/// <summary>Options of <see cref="Csv"/>'s readers.</summary>
+public sealed class CsvOptions
+{
+    /// <summary>
+    /// Accept cells that read as NaN or infinite: <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>, and numbers beyond the
+    /// float range (<c>1e39</c> reads as +∞). Default false: such a cell is an <see cref="InvalidDataException"/> naming
+    /// its line and column, because models and scalers need finite values.
+    /// </summary>
+    public bool AllowNonFinite { get; init; }
+}
+
 /// <summary>
 /// Reads numeric columns from comma-separated files (RFC 4180): a header row, fields optionally in double quotes
 /// (<c>"..."</c>, with <c>""</c> for a quote, and commas and line breaks allowed inside), records ending in CRLF, LF
 /// or CR, numbers in the invariant culture (<c>1234.5</c>, <c>1e-3</c>). A UTF-8 byte order mark is skipped, and so are
-/// empty lines. Every error names the source, the line and the column.
+/// empty lines. Every error names the source, the line and the column. Cells must be finite float32 numbers: NaN,
+/// infinities and numbers beyond ±3.4028235e38 are rejected unless <see cref="CsvOptions.AllowNonFinite"/> is set.
 /// </summary>
 public static class Csv
 {
@@ -19,7 +31,7 @@ public static class Csv
     /// <param name="column">The header of the column (exact, case-sensitive).</param>
     /// <returns>One value per data row.</returns>
     /// <exception cref="ArgumentException">No column (or more than one) has this name; the message lists the columns.</exception>
-    /// <exception cref="InvalidDataException">The file is empty, a row has a different number of fields from the header, a quote is malformed, or a cell is not a number.</exception>
+    /// <exception cref="InvalidDataException">The file is empty, a row has a different number of fields from the header, a quote is malformed, or a cell is not a finite float32 number.</exception>
     public static float[] ReadColumn(string path, string column)
     {
         ArgumentNullException.ThrowIfNull(column);
@@ -102,6 +114,62 @@ public static class Csv
     {
         ArgumentNullException.ThrowIfNull(reader);
         return Read(reader, "CSV input", ByIndex(columnIndices));
+    }
+
+    /// <summary>Reads several numeric columns, by header name, from a file, with options (e.g. to accept NaN).</summary>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="columns">The headers of the columns, in the order wanted.</param>
+    /// <param name="options">The options; null for the defaults.</param>
+    /// <returns>Row-major values (one row per data row, the columns in the order given).</returns>
+    /// <exception cref="ArgumentException">No columns were asked for, or a name is missing or ambiguous; the message lists the columns.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="ReadColumn(string, string)"/>.</exception>
+    public static float[] ReadColumns(string path, string[] columns, CsvOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        Func<string[], string, int[]> resolve = ByName(columns);
+        using StreamReader reader = OpenFile(path);
+        return Read(reader, path, resolve, options);
+    }
+
+    /// <summary>Reads several numeric columns, by 0-based index, from a file, with options (e.g. to accept NaN).</summary>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="columnIndices">The 0-based column indices, in the order wanted.</param>
+    /// <param name="options">The options; null for the defaults.</param>
+    /// <returns>Row-major values.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The header has no such column.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="ReadColumn(string, string)"/>.</exception>
+    public static float[] ReadColumns(string path, int[] columnIndices, CsvOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        Func<string[], string, int[]> resolve = ByIndex(columnIndices);
+        using StreamReader reader = OpenFile(path);
+        return Read(reader, path, resolve, options);
+    }
+
+    /// <summary>Reads several numeric columns, by header name, from a reader, with options (e.g. to accept NaN).</summary>
+    /// <param name="reader">The CSV text, from its header row.</param>
+    /// <param name="columns">The headers of the columns, in the order wanted.</param>
+    /// <param name="options">The options; null for the defaults.</param>
+    /// <returns>Row-major values.</returns>
+    /// <exception cref="ArgumentException">No columns were asked for, or a name is missing or ambiguous; the message lists the columns.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="ReadColumn(string, string)"/>.</exception>
+    public static float[] ReadColumns(TextReader reader, string[] columns, CsvOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return Read(reader, "CSV input", ByName(columns), options);
+    }
+
+    /// <summary>Reads several numeric columns, by 0-based index, from a reader, with options (e.g. to accept NaN).</summary>
+    /// <param name="reader">The CSV text, from its header row.</param>
+    /// <param name="columnIndices">The 0-based column indices, in the order wanted.</param>
+    /// <param name="options">The options; null for the defaults.</param>
+    /// <returns>Row-major values.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The header has no such column.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="ReadColumn(string, string)"/>.</exception>
+    public static float[] ReadColumns(TextReader reader, int[] columnIndices, CsvOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return Read(reader, "CSV input", ByIndex(columnIndices), options);
     }
 
     /// <summary>
@@ -223,8 +291,9 @@ public static class Csv
         return sb.ToString();
     }
 
-    private static float[] Read(TextReader reader, string source, Func<string[], string, int[]> resolve)
+    private static float[] Read(TextReader reader, string source, Func<string[], string, int[]> resolve, CsvOptions? options = null)
     {
+        bool allowNonFinite = options?.AllowNonFinite ?? false;
         var parser = new Parser(reader, source);
         var fields = new List<string>();
         if (!parser.TryReadRecord(fields, out int headerLine))
@@ -252,6 +321,15 @@ public static class Csv
                 {
                     throw new InvalidDataException(
                         $"{source}, line {line} (data row {row}), column \"{header[c]}\" (index {c}): \"{text}\" is not a number.");
+                }
+
+                if (!allowNonFinite && !float.IsFinite(value))
+                {
+                    bool overflow = float.IsInfinity(value) && text.AsSpan().IndexOfAnyInRange('0', '9') >= 0;
+                    throw new InvalidDataException(
+                        $"{source}, line {line} (data row {row}), column \"{header[c]}\" (index {c}): \"{text}\" " +
+                        (overflow ? "is beyond the float range (±3.4028235E+38)" : "is not a finite number") +
+                        "; set CsvOptions.AllowNonFinite to read NaN and infinities.");
                 }
 
                 values.Add(value);

@@ -14,7 +14,11 @@ namespace LstmGen.Data;
 /// </summary>
 /// <remarks>
 /// Unlike scikit-learn, which ignores NaN in <c>fit</c> and passes it through <c>transform</c>, every method here
-/// rejects NaN and infinity, naming the row and feature.
+/// rejects NaN and infinity, naming the row and feature, in its input and in its results: statistics that overflow
+/// float32 (a <see cref="MinMaxScaler"/> fitted on -3e38 and 3e38 has a range of 6e38) are an error at
+/// <see cref="Fit"/>, and a transformed value beyond ±3.4028235e38 is an error naming it. A result whose float32
+/// computation overflows midway (as sklearn's does) but whose exact value fits is computed in float64 instead. Nothing is
+/// written, and the scaler is unchanged, when a method throws.
 /// </remarks>
 public abstract class FeatureScaler
 {
@@ -102,11 +106,7 @@ public abstract class FeatureScaler
     public void Transform(ReadOnlySpan<float> values, Span<float> destination)
     {
         CheckShape(values, destination);
-        int f = Features;
-        for (int i = 0; i < values.Length; i++)
-        {
-            destination[i] = Forward(values[i], i % f);
-        }
+        Map(values, destination, forward: true, feature: -1);
     }
 
     /// <summary>Undoes <see cref="Transform(ReadOnlySpan{float})"/> (for example on predictions).</summary>
@@ -140,11 +140,7 @@ public abstract class FeatureScaler
     public void InverseTransform(ReadOnlySpan<float> values, Span<float> destination)
     {
         CheckShape(values, destination);
-        int f = Features;
-        for (int i = 0; i < values.Length; i++)
-        {
-            destination[i] = Backward(values[i], i % f);
-        }
+        Map(values, destination, forward: false, feature: -1);
     }
 
     /// <summary>
@@ -158,11 +154,7 @@ public abstract class FeatureScaler
     {
         CheckFeature(feature, values);
         var result = new float[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            result[i] = Forward(values[i], feature);
-        }
-
+        Map(values, result, forward: true, feature);
         return result;
     }
 
@@ -178,11 +170,7 @@ public abstract class FeatureScaler
     {
         CheckFeature(feature, values);
         var result = new float[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            result[i] = Backward(values[i], feature);
-        }
-
+        Map(values, result, forward: false, feature);
         return result;
     }
 
@@ -239,6 +227,10 @@ public abstract class FeatureScaler
         {
             throw new FormatException("Scaler JSON: a property is missing: " + e.Message, e);
         }
+        catch (ArgumentException e)
+        {
+            throw new FormatException("Scaler JSON: invalid statistics: " + e.Message, e);
+        }
     }
 
     /// <summary>Reads a scaler saved by <see cref="Save"/>.</summary>
@@ -251,6 +243,53 @@ public abstract class FeatureScaler
     private protected abstract float Forward(float x, int feature);
 
     private protected abstract float Backward(float x, int feature);
+
+    /// <summary><see cref="Forward"/> in float64 throughout: used when the float32 computation overflows.</summary>
+    private protected abstract double ForwardExact(float x, int feature);
+
+    /// <summary><see cref="Backward"/> in float64 throughout.</summary>
+    private protected abstract double BackwardExact(float x, int feature);
+
+    /// <summary>
+    /// Scales every value (feature <c>i % Features</c>, or <paramref name="feature"/> when not negative) into
+    /// <paramref name="destination"/>: first checking that every result is a finite float, then writing, so that nothing
+    /// is written when one is not (and <paramref name="destination"/> may be <paramref name="values"/>).
+    /// </summary>
+    private void Map(ReadOnlySpan<float> values, Span<float> destination, bool forward, int feature)
+    {
+        int f = Features;
+        for (int i = 0; i < values.Length; i++)
+        {
+            int j = feature >= 0 ? feature : i % f;
+            if (!float.IsFinite(Apply(values[i], j, forward)))
+            {
+                double exact = forward ? ForwardExact(values[i], j) : BackwardExact(values[i], j);
+                string where = feature >= 0 ? $"index {i} (feature {j})" : $"row {i / f}, feature {j} (element {i})";
+                throw new ArgumentException(
+                    $"{(forward ? "Scaling" : "Scaling back")} the value {values[i]} at {where} with this {GetType().Name} gives {exact:G9}, " +
+                    "beyond the float range (±3.4028235E+38): the value is far outside the data the scaler was fitted on.",
+                    nameof(values));
+            }
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            destination[i] = Apply(values[i], feature >= 0 ? feature : i % f, forward);
+        }
+    }
+
+    /// <summary>The float32 result as sklearn computes it; where that overflows, the float64 result if it fits; else ±∞ or NaN.</summary>
+    private float Apply(float x, int feature, bool forward)
+    {
+        float y = forward ? Forward(x, feature) : Backward(x, feature);
+        if (float.IsFinite(y))
+        {
+            return y;
+        }
+
+        double exact = forward ? ForwardExact(x, feature) : BackwardExact(x, feature);
+        return Math.Abs(exact) <= float.MaxValue ? (float)exact : y;
+    }
 
     private protected abstract void WriteJson(Utf8JsonWriter w);
 
@@ -471,6 +510,18 @@ public sealed class MinMaxScaler : FeatureScaler
             scale[j] = span / denominator;
             float product = dataMin[j] * scale[j];
             min[j] = FeatureRangeMin - product;
+            if (!float.IsFinite(dataMin[j]) || !float.IsFinite(dataMax[j]) || !(dataMin[j] <= dataMax[j]))
+            {
+                throw new ArgumentException($"Feature {j}: data minimum {dataMin[j]} and maximum {dataMax[j]} must be finite, minimum first.", "values");
+            }
+
+            if (!float.IsFinite(range[j]) || !(scale[j] > 0) || !float.IsFinite(scale[j]) || !float.IsFinite(min[j]))
+            {
+                throw new ArgumentException(
+                    $"Feature {j} spans [{dataMin[j]}, {dataMax[j]}]: its range {(double)dataMax[j] - dataMin[j]:G9} " +
+                    $"gives a scale of {scale[j]} and an offset of {min[j]} in float32, which cannot map it onto [{FeatureRangeMin}, {FeatureRangeMax}]: " +
+                    "divide the data by a power of ten first.", "values");
+            }
         }
 
         _dataMin = dataMin;
@@ -494,6 +545,14 @@ public sealed class MinMaxScaler : FeatureScaler
         float shifted = x - _min[feature];
         return shifted / _scale[feature];
     }
+
+    private protected override double ForwardExact(float x, int feature)
+    {
+        double y = ((double)x * _scale[feature]) + _min[feature];
+        return Clip ? Math.Clamp(y, FeatureRangeMin, FeatureRangeMax) : y;
+    }
+
+    private protected override double BackwardExact(float x, int feature) => ((double)x - _min[feature]) / _scale[feature];
 
     private protected override void WriteJson(Utf8JsonWriter w)
     {
@@ -621,6 +680,10 @@ public sealed class StandardScaler : FeatureScaler
         return (float)(scaled + _mean[feature]);
     }
 
+    private protected override double ForwardExact(float x, int feature) => (x - _mean[feature]) / _scale[feature];
+
+    private protected override double BackwardExact(float x, int feature) => (x * _scale[feature]) + _mean[feature];
+
     private protected override void WriteJson(Utf8JsonWriter w)
     {
         w.WriteString("class_name", nameof(StandardScaler));
@@ -646,6 +709,14 @@ public sealed class StandardScaler : FeatureScaler
             if (!(s > 0) || !double.IsFinite(s))
             {
                 throw new FormatException($"Scaler JSON: every \"scale\" must be positive and finite, found {s}.");
+            }
+        }
+
+        for (int j = 0; j < mean.Length; j++)
+        {
+            if (!double.IsFinite(mean[j]) || !double.IsFinite(variance[j]) || variance[j] < 0)
+            {
+                throw new FormatException($"Scaler JSON: feature {j} has mean {mean[j]} and variance {variance[j]}; both must be finite, the variance 0 or more.");
             }
         }
 

@@ -123,22 +123,28 @@ public sealed class Tokenizer
     /// <see cref="WordIndex"/>: the OOV token first (if set), then every word by descending count, ties in order of
     /// first appearance (Python's stable sort), numbered from 1.
     /// </summary>
+    /// <remarks>
+    /// All or nothing: the texts are enumerated once and checked before anything is counted, so a null text (or an
+    /// exception from the enumeration) leaves the tokenizer as it was.
+    /// </remarks>
     /// <param name="texts">The training texts.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="texts"/> or one of its items is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="texts"/> or one of its items is null (nothing is counted).</exception>
     public void FitOnTexts(IEnumerable<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
+        string[] all = texts is string[] array ? array : new List<string>(texts).ToArray();
+        for (int i = 0; i < all.Length; i++)
+        {
+            if (all[i] is null)
+            {
+                throw new ArgumentNullException(nameof(texts), $"Text {i} is null; nothing was counted.");
+            }
+        }
+
         var tokens = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        int item = 0;
-        foreach (string text in texts)
+        foreach (string text in all)
         {
-            if (text is null)
-            {
-                throw new ArgumentNullException(nameof(texts), $"Text {item} is null.");
-            }
-
-            item++;
             DocumentCount++;
             tokens.Clear();
             Tokenize(text, tokens);
@@ -357,7 +363,10 @@ public sealed class Tokenizer
     /// </summary>
     /// <param name="json">The JSON text.</param>
     /// <returns>The tokenizer, fitted as it was saved.</returns>
-    /// <exception cref="FormatException">The JSON is not a tokenizer.</exception>
+    /// <exception cref="FormatException">
+    /// The JSON is not a tokenizer: the message names the key and the value, e.g. a <c>num_words</c> or count that is not
+    /// a non-negative integer, a word index below 1 (0 is padding), two words with the same index, or a word listed twice.
+    /// </exception>
     public static Tokenizer FromJson(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
@@ -379,7 +388,7 @@ public sealed class Tokenizer
             int? numWords = null;
             if (config.TryGetProperty("num_words", out JsonElement nw) && nw.ValueKind != JsonValueKind.Null)
             {
-                numWords = nw.GetInt32();
+                numWords = Integer(nw, "num_words", 0);
             }
 
             var tokenizer = new Tokenizer
@@ -391,24 +400,31 @@ public sealed class Tokenizer
                 CharLevel = OptionalBool(config, "char_level") ?? false,
                 OovToken = OptionalString(config, "oov_token"),
             };
-            if (config.TryGetProperty("document_count", out JsonElement dc))
+            if (config.TryGetProperty("document_count", out JsonElement dc) && dc.ValueKind != JsonValueKind.Null)
             {
-                tokenizer.DocumentCount = dc.GetInt32();
+                tokenizer.DocumentCount = Integer(dc, "document_count", 0);
             }
 
-            foreach (KeyValuePair<string, JsonElement> kv in InnerObject(config, "word_counts"))
-            {
-                tokenizer._wordCounts[kv.Key] = kv.Value.GetInt32();
-            }
+            ReadCounts(config, "word_counts", tokenizer._wordCounts);
+            ReadCounts(config, "word_docs", tokenizer._wordDocs);
 
-            foreach (KeyValuePair<string, JsonElement> kv in InnerObject(config, "word_docs"))
-            {
-                tokenizer._wordDocs[kv.Key] = kv.Value.GetInt32();
-            }
-
+            // Index 0 is padding, so word indices start at 1 (Keras numbers them from 1), and two words never share one.
+            var wordOfIndex = new Dictionary<int, string>();
             foreach (KeyValuePair<string, JsonElement> kv in InnerObject(config, "word_index"))
             {
-                int index = kv.Value.GetInt32();
+                int index = Integer(kv.Value, $"word_index[\"{kv.Key}\"]", 1);
+                if (tokenizer._wordIndex.ContainsKey(kv.Key))
+                {
+                    throw new FormatException($"Tokenizer JSON: word_index has the word \"{kv.Key}\" twice.");
+                }
+
+                if (wordOfIndex.TryGetValue(index, out string? other))
+                {
+                    throw new FormatException(
+                        $"Tokenizer JSON: word_index gives index {index} to both \"{other}\" and \"{kv.Key}\"; each word needs its own index.");
+                }
+
+                wordOfIndex.Add(index, kv.Key);
                 tokenizer._wordIndex[kv.Key] = index;
             }
 
@@ -677,6 +693,34 @@ public sealed class Tokenizer
         }
 
         return result;
+    }
+
+    /// <summary>A JSON integer of at least <paramref name="min"/>, or a <see cref="FormatException"/> naming the key and the value.</summary>
+    private static int Integer(JsonElement value, string key, int min)
+    {
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int n))
+        {
+            throw new FormatException($"Tokenizer JSON: {key} is {value.GetRawText()}; expected an integer.");
+        }
+
+        if (n < min)
+        {
+            throw new FormatException($"Tokenizer JSON: {key} is {n}; expected an integer of at least {min}.");
+        }
+
+        return n;
+    }
+
+    private static void ReadCounts(JsonElement config, string name, OrderedDictionary<string, int> counts)
+    {
+        foreach (KeyValuePair<string, JsonElement> kv in InnerObject(config, name))
+        {
+            int count = Integer(kv.Value, $"{name}[\"{kv.Key}\"]", 1);
+            if (!counts.TryAdd(kv.Key, count))
+            {
+                throw new FormatException($"Tokenizer JSON: {name} has the word \"{kv.Key}\" twice.");
+            }
+        }
     }
 
     private static string? OptionalString(JsonElement config, string name) =>

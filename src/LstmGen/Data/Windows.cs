@@ -77,7 +77,7 @@ public static class Windows
     /// <param name="targetFeatures">The feature columns of the target, in order; null = all features.</param>
     /// <returns>The windows; <c>floor((timeSteps - lookback - targetOffset - horizon) / stride) + 1</c> samples.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, <paramref name="targetOffset"/> is negative, or a target feature is out of range.</exception>
-    /// <exception cref="ArgumentException">The series is not a whole number of time steps, or is shorter than one window and its target.</exception>
+    /// <exception cref="ArgumentException">The series is not a whole number of time steps, holds a NaN or infinite value (the message names its index, time step and feature), or is shorter than one window and its target.</exception>
     public static WindowSet Create(
         ReadOnlySpan<float> series,
         int features,
@@ -116,6 +116,16 @@ public static class Windows
         {
             throw new ArgumentException(
                 $"The series has {series.Length} values, not a whole number of time steps of {features} features.", nameof(series));
+        }
+
+        for (int i = 0; i < series.Length; i++)
+        {
+            if (!float.IsFinite(series[i]))
+            {
+                throw new ArgumentException(
+                    $"series[{i}] (time step {i / features}, feature {i % features}) is {series[i]}: windows need finite values " +
+                    "(fill or drop missing values first).", nameof(series));
+            }
         }
 
         int[] targets;

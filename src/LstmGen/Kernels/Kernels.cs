@@ -321,13 +321,15 @@ public static partial class Kernels
         {
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must not be negative.");
         }
-        if ((long)batchSize * perSample != length)
+        long expected = (long)batchSize * perSample; // long: int.MaxValue samples must not read as a negative count
+        if (expected != length)
         {
-            ThrowLength(length, batchSize * perSample, paramName, $"{batchSize} samples of shape {shape}");
+            ThrowLength(length, expected, paramName, $"{batchSize} samples of shape {shape}");
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowLength(int length, int expected, string paramName, string what) =>
-        throw new ArgumentException($"{paramName} has {length} elements; expected {expected} ({what}).", paramName);
+    private static void ThrowLength(int length, long expected, string paramName, string what) =>
+        throw new ArgumentException($"{paramName} has {length} elements; expected {expected} ({what})"
+            + (expected > int.MaxValue ? ", more than a span can hold." : "."), paramName);
 }

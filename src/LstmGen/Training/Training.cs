@@ -76,6 +76,13 @@ public sealed class FitOptions
 
     /// <summary>Stops training between batches; the history then holds the finished epochs and <see cref="History.Cancelled"/> is true.</summary>
     public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>
+    /// What to do when a batch's loss or a gradient is NaN or infinite (Keras's <c>TerminateOnNaN</c>): by default
+    /// <see cref="NonFiniteLossAction.Throw"/>, a <see cref="NonFiniteLossException"/> before the update, so the weights
+    /// stay finite. The check is one vectorised pass over the gradients per batch.
+    /// </summary>
+    public NonFiniteLossAction OnNonFiniteLoss { get; init; } = NonFiniteLossAction.Throw;
 }
 
 /// <summary>The loss and metrics of <see cref="Training.Evaluate{TInput}"/>.</summary>
@@ -158,10 +165,15 @@ public static class Training
             vy = y.AsSpan(valStart * tLen).ToArray();
         }
 
+        if (!Enum.IsDefined(options.OnNonFiniteLoss))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.OnNonFiniteLoss, "OnNonFiniteLoss is not a NonFiniteLossAction value.");
+        }
         Optimizer optimizer = options.Optimizer ?? new Adam();
+        int batch = Math.Min(options.BatchSize, trainN); // as Keras: a batch larger than the data is all of it (and sizes stay small)
         int workers = options.Workers == 0 ? Environment.ProcessorCount : options.Workers;
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1, nameof(options.Workers));
-        workers = Math.Min(workers, options.BatchSize);
+        workers = Math.Min(workers, batch);
         if (options.SplitProducts && workers > 1)
         {
             throw new ArgumentException(
@@ -178,17 +190,16 @@ public static class Training
             throw new ArgumentException($"EarlyStopping monitors '{es.Monitor}', which is not logged; logged: {string.Join(", ", monitorKeys)}.", nameof(options));
         }
 
-        int batch = options.BatchSize;
         var xb = new TInput[batch * inLen];
         var yb = new float[batch * tLen];
-        var pred = new float[batch * outLen];
+        var pred = new float[Kernels.BufferLength(batch, outLen, nameof(options.BatchSize), "the outputs of one batch")];
         var order = Enumerable.Range(0, trainN).ToArray();
         var rng = new Random(options.Seed);
         var history = new History();
         var progress = new Progress(options.Output ?? Console.Out, options.Verbose);
-        float[]? best = options.EarlyStopping is { RestoreBestWeights: true } ? new float[model.Weights.Count] : null;
-        double bestValue = double.NaN;
-        int bestEpoch = 0, wait = 0;
+        EarlyStoppingTracker? stopping = options.EarlyStopping is { } rule
+            ? new EarlyStoppingTracker(rule, rule.IsMaximizedFor(options.Metrics), model.Weights.Count)
+            : null;
 
         // Data-parallel state: replicas share the weights; gradients are reduced in worker order.
         ITrainableModel<TInput>[] replicas = new ITrainableModel<TInput>[workers];
@@ -266,11 +277,26 @@ public static class Training
                     }
                     gradients = reduced;
                 }
+                if (options.OnNonFiniteLoss != NonFiniteLossAction.Continue
+                    && NonFiniteLoss.Check(batchLoss, gradients, model.Weights, epoch, step + 1, steps, optimizer.LearningRate) is var (message, tensor))
+                {
+                    if (options.OnNonFiniteLoss == NonFiniteLossAction.Throw)
+                    {
+                        throw new NonFiniteLossException(message, epoch, step + 1, batchLoss, tensor, history);
+                    }
+                    history.StoppedOnNonFiniteLoss = true;
+                    progress.Line(message);
+                    break;
+                }
                 optimizer.Apply(model.Weights, gradients);
                 lossSum += (double)batchLoss * n;
                 seen += n;
                 foreach (Metric m in options.Metrics) m.Update(pred.AsSpan(0, n * outLen), yb.AsSpan(0, n * tLen), n * rowsPerSample, width);
                 progress.Step(step + 1, lossSum / seen, options.Metrics);
+            }
+            if (history.StoppedOnNonFiniteLoss)
+            {
+                break; // the unfinished epoch is not logged
             }
 
             var logs = new Dictionary<string, double> { ["loss"] = lossSum / seen };
@@ -286,30 +312,17 @@ public static class Training
             progress.EndEpoch(log, steps);
             options.OnEpochEnd?.Invoke(log);
 
-            if (options.EarlyStopping is { } stop)
+            if (stopping is not null && stopping.EpochEnd(epoch, logs[options.EarlyStopping!.Monitor], model.Weights.Parameters))
             {
-                double value = logs[stop.Monitor];
-                bool improved = double.IsNaN(bestValue) || (stop.IsMaximized ? value > bestValue + stop.MinDelta : value < bestValue - stop.MinDelta);
-                if (improved)
-                {
-                    bestValue = value;
-                    bestEpoch = epoch;
-                    wait = 0;
-                    if (best is not null) model.Weights.Parameters.CopyTo(best, 0);
-                }
-                else if (++wait > stop.Patience)
-                {
-                    history.StoppedEpoch = epoch;
-                    progress.Line($"Epoch {epoch}: early stopping ({stop.Monitor} did not improve for {wait} epochs; best {bestValue:G6} at epoch {bestEpoch}).");
-                    break;
-                }
+                history.StoppedEpoch = epoch;
+                progress.Line($"Epoch {epoch}: early stopping ({options.EarlyStopping.Monitor} did not improve for {stopping.Wait} epochs; best {stopping.Best:G6} at epoch {stopping.BestEpoch}).");
+                break;
             }
         }
-        if (best is not null && bestEpoch > 0)
+        if (stopping is not null && stopping.TryRestore(model.Weights.Parameters))
         {
-            best.CopyTo(model.Weights.Parameters, 0);
-            history.RestoredEpoch = bestEpoch;
-            progress.Line($"Restored the weights of epoch {bestEpoch}.");
+            history.RestoredEpoch = stopping.BestEpoch;
+            progress.Line($"Restored the weights of epoch {stopping.BestEpoch}.");
         }
         return history;
     }
@@ -330,12 +343,13 @@ public static class Training
         int inLen = model.InputLength, outLen = model.OutputLength, width = model.OutputFeatures;
         int rowsPerSample = outLen / width, tLen = rowsPerSample * loss.TargetWidth(width);
         int samples = Samples(x.Length, inLen, y.Length, tLen, nameof(x), nameof(y));
+        batchSize = Math.Min(batchSize, samples); // buffers for the data there is, whatever the batch size asked for
         loss.ValidateTargets(y, width, nameof(y));
         model.ValidateInputs(x, nameof(x));
         metrics ??= [];
         foreach (Metric m in metrics) m.Reset();
-        var pred = new float[batchSize * outLen];
-        var scratch = new float[batchSize * outLen];
+        var pred = new float[Kernels.BufferLength(batchSize, outLen, nameof(batchSize), "the outputs of one batch")];
+        var scratch = new float[pred.Length];
         double sum = 0;
         for (int start = 0; start < samples; start += batchSize)
         {
@@ -379,9 +393,9 @@ public static class Training
             throw new ArgumentException($"{xName} has {xLength} elements, not a positive multiple of the {inLen} of one sample.", xName);
         }
         int samples = xLength / inLen;
-        if (yLength != samples * tLen)
+        if (yLength != (long)samples * tLen)
         {
-            throw new ArgumentException($"{yName} has {yLength} elements; {samples} samples need {samples * tLen} ({tLen} each).", yName);
+            throw new ArgumentException($"{yName} has {yLength} elements; {samples} samples need {(long)samples * tLen} ({tLen} each).", yName);
         }
         return samples;
     }

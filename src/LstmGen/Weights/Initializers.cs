@@ -20,6 +20,9 @@ public static class Initializers
             case WeightInitializer.Zeros:
                 values.Clear();
                 break;
+            case WeightInitializer.Ones:
+                values.Fill(1f);
+                break;
             case WeightInitializer.UnitForgetBias:
                 values.Clear();
                 int units = values.Length / 4;
@@ -42,13 +45,21 @@ public static class Initializers
         }
     }
 
-    private static (int FanIn, int FanOut) Fans(System.Collections.Generic.IReadOnlyList<int> dims) =>
-        dims.Count switch
+    // Keras's compute_fans: for a convolution kernel (kernel_size, in, out) the receptive field multiplies both fans.
+    private static (int FanIn, int FanOut) Fans(System.Collections.Generic.IReadOnlyList<int> dims)
+    {
+        switch (dims.Count)
         {
-            1 => (dims[0], dims[0]),
-            2 => (dims[0], dims[1]),
-            _ => throw new ArgumentException("Glorot initialisation needs a 1-D or 2-D weight."),
-        };
+            case 1:
+                return (dims[0], dims[0]);
+            case 2:
+                return (dims[0], dims[1]);
+            default:
+                int receptive = 1;
+                for (int i = 0; i < dims.Count - 2; i++) receptive *= dims[i];
+                return (dims[^2] * receptive, dims[^1] * receptive);
+        }
+    }
 
     private static void Uniform(Span<float> values, float low, float high, ref SplitMix64 rng)
     {

@@ -74,12 +74,17 @@ public static class SafeTensors
     /// <param name="weights">The model's weights, e.g. <c>model.Weights</c>.</param>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="InvalidOperationException">A weight is NaN or infinite (such a file could not be loaded).</exception>
+    /// <exception cref="IOException"><paramref name="path"/> is a directory (or another I/O error).</exception>
     public static void Save(WeightStore weights, string path)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentException.ThrowIfNullOrEmpty(path);
         CheckFinite(weights);
         string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new IOException($"'{path}' is a directory: give the path of the safetensors file to write (e.g. {Path.Combine(path, "model.safetensors")}).");
+        }
         string temp = full + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
@@ -244,6 +249,7 @@ public static class SafeTensors
     /// <param name="path">The safetensors file.</param>
     /// <param name="options">Options; null for the defaults.</param>
     /// <exception cref="InvalidDataException">The file is not a valid safetensors file, or does not fit the model; the message names the file and the problem.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (or it is a directory).</exception>
     public static void Load(WeightStore weights, string path, SafeTensorsLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
@@ -349,8 +355,15 @@ public static class SafeTensors
         return list;
     }
 
-    private static FileStream OpenRead(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+    private static FileStream OpenRead(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            // Opening a directory as a file gives UnauthorizedAccessException ("Access to the path is denied"), which misleads.
+            throw new FileNotFoundException($"'{path}' is a directory, not a safetensors file: give the path of the file in it.", path);
+        }
+        return new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+    }
 
     private static string? SourceOf(Stream stream) => stream is FileStream f ? f.Name : null;
 
@@ -573,6 +586,12 @@ public static class SafeTensors
             throw Invalid(source, $"the file ends inside its {length}-byte header: it is truncated.");
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            int at = FirstInvalidUtf8(json);
+            throw Invalid(source, $"the header is not valid UTF-8: byte {at} of the header (offset {8 + at} in the file) is 0x{json[at]:X2}, which does not start or continue a UTF-8 character here.");
+        }
+
         Header header;
         try
         {
@@ -764,6 +783,19 @@ public static class SafeTensors
     // ------------------------------------------------------------------------------------------------------------
     // Messages
     // ------------------------------------------------------------------------------------------------------------
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        for (int i = 0; i < bytes.Length;)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(bytes[i..], out _, out int consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return i;
+            }
+            i += consumed;
+        }
+        return bytes.Length;
+    }
 
     private static InvalidDataException Invalid(string? source, string detail, Exception? inner = null) =>
         new($"{(source is null ? "The stream" : $"'{source}'")} is not a valid safetensors file: {detail}", inner);

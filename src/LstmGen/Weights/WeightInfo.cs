@@ -16,14 +16,23 @@ public enum WeightInitializer
     UnitForgetBias = 3,
     /// <summary>Keras <c>RandomUniform(-0.05, 0.05)</c> (embeddings).</summary>
     Uniform005 = 4,
+    /// <summary>Ones (normalisation scales <c>gamma</c>, BatchNormalization's <c>moving_variance</c>).</summary>
+    Ones = 5,
 }
 
 /// <summary>One named weight of a model: its Keras name, Keras shape, place in the flat parameter buffer and initialiser.</summary>
 public sealed class WeightInfo
 {
     /// <summary>Describes a weight.</summary>
-    public WeightInfo(string name, int[] shape, int offset, WeightInitializer initializer)
+    /// <param name="name">Keras weight name.</param>
+    /// <param name="shape">Keras shape.</param>
+    /// <param name="offset">Start in the flat parameter buffer.</param>
+    /// <param name="initializer">Keras initialiser.</param>
+    /// <param name="trainable">False for state that training updates by other rules than gradients (BatchNormalization's
+    /// moving statistics): optimisers leave it alone.</param>
+    public WeightInfo(string name, int[] shape, int offset, WeightInitializer initializer, bool trainable = true)
     {
+        Trainable = trainable;
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(shape);
         Name = name;
@@ -55,6 +64,9 @@ public sealed class WeightInfo
 
     /// <summary>How the weight is initialised.</summary>
     public WeightInitializer Initializer { get; }
+
+    /// <summary>False for a weight the optimisers leave alone (Keras's non-trainable weights, e.g. moving statistics).</summary>
+    public bool Trainable { get; }
 
     /// <summary>The shape as Keras prints it, e.g. <c>(3, 20)</c>.</summary>
     public string ShapeText => "(" + string.Join(", ", Shape) + ")";

@@ -35,7 +35,11 @@ public sealed class WeightStore
             offset += e.Length;
         }
         Parameters = Kernels.AllocateAligned(offset);
+        AllTrainable = _entries.All(e => e.Trainable);
     }
+
+    /// <summary>True when every weight is trainable (no moving statistics): optimisers then update the whole buffer at once.</summary>
+    public bool AllTrainable { get; }
 
     /// <summary>The model's name, used in error messages.</summary>
     public string ModelName { get; }

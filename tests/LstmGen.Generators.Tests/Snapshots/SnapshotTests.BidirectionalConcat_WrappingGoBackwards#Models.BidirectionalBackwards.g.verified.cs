@@ -111,35 +111,35 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("BidirectionalBackwards", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __z1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 60));
-            __c1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
-            __h1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
-            __z1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 60));
-            __c1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
-            __h1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
-            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __y2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __x0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "input, time-major (batch, 5, 2)"));
+            __z1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 60, "bi gates per step (i, f, c, o), by input step"));
+            __c1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "bi cell state per processed step"));
+            __h1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "bi output per processed step"));
+            __z1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 60, "bi gates per step (i, f, c, o), by input step"));
+            __c1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "bi cell state per processed step"));
+            __h1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "bi output per processed step"));
+            __y1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "bi merged output (batch, 6)"));
+            __y2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "dense output (batch, 1)"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "gradient with respect to the input (time-major)"));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "gradient with respect to dense's output"));
             __wT2 = global::LstmGen.Kernels.AllocateAligned(6);
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __dhf1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dhb1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dz1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 60));
-            __dhc1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dht1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dcc1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "gradient with respect to bi's output"));
+            __dhf1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "bi forward-direction output gradient"));
+            __dhb1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "bi backward-direction output gradient"));
+            __dz1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 60, "bi gate pre-activation gradients, by input step"));
+            __dhc1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "bi output gradient carried to the previous step"));
+            __dht1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "bi total output gradient of the current step"));
+            __dcc1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "bi cell-state gradient carried to the previous step"));
             __rT1f = global::LstmGen.Kernels.AllocateAligned(36);
             __kT1f = global::LstmGen.Kernels.AllocateAligned(24);
-            __dz1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 60));
-            __dhc1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dht1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dcc1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __dz1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 60, "bi gate pre-activation gradients, by input step"));
+            __dhc1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "bi output gradient carried to the previous step"));
+            __dht1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "bi total output gradient of the current step"));
+            __dcc1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "bi cell-state gradient carried to the previous step"));
             __rT1b = global::LstmGen.Kernels.AllocateAligned(36);
             __kT1b = global::LstmGen.Kernels.AllocateAligned(24);
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -160,6 +160,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("BidirectionalBackwards"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -177,7 +183,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (5, 2)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (1)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, 1);
+            __Enter();
+            try
+            {
+                __Forward(input, output, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -186,7 +200,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -201,10 +215,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(5, 2)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(1)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -269,29 +291,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb);
-                total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    dout.CopyTo(new global::System.Span<float>(__d2, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb);
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d2, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.

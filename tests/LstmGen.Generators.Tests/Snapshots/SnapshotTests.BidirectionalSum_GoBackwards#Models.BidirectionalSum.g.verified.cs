@@ -125,45 +125,45 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("BidirectionalSum", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 18));
-            __z1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __c1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __h1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __z1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __c1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __h1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __z2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
-            __c2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 18));
-            __h2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 18));
-            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 18));
-            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __x0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 18, "input, time-major (batch, 6, 3)"));
+            __z1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional gates per step (i, f, c, o), by input step"));
+            __c1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "bidirectional cell state per processed step"));
+            __h1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "bidirectional output per processed step"));
+            __z1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional gates per step (i, f, c, o), by input step"));
+            __c1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "bidirectional cell state per processed step"));
+            __h1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "bidirectional output per processed step"));
+            __y1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "bidirectional merged output (batch, 6, 4)"));
+            __z2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "lstm_1 gates per step (i, f, c, o), by input step"));
+            __c2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 18, "lstm_1 cell state per processed step"));
+            __h2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 18, "lstm_1 output per processed step"));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "dense output (batch, 1)"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 18, "gradient with respect to the input (time-major)"));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "gradient with respect to dense's output"));
             __wT3 = global::LstmGen.Kernels.AllocateAligned(3);
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dz2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
-            __dhc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dht2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dcc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "gradient with respect to lstm_1's output"));
+            __dz2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "lstm_1 gate pre-activation gradients, by input step"));
+            __dhc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "lstm_1 output gradient carried to the previous step"));
+            __dht2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "lstm_1 total output gradient of the current step"));
+            __dcc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "lstm_1 cell-state gradient carried to the previous step"));
             __rT2 = global::LstmGen.Kernels.AllocateAligned(36);
             __kT2 = global::LstmGen.Kernels.AllocateAligned(48);
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __dhf1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __dhb1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __dz1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __dhc1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dht1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dcc1f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "gradient with respect to bidirectional's output"));
+            __dhf1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "bidirectional forward-direction output gradient"));
+            __dhb1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "bidirectional backward-direction output gradient"));
+            __dz1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional gate pre-activation gradients, by input step"));
+            __dhc1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional output gradient carried to the previous step"));
+            __dht1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional total output gradient of the current step"));
+            __dcc1f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional cell-state gradient carried to the previous step"));
             __rT1f = global::LstmGen.Kernels.AllocateAligned(64);
             __kT1f = global::LstmGen.Kernels.AllocateAligned(48);
-            __dz1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __dhc1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dht1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dcc1b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
+            __dz1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional gate pre-activation gradients, by input step"));
+            __dhc1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional output gradient carried to the previous step"));
+            __dht1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional total output gradient of the current step"));
+            __dcc1b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional cell-state gradient carried to the previous step"));
             __rT1b = global::LstmGen.Kernels.AllocateAligned(64);
             __kT1b = global::LstmGen.Kernels.AllocateAligned(48);
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -185,6 +185,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("BidirectionalSum"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -202,7 +208,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (6, 3)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (1)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, 1);
+            __Enter();
+            try
+            {
+                __Forward(input, output, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -211,7 +225,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -226,10 +240,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(6, 3)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(1)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -294,29 +316,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb);
-                total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb);
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.

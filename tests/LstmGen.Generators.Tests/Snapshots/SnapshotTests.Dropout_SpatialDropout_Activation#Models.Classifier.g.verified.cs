@@ -62,7 +62,7 @@ namespace Models
         private ulong __replicas; // replicas created from this model
         private ulong __calls; // training passes so far: each draws new masks
         private readonly float[] __y1; // embedding output (batch, 8, 8)
-        private readonly byte[] __mask; // padding mask (steps, batch): 1 = token, 0 = padding
+        private readonly byte[] __mask1; // padding mask (steps, batch): 1 = token, 0 = padding
         private readonly float[] __m2; // spatial_dropout1d dropout mask
         private readonly float[] __y2; // spatial_dropout1d output in training (batch, 8, 8)
         private readonly float[] __z3f; // bidirectional gates per step (z, r, hh), by input step
@@ -130,44 +130,44 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Classifier", __weightTable);
             __gp = __gradients.Parameters;
-            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 64));
-            __mask = new byte[checked(maxBatch * 8)];
-            __m2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __y2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 64));
-            __z3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __q3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __h3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 32));
-            __z3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __q3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __h3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 32));
-            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __m4 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __y4 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __y5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __y6 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __d6 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __d5 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __y1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 64, "embedding output (batch, 8, 8)"));
+            __mask1 = new byte[global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "padding mask (steps, batch): 1 = token, 0 = padding")];
+            __m2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "spatial_dropout1d dropout mask"));
+            __y2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 64, "spatial_dropout1d output in training (batch, 8, 8)"));
+            __z3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional gates per step (z, r, hh), by input step"));
+            __q3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional recurrent projection per step (h_prev·U + recurrent bias), by input step"));
+            __h3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 32, "bidirectional output per processed step"));
+            __z3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional gates per step (z, r, hh), by input step"));
+            __q3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional recurrent projection per step (h_prev·U + recurrent bias), by input step"));
+            __h3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 32, "bidirectional output per processed step"));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "bidirectional merged output (batch, 8)"));
+            __m4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "dropout dropout mask"));
+            __y4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "dropout output in training (batch, 8)"));
+            __y5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "dense output (batch, 2)"));
+            __y6 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "activation output (batch, 2)"));
+            __d6 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "gradient with respect to activation's output"));
+            __d5 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "gradient with respect to dense's output"));
             __wT5 = global::LstmGen.Kernels.AllocateAligned(16);
-            __d4 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __dhf3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dhb3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dz3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __dq3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __dhc3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dht3f = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
+            __d4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "gradient with respect to dropout's output"));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "gradient with respect to bidirectional's output"));
+            __dhf3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional forward-direction output gradient"));
+            __dhb3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional backward-direction output gradient"));
+            __dz3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional input-side gate gradients, by input step"));
+            __dq3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional recurrent-side gate gradients, by input step"));
+            __dhc3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional output gradient carried to the previous step"));
+            __dht3f = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional total output gradient of the current step"));
             __rT3f = global::LstmGen.Kernels.AllocateAligned(48);
             __kT3f = global::LstmGen.Kernels.AllocateAligned(96);
-            __dz3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __dq3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 96));
-            __dhc3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dht3b = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
+            __dz3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional input-side gate gradients, by input step"));
+            __dq3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 96, "bidirectional recurrent-side gate gradients, by input step"));
+            __dhc3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional output gradient carried to the previous step"));
+            __dht3b = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "bidirectional total output gradient of the current step"));
             __rT3b = global::LstmGen.Kernels.AllocateAligned(48);
             __kT3b = global::LstmGen.Kernels.AllocateAligned(96);
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 64));
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 64));
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 64, "gradient with respect to spatial_dropout1d's output"));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 64, "gradient with respect to embedding's output"));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -201,6 +201,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Classifier"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -218,7 +224,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(tokens.Length, InputLength, nameof(tokens), "one sample of shape (8)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (2)");
             global::LstmGen.Kernels.CheckTokens(tokens, Vocabulary, InputLength, nameof(tokens));
-            __Forward(tokens, output, 1, training: false);
+            __Enter();
+            try
+            {
+                __Forward(tokens, output, 1, training: false);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<int>.ValidateInputs(global::System.ReadOnlySpan<int> inputs, string paramName) =>
@@ -227,7 +241,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<int> tokens)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(tokens, output);
             return output;
         }
@@ -242,10 +256,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(tokens.Length, batchSize, InputLength, nameof(tokens), "(8)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(2)");
             global::LstmGen.Kernels.CheckTokens(tokens, Vocabulary, InputLength, nameof(tokens));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(tokens.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb, training: false);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(tokens.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb, training: false);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -300,29 +322,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Softmax);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<int> x = tokens.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb, training);
-                total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    dout.CopyTo(new global::System.Span<float>(__d6, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, training);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<int> x = tokens.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb, training);
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d6, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, training);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -331,9 +361,9 @@ namespace Models
             if (training) __calls++; // each training pass draws new dropout masks
 
             // Layer 1: embedding (Embedding(100, 8)) (batch, 8, 1) -> (batch, 8, 8)
-            global::System.Span<byte> mask = new global::System.Span<byte>(__mask, 0, nb * 8);
+            global::System.Span<byte> mask1 = new global::System.Span<byte>(__mask1, 0, nb * 8);
             global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 64);
-            global::LstmGen.Kernels.Embed(tokens, new global::System.Span<float>(__p, 0, 800), y1, mask, nb, 8, 8);
+            global::LstmGen.Kernels.Embed(tokens, new global::System.Span<float>(__p, 0, 800), y1, mask1, nb, 8, 8);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             // Layer 2: spatial_dropout1d (SpatialDropout1D(0.2)) (batch, 8, 8) -> (batch, 8, 8)
@@ -355,21 +385,21 @@ namespace Models
             global::System.ReadOnlySpan<float> r3f = new global::System.Span<float>(__p, 896, 48);
             global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 800, 96), new global::System.Span<float>(__p, 944, 24).Slice(0, 12), z3f, nb * 8, 12, 8);
             global::LstmGen.Kernels.SetRows(new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(0, nb * 12), nb, 12);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(0, nb * 12), q3f.Slice(0, nb * 12), default, h3f.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(0, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(0, nb * 12), q3f.Slice(0, nb * 12), default, h3f.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(0, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(0, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 12, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 12, nb * 12), q3f.Slice(nb * 12, nb * 12), h3f.Slice(0, nb * 4), h3f.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 12, nb * 12), q3f.Slice(nb * 12, nb * 12), h3f.Slice(0, nb * 4), h3f.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 4, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 24, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 24, nb * 12), q3f.Slice(nb * 24, nb * 12), h3f.Slice(nb * 4, nb * 4), h3f.Slice(nb * 8, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 2, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 24, nb * 12), q3f.Slice(nb * 24, nb * 12), h3f.Slice(nb * 4, nb * 4), h3f.Slice(nb * 8, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 2, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 8, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 36, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 36, nb * 12), q3f.Slice(nb * 36, nb * 12), h3f.Slice(nb * 8, nb * 4), h3f.Slice(nb * 12, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 3, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 36, nb * 12), q3f.Slice(nb * 36, nb * 12), h3f.Slice(nb * 8, nb * 4), h3f.Slice(nb * 12, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 3, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 12, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 48, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 48, nb * 12), q3f.Slice(nb * 48, nb * 12), h3f.Slice(nb * 12, nb * 4), h3f.Slice(nb * 16, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 4, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 48, nb * 12), q3f.Slice(nb * 48, nb * 12), h3f.Slice(nb * 12, nb * 4), h3f.Slice(nb * 16, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 4, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 16, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 60, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 60, nb * 12), q3f.Slice(nb * 60, nb * 12), h3f.Slice(nb * 16, nb * 4), h3f.Slice(nb * 20, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 5, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 60, nb * 12), q3f.Slice(nb * 60, nb * 12), h3f.Slice(nb * 16, nb * 4), h3f.Slice(nb * 20, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 5, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 20, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 72, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 72, nb * 12), q3f.Slice(nb * 72, nb * 12), h3f.Slice(nb * 20, nb * 4), h3f.Slice(nb * 24, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 6, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 72, nb * 12), q3f.Slice(nb * 72, nb * 12), h3f.Slice(nb * 20, nb * 4), h3f.Slice(nb * 24, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 6, nb));
             global::LstmGen.Kernels.GemmBias(h3f.Slice(nb * 24, nb * 4), r3f, new global::System.Span<float>(__p, 944, 24).Slice(12, 12), q3f.Slice(nb * 84, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 84, nb * 12), q3f.Slice(nb * 84, nb * 12), h3f.Slice(nb * 24, nb * 4), h3f.Slice(nb * 28, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 7, nb));
+            global::LstmGen.Kernels.GruStep(z3f.Slice(nb * 84, nb * 12), q3f.Slice(nb * 84, nb * 12), h3f.Slice(nb * 24, nb * 4), h3f.Slice(nb * 28, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 7, nb));
             // bidirectional: backward direction, last step first, unrolled
             global::System.Span<float> z3b = new global::System.Span<float>(__z3b, 0, nb * 96);
             global::System.Span<float> q3b = new global::System.Span<float>(__q3b, 0, nb * 96);
@@ -377,21 +407,21 @@ namespace Models
             global::System.ReadOnlySpan<float> r3b = new global::System.Span<float>(__p, 1064, 48);
             global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 968, 96), new global::System.Span<float>(__p, 1112, 24).Slice(0, 12), z3b, nb * 8, 12, 8);
             global::LstmGen.Kernels.SetRows(new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 84, nb * 12), nb, 12);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 84, nb * 12), q3b.Slice(nb * 84, nb * 12), default, h3b.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 7, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 84, nb * 12), q3b.Slice(nb * 84, nb * 12), default, h3b.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 7, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(0, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 72, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 72, nb * 12), q3b.Slice(nb * 72, nb * 12), h3b.Slice(0, nb * 4), h3b.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 6, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 72, nb * 12), q3b.Slice(nb * 72, nb * 12), h3b.Slice(0, nb * 4), h3b.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 6, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 4, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 60, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 60, nb * 12), q3b.Slice(nb * 60, nb * 12), h3b.Slice(nb * 4, nb * 4), h3b.Slice(nb * 8, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 5, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 60, nb * 12), q3b.Slice(nb * 60, nb * 12), h3b.Slice(nb * 4, nb * 4), h3b.Slice(nb * 8, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 5, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 8, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 48, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 48, nb * 12), q3b.Slice(nb * 48, nb * 12), h3b.Slice(nb * 8, nb * 4), h3b.Slice(nb * 12, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 4, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 48, nb * 12), q3b.Slice(nb * 48, nb * 12), h3b.Slice(nb * 8, nb * 4), h3b.Slice(nb * 12, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 4, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 12, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 36, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 36, nb * 12), q3b.Slice(nb * 36, nb * 12), h3b.Slice(nb * 12, nb * 4), h3b.Slice(nb * 16, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 3, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 36, nb * 12), q3b.Slice(nb * 36, nb * 12), h3b.Slice(nb * 12, nb * 4), h3b.Slice(nb * 16, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 3, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 16, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 24, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 24, nb * 12), q3b.Slice(nb * 24, nb * 12), h3b.Slice(nb * 16, nb * 4), h3b.Slice(nb * 20, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * 2, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 24, nb * 12), q3b.Slice(nb * 24, nb * 12), h3b.Slice(nb * 16, nb * 4), h3b.Slice(nb * 20, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * 2, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 20, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(nb * 12, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 12, nb * 12), q3b.Slice(nb * 12, nb * 12), h3b.Slice(nb * 20, nb * 4), h3b.Slice(nb * 24, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(nb * 12, nb * 12), q3b.Slice(nb * 12, nb * 12), h3b.Slice(nb * 20, nb * 4), h3b.Slice(nb * 24, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb, nb));
             global::LstmGen.Kernels.GemmBias(h3b.Slice(nb * 24, nb * 4), r3b, new global::System.Span<float>(__p, 1112, 24).Slice(12, 12), q3b.Slice(0, nb * 12), nb, 12, 4);
-            global::LstmGen.Kernels.GruStep(z3b.Slice(0, nb * 12), q3b.Slice(0, nb * 12), h3b.Slice(nb * 24, nb * 4), h3b.Slice(nb * 28, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(0, nb));
+            global::LstmGen.Kernels.GruStep(z3b.Slice(0, nb * 12), q3b.Slice(0, nb * 12), h3b.Slice(nb * 24, nb * 4), h3b.Slice(nb * 28, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(0, nb));
             global::System.Span<float> y3 = new global::System.Span<float>(__y3, 0, nb * 8);
             global::LstmGen.Kernels.MergeBidirectional(h3f.Slice(nb * 28, nb * 4), h3b.Slice(nb * 28, nb * 4), y3, 1, nb, 4, global::LstmGen.MergeMode.Concat);
             global::System.ReadOnlySpan<float> a3 = y3;
@@ -425,7 +455,7 @@ namespace Models
         // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
         private void __Backward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> inputGradient, int nb, bool fused, bool training)
         {
-            global::System.ReadOnlySpan<byte> mask = new global::System.ReadOnlySpan<byte>(__mask, 0, nb * 8);
+            global::System.ReadOnlySpan<byte> mask1 = new global::System.ReadOnlySpan<byte>(__mask1, 0, nb * 8);
             global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__y1, 0, nb * 64);
             global::System.ReadOnlySpan<float> a2 = training ? new global::System.ReadOnlySpan<float>(__y2, 0, nb * 64) : a1;
             global::System.ReadOnlySpan<float> a3 = new global::System.ReadOnlySpan<float>(__y3, 0, nb * 8);
@@ -469,7 +499,7 @@ namespace Models
                     if (s == 7) global::System.Numerics.Tensors.TensorPrimitives.Add(dhf3, dhc, dht); else dhc.CopyTo(dht);
                     global::System.Span<float> dzt = dz.Slice(nb * 12 * t, nb * 12);
                     global::System.Span<float> dqt = dq.Slice(nb * 12 * t, nb * 12);
-                    global::LstmGen.Kernels.GruStepBackward(z.Slice(nb * 12 * t, nb * 12), q.Slice(nb * 12 * t, nb * 12), s > 0 ? h.Slice(nb * 4 * (s - 1), nb * 4) : default, dht, dzt, dqt, dhc, nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * t, nb));
+                    global::LstmGen.Kernels.GruStepBackward(z.Slice(nb * 12 * t, nb * 12), q.Slice(nb * 12 * t, nb * 12), s > 0 ? h.Slice(nb * 4 * (s - 1), nb * 4) : default, dht, dzt, dqt, dhc, nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
                     if (s > 0)
                     {
                         global::LstmGen.Kernels.Gemm(dqt, __rT3f, dhc, nb, 4, 12, accumulate: true);
@@ -497,7 +527,7 @@ namespace Models
                     if (s == 7) global::System.Numerics.Tensors.TensorPrimitives.Add(dhb3, dhc, dht); else dhc.CopyTo(dht);
                     global::System.Span<float> dzt = dz.Slice(nb * 12 * t, nb * 12);
                     global::System.Span<float> dqt = dq.Slice(nb * 12 * t, nb * 12);
-                    global::LstmGen.Kernels.GruStepBackward(z.Slice(nb * 12 * t, nb * 12), q.Slice(nb * 12 * t, nb * 12), s > 0 ? h.Slice(nb * 4 * (s - 1), nb * 4) : default, dht, dzt, dqt, dhc, nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * t, nb));
+                    global::LstmGen.Kernels.GruStepBackward(z.Slice(nb * 12 * t, nb * 12), q.Slice(nb * 12 * t, nb * 12), s > 0 ? h.Slice(nb * 4 * (s - 1), nb * 4) : default, dht, dzt, dqt, dhc, nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
                     if (s > 0)
                     {
                         global::LstmGen.Kernels.Gemm(dqt, __rT3b, dhc, nb, 4, 12, accumulate: true);

@@ -77,12 +77,12 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Tagged", __weightTable);
             __gp = __gradients.Parameters;
-            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __y1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "dense output (batch, 2)"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "gradient with respect to the input (time-major)"));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "gradient with respect to dense's output"));
             __wT1 = global::LstmGen.Kernels.AllocateAligned(8);
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -101,6 +101,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Tagged"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -118,7 +124,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (4)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (2)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, 1);
+            __Enter();
+            try
+            {
+                __Forward(input, output, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -127,7 +141,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -142,10 +156,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(4)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(2)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -210,29 +232,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb);
-                total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    dout.CopyTo(new global::System.Span<float>(__d1, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb);
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d1, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.

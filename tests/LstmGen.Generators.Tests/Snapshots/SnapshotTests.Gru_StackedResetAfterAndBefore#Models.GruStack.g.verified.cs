@@ -110,33 +110,33 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("GruStack", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 18));
-            __z1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 144));
-            __q1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 144));
-            __h1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
-            __z2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
-            __q2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __h2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 18));
-            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __x0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 18, "input, time-major (batch, 6, 3)"));
+            __z1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 144, "gru gates per step (z, r, hh), by input step"));
+            __q1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 144, "gru recurrent projection per step (h_prev·U + recurrent bias), by input step"));
+            __h1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "gru output per processed step"));
+            __z2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "gru_1 gates per step (z, r, hh), by input step"));
+            __q2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "gru_1 reset state r ⊙ h_prev per step, by input step"));
+            __h2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "gru_1 output per processed step"));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "dense output (batch, 1)"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 18, "gradient with respect to the input (time-major)"));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "gradient with respect to dense's output"));
             __wT3 = global::LstmGen.Kernels.AllocateAligned(4);
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dz2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 72));
-            __drs2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dhc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
-            __dht2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 4));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "gradient with respect to gru_1's output"));
+            __dz2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 72, "gru_1 input-side gate gradients, by input step"));
+            __drs2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "gru_1 gradient of r ⊙ h_prev at the current step"));
+            __dhc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "gru_1 output gradient carried to the previous step"));
+            __dht2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 4, "gru_1 total output gradient of the current step"));
             __rT2 = global::LstmGen.Kernels.AllocateAligned(48);
             __kT2 = global::LstmGen.Kernels.AllocateAligned(96);
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 48));
-            __dz1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 144));
-            __dq1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 144));
-            __dhc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
-            __dht1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 8));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "gradient with respect to gru's output"));
+            __dz1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 144, "gru input-side gate gradients, by input step"));
+            __dq1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 144, "gru recurrent-side gate gradients, by input step"));
+            __dhc1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "gru output gradient carried to the previous step"));
+            __dht1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 8, "gru total output gradient of the current step"));
             __rT1 = global::LstmGen.Kernels.AllocateAligned(192);
             __kT1 = global::LstmGen.Kernels.AllocateAligned(72);
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -157,6 +157,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("GruStack"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -174,7 +180,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (6, 3)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (1)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, 1);
+            __Enter();
+            try
+            {
+                __Forward(input, output, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -183,7 +197,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -198,10 +212,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(6, 3)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(1)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -266,29 +288,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb);
-                total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb);
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -482,6 +512,7 @@ namespace Models
             private readonly float[] _z2 = global::LstmGen.Kernels.AllocateAligned(28);
             private readonly float[] _y3 = global::LstmGen.Kernels.AllocateAligned(1);
 
+            private int _busy;
             internal Streamer(GruStack model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
@@ -513,15 +544,23 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(input.Length, StepInputLength, nameof(input), "one step");
                 global::LstmGen.Kernels.CheckFinite(input, nameof(input));
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
-                global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 8);
-                global::LstmGen.Kernels.GruStreamStep(input, new global::System.Span<float>(__p, 0, 72), new global::System.Span<float>(__p, 72, 192), new global::System.Span<float>(__p, 264, 48), h1, _z1, 3, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, resetAfter: true);
-                global::System.ReadOnlySpan<float> a1 = h1;
-                global::System.Span<float> h2 = new global::System.Span<float>(_state, 8, 4);
-                global::LstmGen.Kernels.GruStreamStep(a1, new global::System.Span<float>(__p, 312, 96), new global::System.Span<float>(__p, 408, 48), new global::System.Span<float>(__p, 456, 12), h2, _z2, 8, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, resetAfter: false);
-                global::System.ReadOnlySpan<float> a2 = h2;
-                global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 468, 4), new global::System.Span<float>(__p, 472, 1), _y3, 1, 1, 4);
-                global::System.ReadOnlySpan<float> a3 = _y3;
-                a3.CopyTo(output);
+                if (global::System.Threading.Interlocked.CompareExchange(ref _busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("GruStack.Streamer");
+                try
+                {
+                    global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 8);
+                    global::LstmGen.Kernels.GruStreamStep(input, new global::System.Span<float>(__p, 0, 72), new global::System.Span<float>(__p, 72, 192), new global::System.Span<float>(__p, 264, 48), h1, _z1, 3, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, resetAfter: true);
+                    global::System.ReadOnlySpan<float> a1 = h1;
+                    global::System.Span<float> h2 = new global::System.Span<float>(_state, 8, 4);
+                    global::LstmGen.Kernels.GruStreamStep(a1, new global::System.Span<float>(__p, 312, 96), new global::System.Span<float>(__p, 408, 48), new global::System.Span<float>(__p, 456, 12), h2, _z2, 8, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, resetAfter: false);
+                    global::System.ReadOnlySpan<float> a2 = h2;
+                    global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 468, 4), new global::System.Span<float>(__p, 472, 1), _y3, 1, 1, 4);
+                    global::System.ReadOnlySpan<float> a3 = _y3;
+                    a3.CopyTo(output);
+                }
+                finally
+                {
+                    global::System.Threading.Volatile.Write(ref _busy, 0);
+                }
             }
         }
     }

@@ -112,33 +112,33 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("ManyToManySame", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __z1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2000));
-            __c1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 500));
-            __h1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 500));
-            __z2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2000));
-            __c2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 500));
-            __h2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 500));
-            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
+            __x0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "input, time-major (batch, 10, 1)"));
+            __z1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2000, "lstm gates per step (i, f, c, o), by input step"));
+            __c1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 500, "lstm cell state per processed step"));
+            __h1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 500, "lstm output per processed step"));
+            __z2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2000, "lstm_1 gates per step (i, f, c, o), by input step"));
+            __c2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 500, "lstm_1 cell state per processed step"));
+            __h2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 500, "lstm_1 output per processed step"));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "time_distributed output (batch, 10, 1)"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "gradient with respect to the input (time-major)"));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "gradient with respect to time_distributed's output"));
             __wT3 = global::LstmGen.Kernels.AllocateAligned(50);
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 500));
-            __dz2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2000));
-            __dhc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 50));
-            __dht2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 50));
-            __dcc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 50));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 500, "gradient with respect to lstm_1's output"));
+            __dz2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2000, "lstm_1 gate pre-activation gradients, by input step"));
+            __dhc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 50, "lstm_1 output gradient carried to the previous step"));
+            __dht2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 50, "lstm_1 total output gradient of the current step"));
+            __dcc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 50, "lstm_1 cell-state gradient carried to the previous step"));
             __rT2 = global::LstmGen.Kernels.AllocateAligned(10000);
             __kT2 = global::LstmGen.Kernels.AllocateAligned(10000);
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 500));
-            __dz1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2000));
-            __dhc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 50));
-            __dht1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 50));
-            __dcc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 50));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 500, "gradient with respect to lstm's output"));
+            __dz1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2000, "lstm gate pre-activation gradients, by input step"));
+            __dhc1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 50, "lstm output gradient carried to the previous step"));
+            __dht1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 50, "lstm total output gradient of the current step"));
+            __dcc1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 50, "lstm cell-state gradient carried to the previous step"));
             __rT1 = global::LstmGen.Kernels.AllocateAligned(10000);
             __kT1 = global::LstmGen.Kernels.AllocateAligned(200);
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -160,6 +160,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("ManyToManySame"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -177,7 +183,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (10, 1)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (10, 1)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, 1);
+            __Enter();
+            try
+            {
+                __Forward(input, output, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -186,7 +200,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -201,10 +215,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(10, 1)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(10, 1)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -269,29 +291,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 10, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb);
-                total += main.Accumulate(o, t, dout, nb * 10, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 10, 1);
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb);
+                    total += main.Accumulate(o, t, dout, nb * 10, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 10, 1);
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -493,6 +523,7 @@ namespace Models
             private readonly float[] _z2 = global::LstmGen.Kernels.AllocateAligned(200);
             private readonly float[] _y3 = global::LstmGen.Kernels.AllocateAligned(1);
 
+            private int _busy;
             internal Streamer(ManyToManySame model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
@@ -524,17 +555,25 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(input.Length, StepInputLength, nameof(input), "one step");
                 global::LstmGen.Kernels.CheckFinite(input, nameof(input));
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
-                global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 50);
-                global::System.Span<float> c1 = new global::System.Span<float>(_state, 50, 50);
-                global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 200), new global::System.Span<float>(__p, 200, 10000), new global::System.Span<float>(__p, 10200, 200), h1, c1, _z1, 1, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
-                global::System.ReadOnlySpan<float> a1 = h1;
-                global::System.Span<float> h2 = new global::System.Span<float>(_state, 100, 50);
-                global::System.Span<float> c2 = new global::System.Span<float>(_state, 150, 50);
-                global::LstmGen.Kernels.LstmStreamStep(a1, new global::System.Span<float>(__p, 10400, 10000), new global::System.Span<float>(__p, 20400, 10000), new global::System.Span<float>(__p, 30400, 200), h2, c2, _z2, 50, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
-                global::System.ReadOnlySpan<float> a2 = h2;
-                global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 30600, 50), new global::System.Span<float>(__p, 30650, 1), _y3, 1, 1, 50);
-                global::System.ReadOnlySpan<float> a3 = _y3;
-                a3.CopyTo(output);
+                if (global::System.Threading.Interlocked.CompareExchange(ref _busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("ManyToManySame.Streamer");
+                try
+                {
+                    global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 50);
+                    global::System.Span<float> c1 = new global::System.Span<float>(_state, 50, 50);
+                    global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 200), new global::System.Span<float>(__p, 200, 10000), new global::System.Span<float>(__p, 10200, 200), h1, c1, _z1, 1, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
+                    global::System.ReadOnlySpan<float> a1 = h1;
+                    global::System.Span<float> h2 = new global::System.Span<float>(_state, 100, 50);
+                    global::System.Span<float> c2 = new global::System.Span<float>(_state, 150, 50);
+                    global::LstmGen.Kernels.LstmStreamStep(a1, new global::System.Span<float>(__p, 10400, 10000), new global::System.Span<float>(__p, 20400, 10000), new global::System.Span<float>(__p, 30400, 200), h2, c2, _z2, 50, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
+                    global::System.ReadOnlySpan<float> a2 = h2;
+                    global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 30600, 50), new global::System.Span<float>(__p, 30650, 1), _y3, 1, 1, 50);
+                    global::System.ReadOnlySpan<float> a3 = _y3;
+                    a3.CopyTo(output);
+                }
+                finally
+                {
+                    global::System.Threading.Volatile.Write(ref _busy, 0);
+                }
             }
         }
     }

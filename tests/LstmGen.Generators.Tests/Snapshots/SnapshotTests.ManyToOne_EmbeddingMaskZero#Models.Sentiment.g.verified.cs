@@ -52,7 +52,7 @@ namespace Models
         private readonly float[] __gp;
         private readonly int __maxBatch;
         private readonly float[] __y1; // embedding output (batch, 20, 128)
-        private readonly byte[] __mask; // padding mask (steps, batch): 1 = token, 0 = padding
+        private readonly byte[] __mask1; // padding mask (steps, batch): 1 = token, 0 = padding
         private readonly float[] __z2; // lstm gates per step (i, f, c, o), by input step
         private readonly float[] __c2; // lstm cell state per processed step
         private readonly float[] __h2; // lstm output per processed step
@@ -97,24 +97,24 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Sentiment", __weightTable);
             __gp = __gradients.Parameters;
-            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
-            __mask = new byte[checked(maxBatch * 20)];
-            __z2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10240));
-            __c2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
-            __h2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
-            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
-            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __y1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "embedding output (batch, 20, 128)"));
+            __mask1 = new byte[global::LstmGen.Kernels.WorkspaceLength(maxBatch, 20, "padding mask (steps, batch): 1 = token, 0 = padding")];
+            __z2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10240, "lstm gates per step (i, f, c, o), by input step"));
+            __c2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "lstm cell state per processed step"));
+            __h2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "lstm output per processed step"));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "dense output (batch, 1)"));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "gradient with respect to dense's output"));
             __wT3 = global::LstmGen.Kernels.AllocateAligned(128);
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 128));
-            __dz2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10240));
-            __dhc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 128));
-            __dht2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 128));
-            __dcc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 128));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 128, "gradient with respect to lstm's output"));
+            __dz2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10240, "lstm gate pre-activation gradients, by input step"));
+            __dhc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 128, "lstm output gradient carried to the previous step"));
+            __dht2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 128, "lstm total output gradient of the current step"));
+            __dcc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 128, "lstm cell-state gradient carried to the previous step"));
             __rT2 = global::LstmGen.Kernels.AllocateAligned(65536);
             __kT2 = global::LstmGen.Kernels.AllocateAligned(65536);
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2560));
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "gradient with respect to embedding's output"));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -135,6 +135,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Sentiment"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -152,7 +158,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(tokens.Length, InputLength, nameof(tokens), "one sample of shape (20)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (1)");
             global::LstmGen.Kernels.CheckTokens(tokens, Vocabulary, InputLength, nameof(tokens));
-            __Forward(tokens, output, 1);
+            __Enter();
+            try
+            {
+                __Forward(tokens, output, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<int>.ValidateInputs(global::System.ReadOnlySpan<int> inputs, string paramName) =>
@@ -161,7 +175,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<int> tokens)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(tokens, output);
             return output;
         }
@@ -176,10 +190,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(tokens.Length, batchSize, InputLength, nameof(tokens), "(20)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(1)");
             global::LstmGen.Kernels.CheckTokens(tokens, Vocabulary, InputLength, nameof(tokens));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(tokens.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(tokens.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -234,29 +256,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Sigmoid);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<int> x = tokens.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb);
-                total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<int> x = tokens.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb);
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -264,9 +294,9 @@ namespace Models
         {
 
             // Layer 1: embedding (Embedding(5000, 128)) (batch, 20, 1) -> (batch, 20, 128)
-            global::System.Span<byte> mask = new global::System.Span<byte>(__mask, 0, nb * 20);
+            global::System.Span<byte> mask1 = new global::System.Span<byte>(__mask1, 0, nb * 20);
             global::System.Span<float> y1 = new global::System.Span<float>(__y1, 0, nb * 2560);
-            global::LstmGen.Kernels.Embed(tokens, new global::System.Span<float>(__p, 0, 640000), y1, mask, nb, 20, 128);
+            global::LstmGen.Kernels.Embed(tokens, new global::System.Span<float>(__p, 0, 640000), y1, mask1, nb, 20, 128);
             global::System.ReadOnlySpan<float> a1 = y1;
 
             // Layer 2: lstm (Lstm(128)) (batch, 20, 128) -> (batch, 128)
@@ -276,7 +306,7 @@ namespace Models
             global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 2560);
             global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 705536, 65536);
             global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 640000, 65536), new global::System.Span<float>(__p, 771072, 512), z2, nb * 20, 512, 128);
-            global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 512), default, default, c2.Slice(0, nb * 128), h2.Slice(0, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(0, nb));
+            global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 512), default, default, c2.Slice(0, nb * 128), h2.Slice(0, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(0, nb));
             for (int s = 1; s < 20; s++)
             {
                 int t = s;
@@ -284,7 +314,7 @@ namespace Models
                 global::System.ReadOnlySpan<float> prevC = c2.Slice(nb * 128 * (s - 1), nb * 128);
                 global::System.ReadOnlySpan<float> prevH = h2.Slice(nb * 128 * (s - 1), nb * 128);
                 global::LstmGen.Kernels.Gemm(prevH, r2, zt, nb, 512, 128, accumulate: true);
-                global::LstmGen.Kernels.LstmStep(zt, prevC, prevH, c2.Slice(nb * 128 * s, nb * 128), h2.Slice(nb * 128 * s, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * t, nb));
+                global::LstmGen.Kernels.LstmStep(zt, prevC, prevH, c2.Slice(nb * 128 * s, nb * 128), h2.Slice(nb * 128 * s, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
             }
             global::System.ReadOnlySpan<float> a2 = h2.Slice(nb * 2432, nb * 128);
 
@@ -301,7 +331,7 @@ namespace Models
         // gradient with respect to layer n's output (time-major); __d0 the input's. Gradients accumulate into __gp.
         private void __Backward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> inputGradient, int nb, bool fused)
         {
-            global::System.ReadOnlySpan<byte> mask = new global::System.ReadOnlySpan<byte>(__mask, 0, nb * 20);
+            global::System.ReadOnlySpan<byte> mask1 = new global::System.ReadOnlySpan<byte>(__mask1, 0, nb * 20);
             global::System.ReadOnlySpan<float> a1 = new global::System.ReadOnlySpan<float>(__y1, 0, nb * 2560);
             global::System.ReadOnlySpan<float> a2 = new global::System.ReadOnlySpan<float>(__h2, nb * 2432, nb * 128);
             global::System.ReadOnlySpan<float> a3 = new global::System.ReadOnlySpan<float>(__y3, 0, nb);
@@ -331,11 +361,11 @@ namespace Models
                     int t = s;
                     if (s == 19) global::System.Numerics.Tensors.TensorPrimitives.Add(dy2, dhc, dht); else dhc.CopyTo(dht);
                     global::System.Span<float> dzt = dz.Slice(nb * 512 * t, nb * 512);
-                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 512 * t, nb * 512), c.Slice(nb * 128 * s, nb * 128), s > 0 ? c.Slice(nb * 128 * (s - 1), nb * 128) : default, dht, dcc, dzt, nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask.Slice(nb * t, nb));
+                    global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 512 * t, nb * 512), c.Slice(nb * 128 * s, nb * 128), s > 0 ? c.Slice(nb * 128 * (s - 1), nb * 128) : default, dht, dcc, dzt, nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
                     if (s > 0)
                     {
                         global::LstmGen.Kernels.Gemm(dzt, __rT2, dhc, nb, 128, 512, accumulate: false);
-                        global::LstmGen.Kernels.AddMaskedRows(dht, dhc, mask.Slice(nb * t, nb), nb, 128);
+                        global::LstmGen.Kernels.AddMaskedRows(dht, dhc, mask1.Slice(nb * t, nb), nb, 128);
                     }
                 }
                 global::LstmGen.Kernels.GemmTN(a1, dz, new global::System.Span<float>(__gp, 640000, 65536), nb * 20, 512, 128, accumulate: true);
@@ -379,6 +409,7 @@ namespace Models
             private readonly float[] _z2 = global::LstmGen.Kernels.AllocateAligned(512);
             private readonly float[] _y3 = global::LstmGen.Kernels.AllocateAligned(1);
 
+            private int _busy;
             internal Streamer(Sentiment model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
@@ -409,16 +440,24 @@ namespace Models
             {
                 global::LstmGen.Kernels.CheckTokens(new global::System.ReadOnlySpan<int>(in token), 5000, 1, nameof(token));
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
-                global::System.ReadOnlySpan<float> a1 = new global::System.Span<float>(__p, 0 + token * 128, 128);
-                byte keep = token == 0 ? (byte)0 : (byte)1;
-                global::System.Span<float> h2 = new global::System.Span<float>(_state, 0, 128);
-                global::System.Span<float> c2 = new global::System.Span<float>(_state, 128, 128);
-                if (keep != 0) global::LstmGen.Kernels.LstmStreamStep(a1, new global::System.Span<float>(__p, 640000, 65536), new global::System.Span<float>(__p, 705536, 65536), new global::System.Span<float>(__p, 771072, 512), h2, c2, _z2, 128, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
-                global::System.ReadOnlySpan<float> a2 = h2;
-                global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 771584, 128), new global::System.Span<float>(__p, 771712, 1), _y3, 1, 1, 128);
-                global::LstmGen.Kernels.Activate(global::LstmGen.Activation.Sigmoid, _y3, 1, 1);
-                global::System.ReadOnlySpan<float> a3 = _y3;
-                a3.CopyTo(output);
+                if (global::System.Threading.Interlocked.CompareExchange(ref _busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Sentiment.Streamer");
+                try
+                {
+                    global::System.ReadOnlySpan<float> a1 = new global::System.Span<float>(__p, 0 + token * 128, 128);
+                    byte keep = token == 0 ? (byte)0 : (byte)1;
+                    global::System.Span<float> h2 = new global::System.Span<float>(_state, 0, 128);
+                    global::System.Span<float> c2 = new global::System.Span<float>(_state, 128, 128);
+                    if (keep != 0) global::LstmGen.Kernels.LstmStreamStep(a1, new global::System.Span<float>(__p, 640000, 65536), new global::System.Span<float>(__p, 705536, 65536), new global::System.Span<float>(__p, 771072, 512), h2, c2, _z2, 128, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
+                    global::System.ReadOnlySpan<float> a2 = h2;
+                    global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 771584, 128), new global::System.Span<float>(__p, 771712, 1), _y3, 1, 1, 128);
+                    global::LstmGen.Kernels.Activate(global::LstmGen.Activation.Sigmoid, _y3, 1, 1);
+                    global::System.ReadOnlySpan<float> a3 = _y3;
+                    a3.CopyTo(output);
+                }
+                finally
+                {
+                    global::System.Threading.Volatile.Write(ref _busy, 0);
+                }
             }
         }
     }

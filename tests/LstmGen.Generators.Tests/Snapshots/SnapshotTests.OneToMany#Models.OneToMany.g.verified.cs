@@ -96,24 +96,24 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("OneToMany", __weightTable);
             __gp = __gradients.Parameters;
-            __y1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
-            __z2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 120));
-            __c2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __h2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
+            __y1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "repeat_vector output (batch, 5, 3)"));
+            __z2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 120, "lstm gates per step (i, f, c, o), by input step"));
+            __c2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "lstm cell state per processed step"));
+            __h2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "lstm output per processed step"));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "time_distributed output (batch, 5, 2)"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "gradient with respect to the input (time-major)"));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "gradient with respect to time_distributed's output"));
             __wT3 = global::LstmGen.Kernels.AllocateAligned(12);
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __dz2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 120));
-            __dhc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __dht2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __dcc2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "gradient with respect to lstm's output"));
+            __dz2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 120, "lstm gate pre-activation gradients, by input step"));
+            __dhc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "lstm output gradient carried to the previous step"));
+            __dht2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "lstm total output gradient of the current step"));
+            __dcc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "lstm cell-state gradient carried to the previous step"));
             __rT2 = global::LstmGen.Kernels.AllocateAligned(144);
             __kT2 = global::LstmGen.Kernels.AllocateAligned(72);
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "gradient with respect to repeat_vector's output"));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -135,6 +135,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("OneToMany"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -152,7 +158,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (3)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (5, 2)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, 1);
+            __Enter();
+            try
+            {
+                __Forward(input, output, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -161,7 +175,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -176,10 +190,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(3)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(5, 2)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -244,29 +266,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 5, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb);
-                total += main.Accumulate(o, t, dout, nb * 5, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 5, 2);
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb);
+                    total += main.Accumulate(o, t, dout, nb * 5, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 5, 2);
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.

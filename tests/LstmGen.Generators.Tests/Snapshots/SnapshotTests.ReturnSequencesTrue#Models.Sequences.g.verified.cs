@@ -92,20 +92,20 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Sequences", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __z1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 60));
-            __c1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
-            __h1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
-            __dz1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 60));
-            __dhc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dht1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
-            __dcc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 3));
+            __x0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "input, time-major (batch, 5, 2)"));
+            __z1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 60, "lstm gates per step (i, f, c, o), by input step"));
+            __c1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "lstm cell state per processed step"));
+            __h1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "lstm output per processed step"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "gradient with respect to the input (time-major)"));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "gradient with respect to lstm's output"));
+            __dz1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 60, "lstm gate pre-activation gradients, by input step"));
+            __dhc1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "lstm output gradient carried to the previous step"));
+            __dht1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "lstm total output gradient of the current step"));
+            __dcc1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 3, "lstm cell-state gradient carried to the previous step"));
             __rT1 = global::LstmGen.Kernels.AllocateAligned(36);
             __kT1 = global::LstmGen.Kernels.AllocateAligned(24);
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 15));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 15, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -124,6 +124,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Sequences"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -141,7 +147,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (5, 2)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (5, 3)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, 1);
+            __Enter();
+            try
+            {
+                __Forward(input, output, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -150,7 +164,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -165,10 +179,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(5, 2)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(5, 3)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -233,29 +255,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = false; // the last layer applies no activation to fuse with
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 5, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb);
-                total += main.Accumulate(o, t, dout, nb * 5, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d1, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d1, 0, nb * OutputLength), nb, 5, 3);
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb);
+                    total += main.Accumulate(o, t, dout, nb * 5, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d1, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d1, 0, nb * OutputLength), nb, 5, 3);
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -371,6 +401,7 @@ namespace Models
             private readonly float[] _state = global::LstmGen.Kernels.AllocateAligned(StateLength);
             private readonly float[] _z1 = global::LstmGen.Kernels.AllocateAligned(12);
 
+            private int _busy;
             internal Streamer(Sequences model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
@@ -402,11 +433,19 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(input.Length, StepInputLength, nameof(input), "one step");
                 global::LstmGen.Kernels.CheckFinite(input, nameof(input));
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
-                global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 3);
-                global::System.Span<float> c1 = new global::System.Span<float>(_state, 3, 3);
-                global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 24), new global::System.Span<float>(__p, 24, 36), new global::System.Span<float>(__p, 60, 12), h1, c1, _z1, 2, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
-                global::System.ReadOnlySpan<float> a1 = h1;
-                a1.CopyTo(output);
+                if (global::System.Threading.Interlocked.CompareExchange(ref _busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Sequences.Streamer");
+                try
+                {
+                    global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 3);
+                    global::System.Span<float> c1 = new global::System.Span<float>(_state, 3, 3);
+                    global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 24), new global::System.Span<float>(__p, 24, 36), new global::System.Span<float>(__p, 60, 12), h1, c1, _z1, 2, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
+                    global::System.ReadOnlySpan<float> a1 = h1;
+                    a1.CopyTo(output);
+                }
+                finally
+                {
+                    global::System.Threading.Volatile.Write(ref _busy, 0);
+                }
             }
         }
     }

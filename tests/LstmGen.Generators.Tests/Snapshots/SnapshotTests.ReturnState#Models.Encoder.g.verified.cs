@@ -99,27 +99,27 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Encoder", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 18));
-            __z1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 120));
-            __c1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __h1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 18));
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __dz1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 120));
-            __dhc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __dht1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __dcc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __x0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 18, "input, time-major (batch, 6, 3)"));
+            __z1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 120, "lstm gates per step (i, f, c, o), by input step"));
+            __c1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "lstm cell state per processed step"));
+            __h1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "lstm output per processed step"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 18, "gradient with respect to the input (time-major)"));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "gradient with respect to lstm's output"));
+            __dz1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 120, "lstm gate pre-activation gradients, by input step"));
+            __dhc1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "lstm output gradient carried to the previous step"));
+            __dht1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "lstm total output gradient of the current step"));
+            __dcc1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "lstm cell-state gradient carried to the previous step"));
             __rT1 = global::LstmGen.Kernels.AllocateAligned(100);
             __kT1 = global::LstmGen.Kernels.AllocateAligned(60);
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __tg0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __stH = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __dstH = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __tgH = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __stC = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __dstC = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __tgC = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "loss gradient of a chunk (batch-major)"));
+            __tg0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "targets of the output, gathered from a chunk's per-sample targets (a loss per output)"));
+            __stH = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "final hidden state of a chunk (batch-major), for its loss"));
+            __dstH = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "loss gradient of the final hidden state of a chunk"));
+            __tgH = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "targets of the final hidden state, gathered from a chunk's targets"));
+            __stC = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "final cell state of a chunk (batch-major), for its loss"));
+            __dstC = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "loss gradient of the final cell state of a chunk"));
+            __tgC = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "targets of the final cell state, gathered from a chunk's targets"));
         }
 
         /// <summary>
@@ -138,6 +138,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Encoder"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -155,7 +161,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (6, 3)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (5)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, default, default, 1);
+            __Enter();
+            try
+            {
+                __Forward(input, output, default, default, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         /// <summary>Runs the model on one sample and returns its final states.</summary>
@@ -171,7 +185,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(stateH.Length, StateLength, nameof(stateH), "the final hidden state");
             global::LstmGen.Kernels.CheckLength(stateC.Length, StateLength, nameof(stateC), "the final cell state");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, stateH, stateC, 1);
+            __Enter();
+            try
+            {
+                __Forward(input, output, stateH, stateC, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -180,7 +202,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -199,10 +221,18 @@ namespace Models
             if (!statesH.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(statesH.Length, batchSize, StateLength, nameof(statesH), "(StateLength)");
             if (!statesC.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(statesC.Length, batchSize, StateLength, nameof(statesC), "(StateLength)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), statesH.IsEmpty ? default : statesH.Slice(start * StateLength, nb * StateLength), statesC.IsEmpty ? default : statesC.Slice(start * StateLength, nb * StateLength), nb);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), statesH.IsEmpty ? default : statesH.Slice(start * StateLength, nb * StateLength), statesC.IsEmpty ? default : statesC.Slice(start * StateLength, nb * StateLength), nb);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -270,56 +300,64 @@ namespace Models
             if (perOutput is null) main.ValidateTargets(targets, OutputFeatures, nameof(targets)); // else per output, chunk by chunk
             bool fused = false; // the last layer applies no activation to fuse with
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                global::System.Span<float> stH = perOutput is null ? default : new global::System.Span<float>(__stH, 0, nb * StateLength);
-                global::System.Span<float> stC = perOutput is null ? default : new global::System.Span<float>(__stC, 0, nb * StateLength);
-                __Forward(x, o, stH, stC, nb);
-                if (perOutput is null)
-                {
-                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                }
-                else
-                {
-                    global::System.Span<float> t0 = new global::System.Span<float>(__tg0, 0, nb * mainLength);
-                    global::LstmGen.Kernels.GatherParts(t, nb, targetLength, 0, mainLength, t0);
-                    main.ValidateTargets(t0, OutputFeatures, nameof(targets));
-                    total += main.Accumulate(o, t0, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                    int offset = mainLength;
-                    int lengthH = StateLength * perOutput.Losses[1].TargetWidth(StateLength);
-                    global::System.Span<float> tH = new global::System.Span<float>(__tgH, 0, nb * lengthH);
-                    global::LstmGen.Kernels.GatherParts(t, nb, targetLength, offset, lengthH, tH);
-                    perOutput.Losses[1].ValidateTargets(tH, StateLength, nameof(targets));
-                    float scaleH = (float)(1.0 / perOutput.Losses[1].Denominator(batchSize, StateLength));
-                    total += perOutput.Losses[1].Accumulate(stH, tH, new global::System.Span<float>(__dstH, 0, nb * StateLength), nb, StateLength, scaleH, fused: false) * (double)scaleH;
-                    offset += lengthH;
-                    int lengthC = StateLength * perOutput.Losses[2].TargetWidth(StateLength);
-                    global::System.Span<float> tC = new global::System.Span<float>(__tgC, 0, nb * lengthC);
-                    global::LstmGen.Kernels.GatherParts(t, nb, targetLength, offset, lengthC, tC);
-                    perOutput.Losses[2].ValidateTargets(tC, StateLength, nameof(targets));
-                    float scaleC = (float)(1.0 / perOutput.Losses[2].Denominator(batchSize, StateLength));
-                    total += perOutput.Losses[2].Accumulate(stC, tC, new global::System.Span<float>(__dstC, 0, nb * StateLength), nb, StateLength, scaleC, fused: false) * (double)scaleC;
-                    offset += lengthC;
-                }
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    dout.CopyTo(new global::System.Span<float>(__d1, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, perOutput is null ? default : new global::System.ReadOnlySpan<float>(__dstH, 0, nb * StateLength), perOutput is null ? default : new global::System.ReadOnlySpan<float>(__dstC, 0, nb * StateLength));
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    global::System.Span<float> stH = perOutput is null ? default : new global::System.Span<float>(__stH, 0, nb * StateLength);
+                    global::System.Span<float> stC = perOutput is null ? default : new global::System.Span<float>(__stC, 0, nb * StateLength);
+                    __Forward(x, o, stH, stC, nb);
+                    if (perOutput is null)
+                    {
+                        total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    }
+                    else
+                    {
+                        global::System.Span<float> t0 = new global::System.Span<float>(__tg0, 0, nb * mainLength);
+                        global::LstmGen.Kernels.GatherParts(t, nb, targetLength, 0, mainLength, t0);
+                        main.ValidateTargets(t0, OutputFeatures, nameof(targets));
+                        total += main.Accumulate(o, t0, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                        int offset = mainLength;
+                        int lengthH = StateLength * perOutput.Losses[1].TargetWidth(StateLength);
+                        global::System.Span<float> tH = new global::System.Span<float>(__tgH, 0, nb * lengthH);
+                        global::LstmGen.Kernels.GatherParts(t, nb, targetLength, offset, lengthH, tH);
+                        perOutput.Losses[1].ValidateTargets(tH, StateLength, nameof(targets));
+                        float scaleH = (float)(1.0 / perOutput.Losses[1].Denominator(batchSize, StateLength));
+                        total += perOutput.Losses[1].Accumulate(stH, tH, new global::System.Span<float>(__dstH, 0, nb * StateLength), nb, StateLength, scaleH, fused: false) * (double)scaleH;
+                        offset += lengthH;
+                        int lengthC = StateLength * perOutput.Losses[2].TargetWidth(StateLength);
+                        global::System.Span<float> tC = new global::System.Span<float>(__tgC, 0, nb * lengthC);
+                        global::LstmGen.Kernels.GatherParts(t, nb, targetLength, offset, lengthC, tC);
+                        perOutput.Losses[2].ValidateTargets(tC, StateLength, nameof(targets));
+                        float scaleC = (float)(1.0 / perOutput.Losses[2].Denominator(batchSize, StateLength));
+                        total += perOutput.Losses[2].Accumulate(stC, tC, new global::System.Span<float>(__dstC, 0, nb * StateLength), nb, StateLength, scaleC, fused: false) * (double)scaleC;
+                        offset += lengthC;
+                    }
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d1, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, perOutput is null ? default : new global::System.ReadOnlySpan<float>(__dstH, 0, nb * StateLength), perOutput is null ? default : new global::System.ReadOnlySpan<float>(__dstC, 0, nb * StateLength));
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -432,6 +470,7 @@ namespace Models
             private readonly float[] _state = global::LstmGen.Kernels.AllocateAligned(StateLength);
             private readonly float[] _z1 = global::LstmGen.Kernels.AllocateAligned(20);
 
+            private int _busy;
             internal Streamer(Encoder model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
@@ -463,11 +502,19 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(input.Length, StepInputLength, nameof(input), "one step");
                 global::LstmGen.Kernels.CheckFinite(input, nameof(input));
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
-                global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 5);
-                global::System.Span<float> c1 = new global::System.Span<float>(_state, 5, 5);
-                global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 60), new global::System.Span<float>(__p, 60, 100), new global::System.Span<float>(__p, 160, 20), h1, c1, _z1, 3, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
-                global::System.ReadOnlySpan<float> a1 = h1;
-                a1.CopyTo(output);
+                if (global::System.Threading.Interlocked.CompareExchange(ref _busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Encoder.Streamer");
+                try
+                {
+                    global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 5);
+                    global::System.Span<float> c1 = new global::System.Span<float>(_state, 5, 5);
+                    global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 60), new global::System.Span<float>(__p, 60, 100), new global::System.Span<float>(__p, 160, 20), h1, c1, _z1, 3, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid);
+                    global::System.ReadOnlySpan<float> a1 = h1;
+                    a1.CopyTo(output);
+                }
+                finally
+                {
+                    global::System.Threading.Volatile.Write(ref _busy, 0);
+                }
             }
         }
     }

@@ -112,29 +112,29 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("RnnDropout", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __z1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __h1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __dm1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __xd1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __rm1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __hd1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __m2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __y2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __y3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __d3 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __x0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "input, time-major (batch, 5, 2)"));
+            __z1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "simple_rnn pre-activations per step, by input step"));
+            __h1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "simple_rnn output per processed step"));
+            __dm1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "simple_rnn input dropout mask (batch, features), one per sequence"));
+            __xd1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "simple_rnn input after dropout (time-major)"));
+            __rm1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "simple_rnn recurrent dropout mask (batch, units), one per sequence"));
+            __hd1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "simple_rnn previous state after recurrent dropout, by processed step"));
+            __m2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "dropout dropout mask"));
+            __y2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "dropout output in training (batch, 5, 6)"));
+            __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "time_distributed output (batch, 5, 1)"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "gradient with respect to the input (time-major)"));
+            __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "gradient with respect to time_distributed's output"));
             __wT3 = global::LstmGen.Kernels.AllocateAligned(6);
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __dz1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 30));
-            __dhc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __dht1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "gradient with respect to dropout's output"));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "gradient with respect to simple_rnn's output"));
+            __dz1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 30, "simple_rnn pre-activation gradients, by input step"));
+            __dhc1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "simple_rnn output gradient carried to the previous step"));
+            __dht1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "simple_rnn total output gradient of the current step"));
             __rT1 = global::LstmGen.Kernels.AllocateAligned(36);
             __kT1 = global::LstmGen.Kernels.AllocateAligned(12);
-            __dxt1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 10));
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 5));
+            __dxt1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10, "simple_rnn input gradient of one direction, before the dropout mask"));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 5, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -165,6 +165,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("RnnDropout"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -182,7 +188,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (5, 2)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (5, 1)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, 1, training: false);
+            __Enter();
+            try
+            {
+                __Forward(input, output, 1, training: false);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -191,7 +205,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -206,10 +220,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(5, 2)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(5, 1)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb, training: false);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb, training: false);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -274,29 +296,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 5, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb, training);
-                total += main.Accumulate(o, t, dout, nb * 5, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 5, 1);
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, training);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb, training);
+                    total += main.Accumulate(o, t, dout, nb * 5, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        if (nb == 1) dout.CopyTo(new global::System.Span<float>(__d3, 0, nb * OutputLength)); else global::LstmGen.Kernels.ToTimeMajor(dout, new global::System.Span<float>(__d3, 0, nb * OutputLength), nb, 5, 1);
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused, training);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -480,6 +510,7 @@ namespace Models
             private readonly float[] _z1 = global::LstmGen.Kernels.AllocateAligned(6);
             private readonly float[] _y3 = global::LstmGen.Kernels.AllocateAligned(1);
 
+            private int _busy;
             internal Streamer(RnnDropout model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
@@ -511,13 +542,21 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(input.Length, StepInputLength, nameof(input), "one step");
                 global::LstmGen.Kernels.CheckFinite(input, nameof(input));
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
-                global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 6);
-                global::LstmGen.Kernels.SimpleRnnStreamStep(input, new global::System.Span<float>(__p, 0, 12), new global::System.Span<float>(__p, 12, 36), new global::System.Span<float>(__p, 48, 6), h1, _z1, 2, 6, global::LstmGen.Activation.Tanh);
-                global::System.ReadOnlySpan<float> a1 = h1;
-                global::System.ReadOnlySpan<float> a2 = a1;
-                global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 54, 6), new global::System.Span<float>(__p, 60, 1), _y3, 1, 1, 6);
-                global::System.ReadOnlySpan<float> a3 = _y3;
-                a3.CopyTo(output);
+                if (global::System.Threading.Interlocked.CompareExchange(ref _busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("RnnDropout.Streamer");
+                try
+                {
+                    global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 6);
+                    global::LstmGen.Kernels.SimpleRnnStreamStep(input, new global::System.Span<float>(__p, 0, 12), new global::System.Span<float>(__p, 12, 36), new global::System.Span<float>(__p, 48, 6), h1, _z1, 2, 6, global::LstmGen.Activation.Tanh);
+                    global::System.ReadOnlySpan<float> a1 = h1;
+                    global::System.ReadOnlySpan<float> a2 = a1;
+                    global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 54, 6), new global::System.Span<float>(__p, 60, 1), _y3, 1, 1, 6);
+                    global::System.ReadOnlySpan<float> a3 = _y3;
+                    a3.CopyTo(output);
+                }
+                finally
+                {
+                    global::System.Threading.Volatile.Write(ref _busy, 0);
+                }
             }
         }
     }

@@ -94,23 +94,23 @@ namespace Models
             __p = __weights.Parameters;
             __gradients = new global::LstmGen.WeightStore("Looped", __weightTable);
             __gp = __gradients.Parameters;
-            __x0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __z1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __c1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __h1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __y2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
-            __d0 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 6));
-            __d2 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __x0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "input, time-major (batch, 3, 2)"));
+            __z1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "lstm gates per step (i, f, c, o), by input step"));
+            __c1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "lstm cell state per processed step"));
+            __h1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "lstm output per processed step"));
+            __y2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "dense output (batch, 1)"));
+            __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "gradient with respect to the input (time-major)"));
+            __d2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "gradient with respect to dense's output"));
             __wT2 = global::LstmGen.Kernels.AllocateAligned(2);
-            __d1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __dz1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 24));
-            __dhc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __dht1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
-            __dcc1 = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 2));
+            __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "gradient with respect to lstm's output"));
+            __dz1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "lstm gate pre-activation gradients, by input step"));
+            __dhc1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "lstm output gradient carried to the previous step"));
+            __dht1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "lstm total output gradient of the current step"));
+            __dcc1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2, "lstm cell-state gradient carried to the previous step"));
             __rT1 = global::LstmGen.Kernels.AllocateAligned(16);
             __kT1 = global::LstmGen.Kernels.AllocateAligned(16);
-            __out = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
-            __dout = global::LstmGen.Kernels.AllocateAligned(checked(maxBatch * 1));
+            __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "model output of a chunk (batch-major), for the loss"));
+            __dout = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "loss gradient of a chunk (batch-major)"));
         }
 
         /// <summary>
@@ -130,6 +130,12 @@ namespace Models
             });
         global::LstmGen.ModelArchitecture global::LstmGen.ISequentialModel.Architecture => Architecture;
 
+        // One call at a time per instance (the workspaces are the instance's): a call that finds another one running, on
+        // another thread, throws instead of computing a wrong result. Replicas (CreateReplica) have their own workspaces.
+        private int __busy;
+        private void __Enter() { if (global::System.Threading.Interlocked.CompareExchange(ref __busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Looped"); }
+        private void __Exit() => global::System.Threading.Volatile.Write(ref __busy, 0);
+
         /// <summary>The parameters, by Keras weight name (<c>lstm/kernel</c>, ...), in Keras layout.</summary>
         public global::LstmGen.WeightStore Weights => __weights;
         /// <summary>Largest batch processed in one pass.</summary>
@@ -147,7 +153,15 @@ namespace Models
             global::LstmGen.Kernels.CheckLength(input.Length, InputLength, nameof(input), "one sample of shape (3, 2)");
             global::LstmGen.Kernels.CheckLength(output.Length, OutputLength, nameof(output), "one output of shape (1)");
             global::LstmGen.Kernels.CheckFinite(input, nameof(input));
-            __Forward(input, output, 1);
+            __Enter();
+            try
+            {
+                __Forward(input, output, 1);
+            }
+            finally
+            {
+                __Exit();
+            }
         }
 
         void global::LstmGen.ISequentialModel<float>.ValidateInputs(global::System.ReadOnlySpan<float> inputs, string paramName) =>
@@ -156,7 +170,7 @@ namespace Models
         /// <summary>Runs the model on one sample and returns a new output array.</summary>
         public float[] Predict(global::System.ReadOnlySpan<float> input)
         {
-            var output = new float[OutputLength];
+            float[] output = new float[OutputLength];
             Predict(input, output);
             return output;
         }
@@ -171,10 +185,18 @@ namespace Models
             global::LstmGen.Kernels.CheckBatchLength(inputs.Length, batchSize, InputLength, nameof(inputs), "(3, 2)");
             global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(1)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
-            for (int start = 0; start < batchSize; start += __maxBatch)
+            __Enter();
+            try
             {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    __Forward(inputs.Slice(start * InputLength, nb * InputLength), outputs.Slice(start * OutputLength, nb * OutputLength), nb);
+                }
+            }
+            finally
+            {
+                __Exit();
             }
         }
 
@@ -239,29 +261,37 @@ namespace Models
             main.ValidateTargets(targets, OutputFeatures, nameof(targets));
             bool fused = gradients && main.Fuses(global::LstmGen.Activation.Linear);
             float scale = (float)(1.0 / main.Denominator((long)batchSize * 1, OutputFeatures));
-            if (gradients)
+            __Enter();
+            try
             {
-                global::System.Array.Clear(__gp);
-                __TransposeWeights();
-            }
-            double total = 0;
-            for (int start = 0; start < batchSize; start += __maxBatch)
-            {
-                int nb = global::System.Math.Min(__maxBatch, batchSize - start);
-                global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
-                global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
-                global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
-                global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
-                __Forward(x, o, nb);
-                total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
-                if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
                 if (gradients)
                 {
-                    dout.CopyTo(new global::System.Span<float>(__d2, 0, nb * OutputLength));
-                    __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    global::System.Array.Clear(__gp);
+                    __TransposeWeights();
                 }
+                double total = 0;
+                for (int start = 0; start < batchSize; start += __maxBatch)
+                {
+                    int nb = global::System.Math.Min(__maxBatch, batchSize - start);
+                    global::System.ReadOnlySpan<float> x = inputs.Slice(start * InputLength, nb * InputLength);
+                    global::System.ReadOnlySpan<float> t = targets.Slice(start * targetLength, nb * targetLength);
+                    global::System.Span<float> o = new global::System.Span<float>(__out, 0, nb * OutputLength);
+                    global::System.Span<float> dout = new global::System.Span<float>(__dout, 0, nb * OutputLength);
+                    __Forward(x, o, nb);
+                    total += main.Accumulate(o, t, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
+                    if (!outputs.IsEmpty) o.CopyTo(outputs.Slice(start * OutputLength, nb * OutputLength));
+                    if (gradients)
+                    {
+                        dout.CopyTo(new global::System.Span<float>(__d2, 0, nb * OutputLength));
+                        __Backward(x, inputGradients.IsEmpty ? default : inputGradients.Slice(start * InputLength, nb * InputLength), nb, fused);
+                    }
+                }
+                return (float)total;
             }
-            return (float)total;
+            finally
+            {
+                __Exit();
+            }
         }
 
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
@@ -383,6 +413,7 @@ namespace Models
             private readonly float[] _z1 = global::LstmGen.Kernels.AllocateAligned(8);
             private readonly float[] _y2 = global::LstmGen.Kernels.AllocateAligned(1);
 
+            private int _busy;
             internal Streamer(Looped model) => __p = model.__p;
 
             /// <summary>The carried state (read-only view).</summary>
@@ -414,13 +445,21 @@ namespace Models
                 global::LstmGen.Kernels.CheckLength(input.Length, StepInputLength, nameof(input), "one step");
                 global::LstmGen.Kernels.CheckFinite(input, nameof(input));
                 global::LstmGen.Kernels.CheckLength(output.Length, StepOutputLength, nameof(output), "one step's output");
-                global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 2);
-                global::System.Span<float> c1 = new global::System.Span<float>(_state, 2, 2);
-                global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 16), new global::System.Span<float>(__p, 16, 16), default, h1, c1, _z1, 2, 2, global::LstmGen.Activation.Relu, global::LstmGen.Activation.Tanh);
-                global::System.ReadOnlySpan<float> a1 = h1;
-                global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 32, 2), default, _y2, 1, 1, 2);
-                global::System.ReadOnlySpan<float> a2 = _y2;
-                a2.CopyTo(output);
+                if (global::System.Threading.Interlocked.CompareExchange(ref _busy, 1, 0) != 0) global::LstmGen.Kernels.ThrowConcurrentUse("Looped.Streamer");
+                try
+                {
+                    global::System.Span<float> h1 = new global::System.Span<float>(_state, 0, 2);
+                    global::System.Span<float> c1 = new global::System.Span<float>(_state, 2, 2);
+                    global::LstmGen.Kernels.LstmStreamStep(input, new global::System.Span<float>(__p, 0, 16), new global::System.Span<float>(__p, 16, 16), default, h1, c1, _z1, 2, 2, global::LstmGen.Activation.Relu, global::LstmGen.Activation.Tanh);
+                    global::System.ReadOnlySpan<float> a1 = h1;
+                    global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 32, 2), default, _y2, 1, 1, 2);
+                    global::System.ReadOnlySpan<float> a2 = _y2;
+                    a2.CopyTo(output);
+                }
+                finally
+                {
+                    global::System.Threading.Volatile.Write(ref _busy, 0);
+                }
             }
         }
     }

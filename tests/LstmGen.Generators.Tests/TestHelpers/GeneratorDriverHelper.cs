@@ -19,11 +19,22 @@ internal sealed record GeneratorRun(
     Compilation Output,
     ImmutableArray<Diagnostic> DriverDiagnostics)
 {
-    /// <summary>Generated sources by hint name.</summary>
+    /// <summary>Generated sources by readable hint name (see <see cref="Readable"/>).</summary>
     public IReadOnlyDictionary<string, string> Sources =>
-        Result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString(), StringComparer.Ordinal);
+        Result.GeneratedSources.ToDictionary(s => Readable(s.HintName), s => s.SourceText.ToString(), StringComparer.Ordinal);
 
-    public IEnumerable<string> HintNames => Result.GeneratedSources.Select(s => s.HintName);
+    /// <summary>The readable hint names: the generator's, without the identity hash (<c>Models.M.g.cs</c>).</summary>
+    public IEnumerable<string> HintNames => Result.GeneratedSources.Select(s => Readable(s.HintName));
+
+    /// <summary>The hint names exactly as the generator gives them (<c>Models.M.1a2b3c4d.g.cs</c>).</summary>
+    public IEnumerable<string> ExactHintNames => Result.GeneratedSources.Select(s => s.HintName);
+
+    /// <summary>
+    /// A hint name without the 8-hex-digit hash of the type's exact identity that the generator inserts before
+    /// <c>.g.cs</c> (it keeps hint names unique where sanitised names collide or differ only in case).
+    /// </summary>
+    public static string Readable(string hintName) =>
+        System.Text.RegularExpressions.Regex.Replace(hintName, @"\.[0-9a-f]{8}\.g\.cs$", ".g.cs");
 }
 
 /// <summary>
