@@ -167,6 +167,45 @@ public class OnnxExportTests
         Assert.Contains("OnnxExportOptions.BatchDimension", e.Message);
     }
 
+    [Fact]
+    public void State_inputs_carry_the_state_from_call_to_call_as_OpenStream_does()
+    {
+        var model = new OnnxStreamStep();
+        Randomize(model, 17);
+        using var session = Session(OnnxExport.ToBytes(model, new OnnxExportOptions { StateInputs = true }));
+        string[] states = { "lstm/h_in", "lstm/c_in", "gru/h_in", "simple_rnn/h_in" };
+        Assert.Equal(new[] { "input" }.Concat(states), session.InputNames);
+        Assert.Equal(new[] { "output", "lstm/h_out", "lstm/c_out", "gru/h_out", "simple_rnn/h_out" }, session.OutputNames);
+        int[] units = { 8, 8, 5, 4 };
+        var carried = units.Select(u => new float[u]).ToArray();
+        var stream = model.OpenStream();
+        var expected = new float[2];
+        for (int step = 0; step < 12; step++)
+        {
+            float[] x = { MathF.Sin(step), MathF.Cos(0.7f * step), 0.1f * step - 0.5f };
+            stream.Step(x, expected);
+            var inputs = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, new[] { 1, 1, 3 })) };
+            for (int i = 0; i < states.Length; i++)
+            {
+                inputs.Add(NamedOnnxValue.CreateFromTensor(states[i], new DenseTensor<float>(carried[i], new[] { 1, units[i] })));
+            }
+            using var results = session.Run(inputs);
+            AssertClose(expected, results.Single(r => r.Name == "output").AsEnumerable<float>().ToArray(), $"step {step}");
+            for (int i = 0; i < states.Length; i++)
+            {
+                carried[i] = results.Single(r => r.Name == states[i].Replace("_in", "_out")).AsEnumerable<float>().ToArray();
+            }
+        }
+    }
+
+    [Fact]
+    public void State_inputs_of_a_bidirectional_layer_are_refused()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(new BidirectionalSum(), new OnnxExportOptions { StateInputs = true }));
+        Assert.Equal("ONNX export of BidirectionalSum: layer 'bidirectional' (Bidirectional(LSTM)) is bidirectional, and " +
+            "OnnxExportOptions.StateInputs carries states of unidirectional layers only (a bidirectional layer reads the whole sequence).", e.Message);
+    }
+
     // ---- Refusals ----------------------------------------------------------------------------------------------------
 
     [Theory]

@@ -80,3 +80,6 @@ public partial class OnnxSimpleRnnSelu;
 
 [Sequential, Input(5, 3), Lstm(4, RecurrentActivation = Activation.Exponential)]
 public partial class OnnxLstmExponential;
+
+[Sequential, Input(1, 3), Lstm(8, ReturnSequences = true), Gru(5, ReturnSequences = true), SimpleRnn(4), Dense(2)]
+public partial class OnnxStreamStep;

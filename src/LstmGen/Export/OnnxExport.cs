@@ -31,6 +31,15 @@ namespace LstmGen.Export
 
         /// <summary>Element type of the token ids of an Embedding model (default <see cref="OnnxTokenType.Int64"/>).</summary>
         public OnnxTokenType TokenType { get; init; } = OnnxTokenType.Int64;
+
+        /// <summary>
+        /// Adds every recurrent layer's initial states as graph inputs, <c>{layer}/h_in</c> (and <c>{layer}/c_in</c> for an
+        /// LSTM), <c>(batch, units)</c> each, and its final states as graph outputs, <c>{layer}/h_out</c> (and
+        /// <c>{layer}/c_out</c>), after the main output. Feeding a call's final states back as the next call's initial states
+        /// runs a sequence in chunks, or one step at a time as <c>OpenStream</c> does; zeros give the usual zero initial
+        /// state. Bidirectional layers are refused. Default false.
+        /// </summary>
+        public bool StateInputs { get; init; }
     }
 
     /// <summary>
@@ -422,6 +431,26 @@ namespace LstmGen.Export
             {
                 opInputs.Add(_g.Weight($"{scope}/B", new[] { directions, 2 * g4 }, b));
             }
+            bool carry = _options.StateInputs, lstm = kind == "LSTM";
+            if (carry)
+            {
+                if (bidirectional)
+                {
+                    throw new NotSupportedException(
+                        $"ONNX export of {_arch.ModelName}: {who} is bidirectional, and OnnxExportOptions.StateInputs carries states " +
+                        "of unidirectional layers only (a bidirectional layer reads the whole sequence).");
+                }
+                if (b is null)
+                {
+                    opInputs.Add(""); // B
+                }
+                opInputs.Add(""); // sequence_lens
+                opInputs.Add(StateInput(scope, "h", units));
+                if (lstm)
+                {
+                    opInputs.Add(StateInput(scope, "c", units));
+                }
+            }
 
             if (cell.Get("go_backwards", false))
             {
@@ -450,7 +479,7 @@ namespace LstmGen.Export
             {
                 attributes.Add(Attr("linear_before_reset", resetAfter ? 1L : 0L));
             }
-            bool wantY = sequences, wantH = !sequences || state, wantC = kind == "LSTM" && state;
+            bool wantY = sequences, wantH = !sequences || state || carry, wantC = lstm && (state || carry);
             var outputs = new List<string> { wantY ? $"{scope}/Y" : "", wantH || wantC ? $"{scope}/Y_h" : "" };
             if (wantC)
             {
@@ -511,12 +540,32 @@ namespace LstmGen.Export
                 }
                 _g.Node("Squeeze", $"{scope}/state_h/Squeeze", new[] { yh, _g.Int64s($"{scope}/state_axes", 0) }, new[] { OnnxExport.StateHOutput });
                 _stateOutputs.Add((OnnxExport.StateHOutput, units));
-                if (wantC)
+                if (lstm)
                 {
                     _g.Node("Squeeze", $"{scope}/state_c/Squeeze", new[] { o[2], _g.Int64s($"{scope}/state_c_axes", 0) }, new[] { OnnxExport.StateCOutput });
                     _stateOutputs.Add((OnnxExport.StateCOutput, units));
                 }
             }
+            if (carry)
+            {
+                string hOut = $"{scope}/h_out";
+                _g.Node("Squeeze", $"{scope}/h_out/Squeeze", new[] { yh, _g.Int64s($"{scope}/h_out_axes", 0) }, new[] { hOut });
+                _stateOutputs.Add((hOut, units));
+                if (lstm)
+                {
+                    string cOut = $"{scope}/c_out";
+                    _g.Node("Squeeze", $"{scope}/c_out/Squeeze", new[] { o[2], _g.Int64s($"{scope}/c_out_axes", 0) }, new[] { cOut });
+                    _stateOutputs.Add((cOut, units));
+                }
+            }
+        }
+
+        /// <summary>A (batch, units) state graph input <c>{scope}/{state}_in</c>, unsqueezed to the operator's (1, batch, units).</summary>
+        private string StateInput(string scope, string state, int units)
+        {
+            string name = $"{scope}/{state}_in";
+            _g.Input(name, OnnxGraph.Float, new object[] { _batch, units });
+            return _g.Op("Unsqueeze", $"{scope}/{state}_in", new[] { name, _g.Int64s($"{scope}/{state}_in_axes", 0) });
         }
 
         /// <summary>
