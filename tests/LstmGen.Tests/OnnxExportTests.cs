@@ -18,15 +18,7 @@ public class OnnxExportTests
 {
     private const float Tolerance = 1e-5f;
 
-    /// <summary>The Keras reference cases whose models read an Embedding's padding mask in a recurrent layer (refused).</summary>
-    private static readonly HashSet<string> Masked = new(StringComparer.Ordinal)
-    {
-        "embedding_mask", "embedding_mask_stacked", "embedding_mask_seq_out", "embedding_mask_bidirectional", "embedding_mask_go_backwards",
-    };
-
-    public static TheoryData<string> ExportableCases => new(ReferenceCase.AllNames.Where(n => !Masked.Contains(n)));
-
-    public static TheoryData<string> MaskedCases => new(Masked.Order(StringComparer.Ordinal));
+    public static TheoryData<string> ReferenceCases => new(ReferenceCase.AllNames);
 
     /// <summary>Models with randomised weights (every bias too), by name.</summary>
     public static readonly IReadOnlyDictionary<string, Func<ISequentialModel>> SeededModels = new Dictionary<string, Func<ISequentialModel>>
@@ -52,7 +44,7 @@ public class OnnxExportTests
     public static TheoryData<string> SeededNames => new(SeededModels.Keys);
 
     [Theory]
-    [MemberData(nameof(ExportableCases))]
+    [MemberData(nameof(ReferenceCases))]
     public void Reference_models_run_in_OnnxRuntime_as_in_LstmGen(string name)
     {
         ReferenceCase c = ReferenceCase.Load(name);
@@ -208,29 +200,67 @@ public class OnnxExportTests
 
     // ---- Refusals ----------------------------------------------------------------------------------------------------
 
-    [Theory]
-    [MemberData(nameof(MaskedCases))]
-    public void Masked_recurrent_layers_are_refused_naming_the_layer_and_nothing_is_written(string name)
+    /// <summary>Masked models, on token rows with padding at the start, in the middle, at the end, everywhere, and nowhere.</summary>
+    public static readonly IReadOnlyDictionary<string, Func<ISequentialModel>> MaskedModels = new Dictionary<string, Func<ISequentialModel>>
     {
-        ISequentialModel model = KerasReferenceTests.Models[name][0](null);
-        string path = Path.Combine(Path.GetTempPath(), $"lstmgen-onnx-{Environment.ProcessId}-{name}.onnx");
-        var e = Assert.Throws<NotSupportedException>(() => model.ExportOnnx(path));
-        Assert.False(File.Exists(path));
-        string layer = model.Architecture.Layers[1].Name;
-        Assert.StartsWith($"ONNX export of {model.GetType().Name}: layer '{layer}' (", e.Message);
-        Assert.Contains("reads the padding mask of Embedding 'embedding' (MaskZero = true)", e.Message);
-        Assert.Contains("sequence_lens", e.Message);
+        ["embedding_mask"] = () => new EmbeddingMask(),
+        ["embedding_mask_looped"] = () => new EmbeddingMaskLooped(),
+        ["embedding_mask_stacked"] = () => new EmbeddingMaskStacked(),
+        ["embedding_mask_seq_out"] = () => new EmbeddingMaskSeqOut(),
+        ["embedding_mask_bidirectional"] = () => new EmbeddingMaskBidirectional(),
+        ["embedding_mask_go_backwards"] = () => new EmbeddingMaskGoBackwards(),
+        ["simple_rnn_mask"] = () => new SimpleRnnMask(),
+        ["dropout_after_masked_sequence"] = () => new DropoutAfterMaskedSequence(),
+        ["lstm_mask_recurrent_dropout"] = () => new LstmMaskRecurrentDropout(),
+        ["masked_bidirectional_gru_backwards"] = () => new OnnxMaskedBidirectionalGru(),
+        ["masked_sequences_and_state"] = () => new OnnxMaskedState(),
+    };
+
+    public static TheoryData<string> MaskedNames => new(MaskedModels.Keys);
+
+    [Theory]
+    [MemberData(nameof(MaskedNames))]
+    public void Masked_models_skip_padding_anywhere_as_LstmGen_does(string name)
+    {
+        ISequentialModel model = MaskedModels[name]();
+        Randomize(model, name.Length * 31);
+        int[] rows =
+        {
+            3, 5, 0, 0, 7, 1, 0, 2, // padding in the middle
+            0, 0, 0, 4, 9, 12, 19, 6, // pre-padding
+            8, 11, 2, 0, 0, 0, 0, 0, // post-padding
+            0, 0, 0, 0, 0, 0, 0, 0, // nothing but padding
+            1, 2, 3, 4, 5, 6, 7, 8, // no padding
+            0, 13, 0, 14, 0, 15, 0, 0, // every other step
+        };
+        CheckModel(model, rows.Select(v => (double)v).ToArray(), rows.Length / model.InputLength, name);
     }
 
     [Fact]
-    public void A_mask_reaching_a_SimpleRnn_after_Dropout_is_refused()
+    public void A_masked_stream_carries_the_state_over_padding_as_OpenStream_does()
     {
-        var e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(new SimpleRnnMask()));
-        Assert.Equal(
-            "ONNX export of SimpleRnnMask: layer 'simple_rnn' (SimpleRNN) reads the padding mask of Embedding 'embedding' (MaskZero = true). " +
-            "Keras skips masked steps wherever they are in a sequence, carrying the state over them; ONNX's RNN operator can only leave out " +
-            "steps at the end of a sequence (sequence_lens), so the model cannot be exported exactly. Export a model declared without " +
-            "MaskZero (with the same weights) to run unpadded or post-padded sequences.", e.Message);
+        var model = new OnnxMaskedStream();
+        Randomize(model, 23);
+        using var session = Session(OnnxExport.ToBytes(model, new OnnxExportOptions { StateInputs = true }));
+        var stream = model.OpenStream();
+        var h = new float[6];
+        var c = new float[6];
+        var expected = new float[OnnxMaskedStream.OutputLength];
+        int[] tokens = { 4, 0, 0, 9, 3, 0, 11, 0 };
+        foreach (int token in tokens)
+        {
+            stream.Step(token, expected);
+            var inputs = new[]
+            {
+                NamedOnnxValue.CreateFromTensor("input", new DenseTensor<long>(new long[] { token }, new[] { 1, 1 })),
+                NamedOnnxValue.CreateFromTensor("lstm/h_in", new DenseTensor<float>(h, new[] { 1, 6 })),
+                NamedOnnxValue.CreateFromTensor("lstm/c_in", new DenseTensor<float>(c, new[] { 1, 6 })),
+            };
+            using var results = session.Run(inputs);
+            AssertClose(expected, results.Single(r => r.Name == "output").AsEnumerable<float>().ToArray(), $"token {token}");
+            h = results.Single(r => r.Name == "lstm/h_out").AsEnumerable<float>().ToArray();
+            c = results.Single(r => r.Name == "lstm/c_out").AsEnumerable<float>().ToArray();
+        }
     }
 
     [Theory]

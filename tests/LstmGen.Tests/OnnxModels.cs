@@ -83,3 +83,12 @@ public partial class OnnxLstmExponential;
 
 [Sequential, Input(1, 3), Lstm(8, ReturnSequences = true), Gru(5, ReturnSequences = true), SimpleRnn(4), Dense(2)]
 public partial class OnnxStreamStep;
+
+[Sequential, Input(8), Embedding(20, 4, MaskZero = true), Bidirectional(MergeMode.Concat), Gru(3, ReturnSequences = true, GoBackwards = true), Bidirectional(MergeMode.Sum), SimpleRnn(3), Dense(1)]
+public partial class OnnxMaskedBidirectionalGru;
+
+[Sequential, Input(8), Embedding(20, 4, MaskZero = true), Gru(5, ReturnSequences = true, ResetAfter = false), TimeDistributed, Dense(3, Activation = Activation.Tanh), Lstm(4, ReturnSequences = true, GoBackwards = true, ReturnState = true)]
+public partial class OnnxMaskedState;
+
+[Sequential, Input(1), Embedding(20, 4, MaskZero = true), Lstm(6), Dense(2)]
+public partial class OnnxMaskedStream;

@@ -66,9 +66,15 @@ namespace LstmGen.Export
     /// with the Keras layer names, so Netron shows the model as Keras would.
     /// </para>
     /// <para>
-    /// Refused with a <see cref="NotSupportedException"/> that names the layer: a recurrent layer that reads an
-    /// Embedding's padding mask (MaskZero: Keras skips masked steps anywhere in a sequence, which ONNX's sequence_lens cannot
-    /// express), and a recurrent activation that ONNX's recurrent operators do not have (selu, gelu, swish, exponential).
+    /// An Embedding's padding mask (MaskZero) is exact: Keras skips masked steps wherever they are, carrying the state
+    /// over them, so a masked recurrent layer runs over its sequence with the masked steps moved to the end (a TopK of the
+    /// mask gives the order, GatherElements moves them) and cut off by the operator's <c>sequence_lens</c>, and its outputs
+    /// are put back at their steps (a masked step repeats the output before it, as in Keras).
+    /// </para>
+    /// <para>
+    /// Refused with a <see cref="NotSupportedException"/> that names the layer: a recurrent activation that ONNX's recurrent
+    /// operators do not have (selu, gelu, swish, exponential), and <see cref="OnnxExportOptions.StateInputs"/> on a
+    /// bidirectional layer.
     /// Nothing is written when the export is refused.
     /// </para>
     /// </remarks>
@@ -144,6 +150,7 @@ namespace LstmGen.Export
         private int _steps;
         private int _features;
         private string? _maskSource; // the Embedding whose padding mask reaches the current tensor
+        private string? _mask; // that mask, (steps, batch) floats, 1 = token, 0 = padding
         private readonly List<(string Name, int Units)> _stateOutputs = new(); // declared after the main output
 
         public OnnxBuilder(ISequentialModel model, OnnxExportOptions options)
@@ -271,13 +278,18 @@ namespace LstmGen.Export
 
         private void AddEmbedding(LayerArchitecture layer)
         {
+            string ids = _current; // (steps, batch)
             string table = WeightAsIs(layer.Weights[0], layer.Weights[0]);
-            _current = _g.Node("Gather", $"{layer.Name}/Gather", new[] { table, _current }, new[] { $"{layer.Name}/output" },
+            _current = _g.Node("Gather", $"{layer.Name}/Gather", new[] { table, ids }, new[] { $"{layer.Name}/output" },
                 new[] { Attr("axis", 0L) }, Doc(layer))[0];
             _features = layer.OutputShape[^1];
             if (layer.Get("mask_zero", false))
             {
+                // Id 0 is padding: the mask is (id != 0) as floats, (steps, batch) like the ids.
                 _maskSource = layer.Name;
+                string nonZero = _g.Op("Cast", $"{layer.Name}/mask", new[] { ids }, Attr("to", (long)OnnxGraph.Bool));
+                _mask = _g.Node("Cast", $"{layer.Name}/mask/Cast_float", new[] { nonZero }, new[] { $"{layer.Name}/mask" },
+                    new[] { Attr("to", (long)OnnxGraph.Float) }, "MaskZero: 1 for a token, 0 for padding (id 0), (steps, batch)")[0];
             }
         }
 
@@ -312,7 +324,8 @@ namespace LstmGen.Export
                 new[] { $"{layer.Name}/output" }, doc: Doc(layer))[0];
             _sequence = true;
             _steps = n;
-            _maskSource = null;
+            _maskSource = null; // RepeatVector drops the mask
+            _mask = null;
         }
 
         private void AddSliceLast(LayerArchitecture layer)
@@ -340,14 +353,6 @@ namespace LstmGen.Export
             string kind = cell.ClassName; // LSTM, GRU, SimpleRNN
             string op = kind == "SimpleRNN" ? "RNN" : kind;
             string who = bidirectional ? $"layer '{layer.Name}' ({layer.ClassName}({kind}))" : $"layer '{layer.Name}' ({kind})";
-            if (_maskSource is not null)
-            {
-                throw new NotSupportedException(
-                    $"ONNX export of {_arch.ModelName}: {who} reads the padding mask of Embedding '{_maskSource}' (MaskZero = true). " +
-                    "Keras skips masked steps wherever they are in a sequence, carrying the state over them; ONNX's " + op +
-                    " operator can only leave out steps at the end of a sequence (sequence_lens), so the model cannot be exported " +
-                    "exactly. Export a model declared without MaskZero (with the same weights) to run unpadded or post-padded sequences.");
-            }
             int units = cell.Get("units", 0);
             bool sequences = cell.Get("return_sequences", false);
             bool state = cell.Get("return_state", false);
@@ -432,33 +437,48 @@ namespace LstmGen.Export
                 opInputs.Add(_g.Weight($"{scope}/B", new[] { directions, 2 * g4 }, b));
             }
             bool carry = _options.StateInputs, lstm = kind == "LSTM";
-            if (carry)
+            if (carry && bidirectional)
             {
-                if (bidirectional)
-                {
-                    throw new NotSupportedException(
-                        $"ONNX export of {_arch.ModelName}: {who} is bidirectional, and OnnxExportOptions.StateInputs carries states " +
-                        "of unidirectional layers only (a bidirectional layer reads the whole sequence).");
-                }
+                throw new NotSupportedException(
+                    $"ONNX export of {_arch.ModelName}: {who} is bidirectional, and OnnxExportOptions.StateInputs carries states " +
+                    "of unidirectional layers only (a bidirectional layer reads the whole sequence).");
+            }
+
+            // Keras's go_backwards reads the sequence (and its mask) last step first and returns its outputs in that order.
+            bool backwards = cell.Get("go_backwards", false);
+            string x = backwards ? Reverse(_current, $"{scope}/go_backwards") : _current;
+            Compaction? mask = null;
+            if (_mask is not null)
+            {
+                // Keras skips masked steps wherever they are, carrying the state over them: the operator runs over the
+                // sequence with its masked steps moved to the end (order kept) and cut off by sequence_lens, which is the
+                // same computation; the outputs are then put back at their steps.
+                mask = Compact(backwards ? Reverse(_mask, $"{scope}/go_backwards/mask") : _mask, scope);
+                x = _g.Node("GatherElements", $"{scope}/mask/compact", new[] { x, ExpandIndex(mask.Order, x, $"{scope}/mask/compact") },
+                    new[] { $"{scope}/compacted" }, new[] { Attr("axis", 0L) },
+                    $"The unmasked steps first, in order (Embedding '{_maskSource}' MaskZero)")[0];
+            }
+            opInputs[0] = x;
+            if (carry || mask is not null)
+            {
                 if (b is null)
                 {
                     opInputs.Add(""); // B
                 }
-                opInputs.Add(""); // sequence_lens
+                opInputs.Add(mask?.Lengths ?? ""); // sequence_lens
+            }
+            string zero = _g.FloatScalar($"{scope}/zero", 0f);
+            string hFallback = zero; // a masked step before any token outputs the initial state
+            string cFallback = zero;
+            if (carry)
+            {
                 opInputs.Add(StateInput(scope, "h", units));
+                hFallback = $"{scope}/h_in";
                 if (lstm)
                 {
                     opInputs.Add(StateInput(scope, "c", units));
+                    cFallback = $"{scope}/c_in";
                 }
-            }
-
-            if (cell.Get("go_backwards", false))
-            {
-                // Keras's go_backwards reads the sequence last step first and returns its outputs in that order.
-                opInputs[0] = _g.Node("Slice", $"{scope}/go_backwards/Slice",
-                    new[] { _current, _g.Int64s($"{scope}/reverse_starts", -1), _g.Int64s($"{scope}/reverse_ends", long.MinValue),
-                        _g.Int64s($"{scope}/reverse_axes", 0), _g.Int64s($"{scope}/reverse_steps", -1) },
-                    new[] { $"{scope}/reversed" }, doc: "go_backwards: the sequence reversed in time")[0];
             }
 
             var attributes = new List<OnnxGraph.Attribute>
@@ -493,6 +513,10 @@ namespace LstmGen.Export
                 _current = sequences
                     ? _g.Op("Squeeze", scope, new[] { y, _g.Int64s($"{scope}/axes", 1) }) // (T, 1, B, u) -> (T, B, u)
                     : _g.Op("Squeeze", scope, new[] { yh, _g.Int64s($"{scope}/axes", 0) }); // (1, B, u) -> (B, u)
+                if (mask is not null)
+                {
+                    _current = sequences ? Uncompact(_current, mask, forward: true, hFallback, scope) : Final(_current, mask, hFallback, scope);
+                }
                 _features = units;
             }
             else
@@ -503,6 +527,11 @@ namespace LstmGen.Export
                     new[] { $"{scope}/forward" }, new[] { Attr("axis", (long)axis) })[0];
                 string bw = _g.Node("Gather", $"{scope}/backward/Gather", new[] { merged, _g.Int64Scalar($"{scope}/backward/index", 1) },
                     new[] { $"{scope}/backward" }, new[] { Attr("axis", (long)axis) })[0];
+                if (mask is not null)
+                {
+                    f = sequences ? Uncompact(f, mask, forward: true, zero, scope) : Final(f, mask, zero, scope);
+                    bw = sequences ? Uncompact(bw, mask, forward: false, zero, scope) : Final(bw, mask, zero, scope);
+                }
                 string mode = layer.Get("merge_mode", "concat");
                 switch (mode)
                 {
@@ -529,7 +558,8 @@ namespace LstmGen.Export
             _sequence = sequences;
             if (!sequences)
             {
-                _maskSource = null;
+                _maskSource = null; // the mask is consumed
+                _mask = null;
             }
 
             if (state)
@@ -538,27 +568,109 @@ namespace LstmGen.Export
                 {
                     throw new NotSupportedException($"ONNX export of {_arch.ModelName}: {who} returns its states but is not the last layer.");
                 }
-                _g.Node("Squeeze", $"{scope}/state_h/Squeeze", new[] { yh, _g.Int64s($"{scope}/state_axes", 0) }, new[] { OnnxExport.StateHOutput });
-                _stateOutputs.Add((OnnxExport.StateHOutput, units));
+                StateOutput(yh, OnnxExport.StateHOutput, mask, hFallback, scope, units);
                 if (lstm)
                 {
-                    _g.Node("Squeeze", $"{scope}/state_c/Squeeze", new[] { o[2], _g.Int64s($"{scope}/state_c_axes", 0) }, new[] { OnnxExport.StateCOutput });
-                    _stateOutputs.Add((OnnxExport.StateCOutput, units));
+                    StateOutput(o[2], OnnxExport.StateCOutput, mask, cFallback, scope, units);
                 }
             }
             if (carry)
             {
-                string hOut = $"{scope}/h_out";
-                _g.Node("Squeeze", $"{scope}/h_out/Squeeze", new[] { yh, _g.Int64s($"{scope}/h_out_axes", 0) }, new[] { hOut });
-                _stateOutputs.Add((hOut, units));
+                StateOutput(yh, $"{scope}/h_out", mask, hFallback, scope, units);
                 if (lstm)
                 {
-                    string cOut = $"{scope}/c_out";
-                    _g.Node("Squeeze", $"{scope}/c_out/Squeeze", new[] { o[2], _g.Int64s($"{scope}/c_out_axes", 0) }, new[] { cOut });
-                    _stateOutputs.Add((cOut, units));
+                    StateOutput(o[2], $"{scope}/c_out", mask, cFallback, scope, units);
                 }
             }
         }
+
+        /// <summary>A final state (1, B, u) of the operator as the graph output <paramref name="name"/>, (B, u).</summary>
+        private void StateOutput(string state, string name, Compaction? mask, string fallback, string scope, int units)
+        {
+            string squeezed = _g.Op("Squeeze", $"{scope}/{name}", new[] { state, _g.Int64s($"{scope}/{name}/axes", 0) });
+            string value = mask is null ? squeezed : Final(squeezed, mask, fallback, $"{scope}/{name}");
+            _g.Node("Identity", $"{scope}/{name}/Identity", new[] { value }, new[] { name });
+            _stateOutputs.Add((name, units));
+        }
+
+        // ---- Masks -------------------------------------------------------------------------------------------------
+
+        /// <summary>What a masked recurrent layer needs of its (steps, batch) float mask.</summary>
+        private sealed record Compaction(string Order, string Lengths, string Count, string Cumulative, string Mask);
+
+        /// <summary>
+        /// From a (T, B) mask: Order (T, B), the steps with their tokens first in order, then the masked ones (a TopK of
+        /// mask·T + T-1-t); Count (B), tokens per sample; Lengths, Count as int32 and at least 1 (ONNX Runtime wants a
+        /// positive length; a sample without tokens is set to the fallback afterwards); Cumulative (T, B), tokens up to and
+        /// including each step; Mask as int64.
+        /// </summary>
+        private Compaction Compact(string mask, string scope)
+        {
+            string s = $"{scope}/mask";
+            int steps = _steps;
+            var descending = new float[steps];
+            for (int t = 0; t < steps; t++)
+            {
+                descending[t] = steps - 1 - t;
+            }
+            string key = _g.Op("Add", s, new[] { _g.Op("Mul", s, new[] { mask, _g.FloatScalar($"{s}/steps", steps) }), _g.Weight($"{s}/descending", new[] { steps, 1 }, descending) });
+            string order = _g.Node("TopK", $"{s}/TopK", new[] { key, _g.Int64s($"{s}/k", steps) }, new[] { $"{s}/sorted_keys", $"{s}/order" },
+                new[] { Attr("axis", 0L), Attr("largest", 1L), Attr("sorted", 1L) })[1];
+            string m = _g.Op("Cast", s, new[] { mask }, Attr("to", (long)OnnxGraph.Int64));
+            string count = _g.Op("ReduceSum", s, new[] { m, _g.Int64s($"{s}/sum_axes", 0) }, Attr("keepdims", 0L));
+            string lengths = _g.Op("Cast", $"{s}/lengths", new[] { _g.Op("Max", s, new[] { count, _g.Int64Scalar($"{s}/one", 1) }) }, Attr("to", (long)OnnxGraph.Int32));
+            string cumulative = _g.Op("CumSum", s, new[] { m, _g.Int64Scalar($"{s}/cumsum_axis", 0) });
+            return new Compaction(order, lengths, count, cumulative, m);
+        }
+
+        /// <summary>
+        /// Puts a direction's (T, B, u) outputs over the compacted sequence back at their steps. Forward: step t takes the
+        /// output of the last token at or before t (a masked step repeats the output before it), or the fallback before the
+        /// first token. Backward (ONNX's reverse direction): step t takes the output of the first token at or after t, or
+        /// zero after the last token.
+        /// </summary>
+        private string Uncompact(string y, Compaction mask, bool forward, string fallback, string scope)
+        {
+            string s = $"{scope}/{(forward ? "forward" : "backward")}/uncompact";
+            string zero = _g.Int64Scalar($"{s}/zero", 0);
+            string index, valid;
+            if (forward)
+            {
+                index = _g.Op("Max", s, new[] { _g.Op("Sub", s, new[] { mask.Cumulative, _g.Int64Scalar($"{s}/one", 1) }), zero });
+                valid = _g.Op("Greater", s, new[] { mask.Cumulative, zero });
+            }
+            else
+            {
+                index = _g.Op("Sub", s, new[] { mask.Cumulative, mask.Mask }); // tokens before t
+                valid = _g.Op("Less", s, new[] { index, mask.Count });
+            }
+            string gathered = _g.Op("GatherElements", s, new[] { y, ExpandIndex(index, y, s) }, Attr("axis", 0L));
+            string condition = _g.Op("Unsqueeze", s, new[] { valid, _g.Int64s($"{s}/axes", 2) });
+            return _g.Op("Where", s, new[] { condition, gathered, fallback });
+        }
+
+        /// <summary>A final (B, u) output: the fallback for a sample without tokens.</summary>
+        private string Final(string h, Compaction mask, string fallback, string scope)
+        {
+            string s = $"{scope}/final";
+            string any = _g.Op("Greater", s, new[] { mask.Count, _g.Int64Scalar($"{s}/zero", 0) });
+            string condition = _g.Op("Unsqueeze", s, new[] { any, _g.Int64s($"{s}/axes", 1) });
+            return _g.Op("Where", s, new[] { condition, h, fallback });
+        }
+
+        /// <summary>A (T, B) index expanded to the shape of the (T, B, F) tensor <paramref name="like"/> (for GatherElements).</summary>
+        private string ExpandIndex(string index, string like, string scope)
+        {
+            string unsqueezed = _g.Op("Unsqueeze", scope, new[] { index, _g.Int64s($"{scope}/index_axes", 2) });
+            return _g.Op("Expand", scope, new[] { unsqueezed, _g.Op("Shape", scope, new[] { like }) });
+        }
+
+        /// <summary>The (T, ...) tensor reversed along time.</summary>
+        private string Reverse(string value, string scope) =>
+            _g.Node("Slice", $"{scope}/Slice",
+                new[] { value, _g.Int64s($"{scope}/starts", -1), _g.Int64s($"{scope}/ends", long.MinValue),
+                    _g.Int64s($"{scope}/axes", 0), _g.Int64s($"{scope}/steps", -1) },
+                new[] { $"{scope}/reversed" }, doc: "reversed in time")[0];
 
         /// <summary>A (batch, units) state graph input <c>{scope}/{state}_in</c>, unsqueezed to the operator's (1, batch, units).</summary>
         private string StateInput(string scope, string state, int units)

@@ -13,6 +13,7 @@ internal sealed class OnnxGraph
     public const int Float = 1;
     public const int Int32 = 6;
     public const int Int64 = 7;
+    public const int Bool = 9;
 
     private readonly List<NodeEntry> _nodes = new();
     private readonly List<Initializer> _initializers = new();
