@@ -9,8 +9,9 @@ using System.Text.Json;
 namespace LstmGen.Benchmarks;
 
 /// <summary>
-/// Side-by-side run: times LstmGen's workloads (median of single calls, the peer's method), then runs the PyTorch peer
-/// script in the same run and prints one table with the ratio per workload.
+/// Side-by-side run: times LstmGen's workloads (median of single calls, the peer's method), then the inference workloads
+/// W1–W4 in ONNX Runtime at 1 and 2 intra-op threads (LstmGen's models and weights, exported with OnnxExport), then runs
+/// the PyTorch peer script in the same run, and prints the tables with the ratios per workload.
 /// </summary>
 public static class Compare
 {
@@ -18,6 +19,7 @@ public static class Compare
     {
         bool quick = args.Contains("--quick");
         bool noPeer = args.Contains("--no-peer");
+        bool noOnnx = args.Contains("--no-onnx");
         int onlyAt = Array.IndexOf(args, "--only");
         string[] only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1].Split(',') : [];
         double seconds = quick ? 0.2 : 1.0;
@@ -43,6 +45,12 @@ public static class Compare
             Console.WriteLine($"  {w.Name} {w.Variant,-38} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F3}, p90 {p90:F3}, n={n}){extra}");
         }
 
+        var onnx = new Dictionary<(string Workload, string Variant, int Threads), double>();
+        if (!noOnnx)
+        {
+            onnx = RunOnnx(only, seconds);
+        }
+
         Dictionary<(string, string), double> peer = new();
         if (!noPeer)
         {
@@ -59,7 +67,65 @@ public static class Compare
             Console.WriteLine($"{r.Workload,-8} {r.Variant,-38} {r.MedianUs.ToString(r.MedianUs < 10 ? "F3" : "F1", CultureInfo.InvariantCulture),12} {torch,12} {ratio,9}");
         }
         Console.WriteLine("PyTorch: best of 1 and 2 threads (see the peer's own table above for each); LstmGen: one thread unless the variant says 2 workers.");
+        if (onnx.Count > 0)
+        {
+            PrintInferenceTable(ours.Select(r => (r.Workload, r.Variant, r.MedianUs)).ToList(), onnx, peer, peak);
+        }
         return 0;
+    }
+
+    /// <summary>Times the ONNX Runtime workloads at 1 and 2 intra-op threads; medians per (workload, variant, threads).</summary>
+    private static Dictionary<(string, string, int), double> RunOnnx(string[] only, double seconds)
+    {
+        var result = new Dictionary<(string, string, int), double>();
+        Console.WriteLine();
+        Console.WriteLine($"ONNX Runtime {OnnxPeer.Version} (CPU execution provider): LstmGen's models and weights exported with OnnxExport, " +
+                          "pre-allocated OrtValues, intra-op threads 1 and 2");
+        using var onnx = new OnnxPeer();
+        foreach (int threads in new[] { 1, 2 })
+        {
+            foreach (OnnxWorkload w in onnx.Workloads(threads, name => only.Length == 0 || only.Contains(name)))
+            {
+                (double median, double p10, double p90, int n) = Time(w.Run, seconds);
+                (median, p10, p90) = (median / w.StepsPerCall, p10 / w.StepsPerCall, p90 / w.StepsPerCall);
+                result[(w.Name, w.Variant, threads)] = median;
+                string extra = w.Name == "W4" ? $"  {Workloads.W4ForwardFlops / (median * 1e3):F0} GFLOP/s" : "";
+                Console.WriteLine($"  {w.Name} {w.Variant,-12} {threads} thread{(threads > 1 ? "s" : " ")} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F3}, p90 {p90:F3}, n={n}){extra}");
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The inference table against ONNX Runtime and PyTorch (markdown): LstmGen on one thread and on two workers, ONNX
+    /// Runtime at 1 and 2 threads, and the ratios of the peers' best to LstmGen's best; W4 also in GFLOP/s against the peak.
+    /// </summary>
+    private static void PrintInferenceTable(List<(string Workload, string Variant, double MedianUs)> ours,
+        Dictionary<(string, string, int), double> onnx, Dictionary<(string, string), double> peer, double peak)
+    {
+        static string Us(double us) => double.IsNaN(us) ? "-" : us.ToString(us < 10 ? "F3" : "F1", CultureInfo.InvariantCulture);
+        static string Ratio(double peerUs, double oursUs) =>
+            double.IsNaN(peerUs) || double.IsNaN(oursUs) ? "-" : (peerUs / oursUs).ToString("F2", CultureInfo.InvariantCulture) + "x";
+        string Flops(double us) => double.IsNaN(us) ? "" : $" ({Workloads.W4ForwardFlops / (us * 1e3):F0} GFLOP/s, {Workloads.W4ForwardFlops / (us * 1e3) / peak:P0})";
+        double Ours(string w, string v) => ours.Where(r => r.Workload == w && r.Variant == v).Select(r => r.MedianUs).DefaultIfEmpty(double.NaN).First();
+        double Onnx(string w, string v, int t) => onnx.TryGetValue((w, v, t), out double us) ? us : double.NaN;
+        static double Best(double a, double b) => double.IsNaN(a) ? b : double.IsNaN(b) ? a : Math.Min(a, b);
+
+        Console.WriteLine();
+        Console.WriteLine($"Inference against ONNX Runtime {OnnxPeer.Version} and PyTorch (medians in us; ratios: the peer's best over LstmGen's best, above 1 = LstmGen faster; single-core FMA peak {peak:F0} GFLOP/s):");
+        Console.WriteLine();
+        Console.WriteLine("| workload | LstmGen 1 thread | LstmGen 2 workers | ONNX Runtime 1 thread | ONNX Runtime 2 threads | vs ONNX Runtime | PyTorch best of 1/2 threads | vs PyTorch |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var key in onnx.Keys.Select(k => (k.Item1, k.Item2)).Distinct())
+        {
+            (string w, string v) = key;
+            double one = Ours(w, v), two = Ours(w, v + " (2 workers)");
+            double o1 = Onnx(w, v, 1), o2 = Onnx(w, v, 2);
+            double torch = peer.TryGetValue((w, v), out double t) ? t : double.NaN;
+            bool flops = w == "W4";
+            Console.WriteLine($"| {w} {v} | {Us(one)}{(flops ? Flops(one) : "")} | {Us(two)}{(flops ? Flops(two) : "")} | {Us(o1)}{(flops ? Flops(o1) : "")} | " +
+                              $"{Us(o2)}{(flops ? Flops(o2) : "")} | {Ratio(Best(o1, o2), Best(one, two))} | {Us(torch)} | {Ratio(torch, Best(one, two))} |");
+        }
     }
 
     /// <summary>Single-core FMA throughput: 8 independent vector FMA chains (enough to cover the FMA latency), in GFLOP/s.</summary>
