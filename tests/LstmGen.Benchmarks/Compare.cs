@@ -86,11 +86,14 @@ public static class Compare
         {
             foreach (OnnxWorkload w in onnx.Workloads(threads, name => only.Length == 0 || only.Contains(name)))
             {
+                w.Run(); // first call: check the output against LstmGen's before timing
+                float[] got = w.Output(), want = w.Reference();
+                double diff = got.Zip(want, (a, b) => Math.Abs(a - b) / Math.Max(1.0, Math.Abs(b))).Max();
                 (double median, double p10, double p90, int n) = Time(w.Run, seconds);
                 (median, p10, p90) = (median / w.StepsPerCall, p10 / w.StepsPerCall, p90 / w.StepsPerCall);
                 result[(w.Name, w.Variant, threads)] = median;
                 string extra = w.Name == "W4" ? $"  {Workloads.W4ForwardFlops / (median * 1e3):F0} GFLOP/s" : "";
-                Console.WriteLine($"  {w.Name} {w.Variant,-12} {threads} thread{(threads > 1 ? "s" : " ")} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F3}, p90 {p90:F3}, n={n}){extra}");
+                Console.WriteLine($"  {w.Name} {w.Variant,-12} {threads} thread{(threads > 1 ? "s" : " ")} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F3}, p90 {p90:F3}, n={n}){extra}  max diff vs LstmGen {diff:E1}");
             }
         }
         return result;
