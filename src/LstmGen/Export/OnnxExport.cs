@@ -467,7 +467,7 @@ namespace LstmGen.Export
                 }
                 opInputs.Add(mask?.Lengths ?? ""); // sequence_lens
             }
-            string zero = _g.FloatScalar($"{scope}/zero", 0f);
+            string zero = mask is null ? "" : _g.FloatScalar($"{scope}/zero", 0f); // only masks need it
             string hFallback = zero; // a masked step before any token outputs the initial state
             string cFallback = zero;
             if (carry)
