@@ -43,6 +43,13 @@ public class OnnxExportTests
 
     public static TheoryData<string> SeededNames => new(SeededModels.Keys);
 
+    /// <summary>Reference cases whose recurrent activations ONNX's recurrent operators lack: refused, naming the layer.</summary>
+    private static readonly IReadOnlyDictionary<string, string> RefusedReferenceCases = new Dictionary<string, string>
+    {
+        ["gru_new_activations"] = "layer 'gru' (GRU) has activation gelu, which ONNX's GRU operator does not offer",
+        ["lstm_new_activations"] = "layer 'lstm_1' (LSTM) has activation selu, which ONNX's LSTM operator does not offer",
+    };
+
     [Theory]
     [MemberData(nameof(ReferenceCases))]
     public void Reference_models_run_in_OnnxRuntime_as_in_LstmGen(string name)
@@ -51,6 +58,12 @@ public class OnnxExportTests
         foreach (var create in KerasReferenceTests.Models[name])
         {
             ISequentialModel model = KerasReferenceTests.Loaded(create(new ModelOptions { MaxBatch = 8 }), c);
+            if (RefusedReferenceCases.TryGetValue(name, out string? reason))
+            {
+                var e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(model));
+                Assert.Contains(reason, e.Message);
+                continue;
+            }
             CheckModel(model, c.Input, c.Batch, $"{name} ({model.GetType().Name})");
         }
     }
@@ -214,6 +227,8 @@ public class OnnxExportTests
         ["lstm_mask_recurrent_dropout"] = () => new LstmMaskRecurrentDropout(),
         ["masked_bidirectional_gru_backwards"] = () => new OnnxMaskedBidirectionalGru(),
         ["masked_sequences_and_state"] = () => new OnnxMaskedState(),
+        ["masked_bidirectional_sequences"] = () => new MaskedBidirectionalSequences(),
+        ["masked_bidirectional_lstm_output"] = () => new MaskedBidirectionalLstm(),
     };
 
     public static TheoryData<string> MaskedNames => new(MaskedModels.Keys);

@@ -69,7 +69,8 @@ namespace LstmGen.Export
     /// An Embedding's padding mask (MaskZero) is exact: Keras skips masked steps wherever they are, carrying the state
     /// over them, so a masked recurrent layer runs over its sequence with the masked steps moved to the end (a TopK of the
     /// mask gives the order, GatherElements moves them) and cut off by the operator's <c>sequence_lens</c>, and its outputs
-    /// are put back at their steps (a masked step repeats the output before it, as in Keras).
+    /// are put back at their steps (a masked step repeats the output before it, as in Keras; a Bidirectional layer returning
+    /// sequences outputs zeros at masked steps, as Keras forces <c>zero_output_for_mask</c> there).
     /// </para>
     /// <para>
     /// Refused with a <see cref="NotSupportedException"/> that names the layer: a recurrent activation that ONNX's recurrent
@@ -553,6 +554,14 @@ namespace LstmGen.Export
                         break;
                     default:
                         throw new NotSupportedException($"ONNX export of {_arch.ModelName}: {who} has merge mode '{mode}', which has no ONNX mapping.");
+                }
+                if (mask is not null && sequences)
+                {
+                    // Keras's Bidirectional forces zero_output_for_mask = return_sequences: its sequence is zero at masked steps.
+                    string valid = _g.Op("Cast", $"{scope}/zero_masked", new[] { mask.Mask }, Attr("to", (long)OnnxGraph.Bool));
+                    string condition = _g.Op("Unsqueeze", $"{scope}/zero_masked", new[] { valid, _g.Int64s($"{scope}/zero_masked/axes", 2) });
+                    _current = _g.Node("Where", $"{scope}/zero_masked/Where", new[] { condition, _current, zero }, new[] { $"{scope}/output" },
+                        doc: "Bidirectional sequences are zero at masked steps (Keras: zero_output_for_mask = return_sequences)")[0];
                 }
             }
             _sequence = sequences;
