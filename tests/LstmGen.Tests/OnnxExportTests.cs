@@ -39,9 +39,27 @@ public class OnnxExportTests
         ["gru_bidirectional_dropout"] = () => new GruBiDrop(),
         ["simple_rnn_input_dropout"] = () => new SimpleRnnInputDropout(),
         ["w1_like_unmasked"] = () => new EmbeddingLstm(),
+        ["cnn_lstm_forecaster"] = () => new OnnxCnnLstmForecaster(),
+        ["conv_same_strided"] = () => new OnnxConvSameStrided(),
+        ["conv_causal"] = () => new OnnxConvCausal(),
+        ["normalizations"] = () => new OnnxNormalizations(),
+        ["reshapes"] = () => new OnnxReshapes(),
+        ["conv_pool_lstm"] = () => new ConvPoolLstm(),
+        ["conv_same_strided_average"] = () => new ConvSameStrided(),
+        ["conv_causal_dilated"] = () => new ConvCausalDilated(),
+        ["normalized"] = () => new Normalized(),
+        ["reshaped"] = () => new Reshaped(),
+        ["global_max"] = () => new GlobalMax(),
     };
 
     public static TheoryData<string> SeededNames => new(SeededModels.Keys);
+
+    /// <summary>Reference cases whose recurrent activations ONNX's recurrent operators lack: refused, naming the layer.</summary>
+    private static readonly IReadOnlyDictionary<string, string> RefusedReferenceCases = new Dictionary<string, string>
+    {
+        ["gru_new_activations"] = "layer 'gru' (GRU) has activation gelu, which ONNX's GRU operator does not offer",
+        ["lstm_new_activations"] = "layer 'lstm_1' (LSTM) has activation selu, which ONNX's LSTM operator does not offer",
+    };
 
     [Theory]
     [MemberData(nameof(ReferenceCases))]
@@ -60,13 +78,6 @@ public class OnnxExportTests
             CheckModel(model, c.Input, c.Batch, $"{name} ({model.GetType().Name})");
         }
     }
-
-    /// <summary>Reference cases whose recurrent layers use activations ONNX's LSTM/GRU operators lack: refused, layer named.</summary>
-    private static readonly Dictionary<string, string> RefusedReferenceCases = new()
-    {
-        ["lstm_new_activations"] = "layer 'lstm_1' (LSTM) has activation selu, which ONNX's LSTM operator does not offer",
-        ["gru_new_activations"] = "layer 'gru' (GRU) has activation gelu, which ONNX's GRU operator does not offer",
-    };
 
     [Theory]
     [InlineData("return_state")]
@@ -211,6 +222,19 @@ public class OnnxExportTests
             "OnnxExportOptions.StateInputs carries states of unidirectional layers only (a bidirectional layer reads the whole sequence).", e.Message);
     }
 
+    [Theory]
+    [InlineData(typeof(OnnxCnnLstmForecaster), "layer 'conv1d' (Conv1D)")]
+    [InlineData(typeof(OnnxNormalizations), "layer 'conv1d' (Conv1D)")]
+    [InlineData(typeof(GlobalMax), "layer 'global_max_pooling1d' (GlobalMaxPooling1D)")]
+    [InlineData(typeof(Reshaped), "layer 'reshape' (Reshape)")]
+    public void State_inputs_of_a_model_with_layers_across_steps_are_refused(Type type, string who)
+    {
+        var model = (ISequentialModel)Activator.CreateInstance(type, new object?[] { null })!;
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(model, new OnnxExportOptions { StateInputs = true }));
+        Assert.Equal($"ONNX export of {type.Name}: {who} reads across steps, and OnnxExportOptions.StateInputs runs a sequence " +
+            "in independent chunks (only recurrent states carry over).", e.Message);
+    }
+
     // ---- Refusals ----------------------------------------------------------------------------------------------------
 
     /// <summary>Masked models, on token rows with padding at the start, in the middle, at the end, everywhere, and nowhere.</summary>
@@ -227,6 +251,8 @@ public class OnnxExportTests
         ["lstm_mask_recurrent_dropout"] = () => new LstmMaskRecurrentDropout(),
         ["masked_bidirectional_gru_backwards"] = () => new OnnxMaskedBidirectionalGru(),
         ["masked_sequences_and_state"] = () => new OnnxMaskedState(),
+        ["masked_bidirectional_sequences"] = () => new MaskedBidirectionalSequences(),
+        ["masked_bidirectional_lstm_output"] = () => new MaskedBidirectionalLstm(),
     };
 
     public static TheoryData<string> MaskedNames => new(MaskedModels.Keys);
@@ -247,6 +273,52 @@ public class OnnxExportTests
             0, 13, 0, 14, 0, 15, 0, 0, // every other step
         };
         CheckModel(model, rows.Select(v => (double)v).ToArray(), rows.Length / model.InputLength, name);
+    }
+
+    /// <summary>Masking models, on float rows with masked steps at the start, in the middle, at the end, everywhere, and nowhere.</summary>
+    public static readonly IReadOnlyDictionary<string, Func<ISequentialModel>> MaskingModels = new Dictionary<string, Func<ISequentialModel>>
+    {
+        ["masking_average"] = () => new OnnxMaskingAverage(),
+        ["masking_bidirectional"] = () => new OnnxMaskingBidirectional(),
+        ["masking_conv"] = () => new OnnxMaskingConv(),
+        ["masked_floats"] = () => new MaskedFloats(),
+    };
+
+    public static TheoryData<string> MaskingNames => new(MaskingModels.Keys);
+
+    [Theory]
+    [MemberData(nameof(MaskingNames))]
+    public void Masking_layers_mask_steps_anywhere_as_LstmGen_does(string name)
+    {
+        ISequentialModel model = MaskingModels[name]();
+        Randomize(model, name.Length * 37);
+        LayerArchitecture masking = model.Architecture.Layers.First(l => l.ClassName == "Masking");
+        float maskValue = (float)masking.Get("mask_value", 0.0);
+        int steps = model.Architecture.InputShape[0], features = model.Architecture.InputShape[1];
+        bool[][] masked =
+        {
+            new[] { false, false, true, true, false, false, true, false }, // in the middle
+            new[] { true, true, true, false, false, false, false, false }, // at the start
+            new[] { false, false, false, false, false, true, true, true }, // at the end
+            new[] { true, true, true, true, true, true, true, true }, // everywhere
+            new[] { false, false, false, false, false, false, false, false }, // nowhere
+            new[] { true, false, true, false, true, false, true, false }, // every other step
+        };
+        var rng = new Random(name.Length);
+        var input = new double[masked.Length * steps * features];
+        for (int b = 0; b < masked.Length; b++)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                for (int f = 0; f < features; f++)
+                {
+                    // An unmasked step may hold the mask value in some features, not all.
+                    double v = f == 1 && t % 3 == 0 ? maskValue : rng.NextDouble() * 2 - 1;
+                    input[(b * steps + t) * features + f] = masked[b][t] ? maskValue : v;
+                }
+            }
+        }
+        CheckModel(model, input, masked.Length, name);
     }
 
     [Fact]
@@ -295,10 +367,24 @@ public class OnnxExportTests
         var inner = new ManyToOne();
         var arch = new ModelArchitecture("Custom", new[] { 7, 3 }, false, new[]
         {
-            new LayerArchitecture("conv1d", "Conv1D", new[] { 7, 3 }, new[] { 5, 4 }, Array.Empty<string>(), Array.Empty<KeyValuePair<string, object>>()),
+            new LayerArchitecture("conv2d", "Conv2D", new[] { 7, 3 }, new[] { 5, 4 }, Array.Empty<string>(), Array.Empty<KeyValuePair<string, object>>()),
         });
         var e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(new FakeModel(inner, arch)));
-        Assert.Equal("ONNX export of Custom: layer 'conv1d' (Conv1D('conv1d')) has no ONNX mapping.", e.Message);
+        Assert.Equal("ONNX export of Custom: layer 'conv2d' (Conv2D('conv2d')) has no ONNX mapping.", e.Message);
+    }
+
+    [Fact]
+    public void An_unknown_padding_is_refused_naming_the_layer()
+    {
+        var model = new ConvPoolLstm();
+        LayerArchitecture conv = ConvPoolLstm.Architecture.Layers[0];
+        var config = conv.Config.Where(e => e.Key != "padding").Append(KeyValuePair.Create("padding", (object)"reflect")).ToArray();
+        var arch = new ModelArchitecture("Custom", new[] { 12, 3 }, false, new[]
+        {
+            new LayerArchitecture(conv.Name, conv.ClassName, conv.InputShape.ToArray(), conv.OutputShape.ToArray(), conv.Weights.ToArray(), config),
+        });
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(new FakeModel(model, arch)));
+        Assert.Equal("ONNX export of Custom: layer 'conv1d' (Conv1D) has padding 'reflect', which has no ONNX mapping.", e.Message);
     }
 
     [Fact]
@@ -376,7 +462,7 @@ public class OnnxExportTests
         return outputs;
     }
 
-    /// <summary>Every parameter uniform in [-0.6, 0.6] from a seeded generator.</summary>
+    /// <summary>Every parameter uniform in [-0.6, 0.6] from a seeded generator; moving variances in [0.1, 0.7].</summary>
     private static void Randomize(ISequentialModel model, int seed)
     {
         var rng = new Random(seed);
@@ -384,6 +470,14 @@ public class OnnxExportTests
         for (int i = 0; i < p.Length; i++)
         {
             p[i] = (float)(rng.NextDouble() * 1.2 - 0.6);
+        }
+        foreach (WeightInfo w in model.Weights.Entries.Where(e => e.Name.EndsWith("/moving_variance", StringComparison.Ordinal)))
+        {
+            Span<float> variance = model.Weights[w.Name];
+            for (int i = 0; i < variance.Length; i++)
+            {
+                variance[i] = MathF.Abs(variance[i]) + 0.1f;
+            }
         }
     }
 

@@ -37,7 +37,8 @@ namespace LstmGen.Export
         /// LSTM), <c>(batch, units)</c> each, and its final states as graph outputs, <c>{layer}/h_out</c> (and
         /// <c>{layer}/c_out</c>), after the main output. Feeding a call's final states back as the next call's initial states
         /// runs a sequence in chunks, or one step at a time as <c>OpenStream</c> does; zeros give the usual zero initial
-        /// state. Bidirectional layers are refused. Default false.
+        /// state. Refused for bidirectional layers and for layers that read across steps (Conv1D, pooling, Flatten and Reshape of a
+        /// sequence). Default false.
         /// </summary>
         public bool StateInputs { get; init; }
     }
@@ -62,14 +63,21 @@ namespace LstmGen.Export
     /// and its merge (Concat, Add, Mul, or Add and Mul by 0.5); <c>go_backwards</c> reverses the time axis first (Keras
     /// returns the sequence in processing order); Dense and TimeDistributed(Dense) Gemm or MatMul and Add; Embedding Gather;
     /// RepeatVector Unsqueeze and Expand; SliceLast Slice; ZeroPadding1D Pad; Dropout and SpatialDropout1D Identity;
-    /// activations their ONNX operators (gelu as its erf formula, swish as x·Sigmoid(x)). Node and initializer names start
-    /// with the Keras layer names, so Netron shows the model as Keras would.
+    /// activations their ONNX operators (gelu as its erf formula, swish as x·Sigmoid(x)); Conv1D Conv (the Keras kernel
+    /// (k, in, filters) as (filters, in, k); valid, same and causal padding as pads), MaxPooling1D and AveragePooling1D
+    /// MaxPool and AveragePool (count_include_pad = 0, Keras's 'same' average), both on (batch, channels, steps) between
+    /// Transposes; GlobalMaxPooling1D and GlobalAveragePooling1D ReduceMax and ReduceMean over the steps (under a mask, the
+    /// mean over the unmasked steps); Flatten and Reshape Reshape of the batch-major tensor; BatchNormalization its
+    /// inference with the moving statistics (Sub, Mul, Add); LayerNormalization the LayerNormalization operator; Masking
+    /// the mask of its steps (Equal, Not, ReduceMax) and Where. Node and initializer names start with the Keras layer names,
+    /// so Netron shows the model as Keras would.
     /// </para>
     /// <para>
-    /// An Embedding's padding mask (MaskZero) is exact: Keras skips masked steps wherever they are, carrying the state
+    /// An Embedding's padding mask (MaskZero) and a Masking layer's mask are exact: Keras skips masked steps wherever they are, carrying the state
     /// over them, so a masked recurrent layer runs over its sequence with the masked steps moved to the end (a TopK of the
     /// mask gives the order, GatherElements moves them) and cut off by the operator's <c>sequence_lens</c>, and its outputs
-    /// are put back at their steps (a masked step repeats the output before it, as in Keras).
+    /// are put back at their steps (a masked step repeats the output before it, as in Keras; a Bidirectional layer returning
+    /// sequences outputs zeros at masked steps, as Keras forces <c>zero_output_for_mask</c> there).
     /// </para>
     /// <para>
     /// Refused with a <see cref="NotSupportedException"/> that names the layer: a recurrent activation that ONNX's recurrent
@@ -136,7 +144,7 @@ namespace LstmGen.Export
     }
 
     /// <summary>Walks a model's <see cref="ModelArchitecture"/> and writes the ONNX graph of its inference pass.</summary>
-    internal sealed class OnnxBuilder
+    internal sealed partial class OnnxBuilder
     {
         private readonly ISequentialModel _model;
         private readonly ModelArchitecture _arch;
@@ -149,7 +157,7 @@ namespace LstmGen.Export
         private bool _sequence;
         private int _steps;
         private int _features;
-        private string? _maskSource; // the Embedding whose padding mask reaches the current tensor
+        private string? _maskSource; // the Embedding (MaskZero) or Masking layer whose mask reaches the current tensor
         private string? _mask; // that mask, (steps, batch) floats, 1 = token, 0 = padding
         private readonly List<(string Name, int Units)> _stateOutputs = new(); // declared after the main output
 
@@ -269,6 +277,30 @@ namespace LstmGen.Export
                     break;
                 case "ZeroPadding1D":
                     AddZeroPadding(layer);
+                    break;
+                case "Conv1D":
+                    AddConv1D(layer);
+                    break;
+                case "MaxPooling1D":
+                case "AveragePooling1D":
+                    AddPooling1D(layer, max: layer.ClassName == "MaxPooling1D");
+                    break;
+                case "GlobalMaxPooling1D":
+                case "GlobalAveragePooling1D":
+                    AddGlobalPooling1D(layer, max: layer.ClassName == "GlobalMaxPooling1D");
+                    break;
+                case "Flatten":
+                case "Reshape":
+                    AddFlattenOrReshape(layer);
+                    break;
+                case "BatchNormalization":
+                    AddBatchNormalization(layer);
+                    break;
+                case "LayerNormalization":
+                    AddLayerNormalization(layer);
+                    break;
+                case "Masking":
+                    AddMasking(layer);
                     break;
                 default:
                     throw new NotSupportedException(
@@ -456,7 +488,7 @@ namespace LstmGen.Export
                 mask = Compact(backwards ? Reverse(_mask, $"{scope}/go_backwards/mask") : _mask, scope);
                 x = _g.Node("GatherElements", $"{scope}/mask/compact", new[] { x, ExpandIndex(mask.Order, x, $"{scope}/mask/compact") },
                     new[] { $"{scope}/compacted" }, new[] { Attr("axis", 0L) },
-                    $"The unmasked steps first, in order (Embedding '{_maskSource}' MaskZero)")[0];
+                    $"The unmasked steps first, in order (the mask of '{_maskSource}')")[0];
             }
             opInputs[0] = x;
             if (carry || mask is not null)
@@ -553,6 +585,14 @@ namespace LstmGen.Export
                         break;
                     default:
                         throw new NotSupportedException($"ONNX export of {_arch.ModelName}: {who} has merge mode '{mode}', which has no ONNX mapping.");
+                }
+                if (mask is not null && sequences)
+                {
+                    // Keras's Bidirectional forces zero_output_for_mask = return_sequences: its sequence is zero at masked steps.
+                    string valid = _g.Op("Cast", $"{scope}/zero_masked", new[] { mask.Mask }, Attr("to", (long)OnnxGraph.Bool));
+                    string condition = _g.Op("Unsqueeze", $"{scope}/zero_masked", new[] { valid, _g.Int64s($"{scope}/zero_masked/axes", 2) });
+                    _current = _g.Node("Where", $"{scope}/zero_masked/Where", new[] { condition, _current, zero }, new[] { $"{scope}/output" },
+                        doc: "Bidirectional sequences are zero at masked steps (Keras: zero_output_for_mask = return_sequences)")[0];
                 }
             }
             _sequence = sequences;
