@@ -159,6 +159,11 @@ public static partial class TorchImport
         int offset = 0;
         foreach ((string name, int[] shape, string dtype) in index)
         {
+            if (dtype is not ("F32" or "F64") && IsBatchCounter(name))
+            {
+                empty.Add((name, shape)); // BatchNorm1d's num_batches_tracked (int64): a training counter, not a weight
+                continue;
+            }
             if (dtype is not ("F32" or "F64"))
             {
                 throw new TorchImportException(
@@ -188,6 +193,8 @@ public static partial class TorchImport
         order = index.Select(t => t.Name).ToList();
         return tensors;
     }
+
+    private static bool IsBatchCounter(string name) => name == "num_batches_tracked" || name.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
 
     /// <summary>One layer of a PyTorch module: a recurrent module's layer K (both directions), or a linear/embedding module.</summary>
     private sealed class Unit
@@ -256,7 +263,7 @@ public static partial class TorchImport
         private static string Label(string reference) => reference.Length == 0 ? "(the module)" : reference.StartsWith('#') ? "(the module)" + reference : reference;
 
         private string ConvHint(List<string> unused) =>
-            unused.Any(u => tensors[u].Shape.Length == 3) ? " (a 3-D weight is a convolution's, e.g. nn.Conv1d: LstmGen has no Conv1D layer yet)" : "";
+            unused.Any(u => tensors[u].Shape.Length == 3) ? " (a 3-D weight is a convolution's, e.g. nn.Conv1d: declare [Conv1D(out, k)])" : "";
 
         private void BuildUnits()
         {
@@ -275,7 +282,7 @@ public static partial class TorchImport
                     key = module + "#" + layer.ToString(CultureInfo.InvariantCulture);
                     p = m.Groups[1].Value + m.Groups[3].Value;
                 }
-                else if (param is "weight" or "bias")
+                else if (param is "weight" or "bias" or "running_mean" or "running_var" or "num_batches_tracked")
                 {
                     key = module;
                     p = param;
@@ -383,6 +390,10 @@ public static partial class TorchImport
             {
                 return $"an nn.Embedding({cell.Config["input_dim"]}, {cell.Config["output_dim"]}) (weight ({cell.Config["input_dim"]}, {cell.Config["output_dim"]}))";
             }
+            if (TorchNormConv.Expected(layer, ShapeOf) is string other)
+            {
+                return other;
+            }
             IReadOnlyList<int> k = ShapeOf(layer.Weights[0]);
             return $"an nn.Linear({k[0]}, {k[1]}{((bool)cell.Config["use_bias"] ? "" : ", bias=False")}) (weight ({k[1]}, {k[0]}){((bool)cell.Config["use_bias"] ? $", bias ({k[1]})" : "")})";
         }
@@ -452,9 +463,17 @@ public static partial class TorchImport
             {
                 return "it is a recurrent module";
             }
+            if (TorchNormConv.Handles(cell.ClassName))
+            {
+                return TorchNormConv.Unfit(layer, unit.Params, name => tensors[name].Shape, ShapeOf);
+            }
             if (!unit.Params.TryGetValue("weight", out string? weight))
             {
                 return "it has no weight";
+            }
+            if (unit.Params.ContainsKey("running_mean") || unit.Params.ContainsKey("running_var"))
+            {
+                return "it is a batch normalization (it has running_mean and running_var)";
             }
             int[] w = tensors[weight].Shape;
             bool hasBias = unit.Params.ContainsKey("bias");
@@ -470,7 +489,7 @@ public static partial class TorchImport
             IReadOnlyList<int> k = ShapeOf(layer.Weights[0]);
             if (w.Length != 2 || w[0] != k[1] || w[1] != k[0])
             {
-                return $"its weight is {Shape(w)}, not (out, in) = ({k[1]}, {k[0]}){(w.Length == 3 ? " (a 3-D weight: a convolution's, e.g. nn.Conv1d; LstmGen has no Conv1D layer yet)" : "")}";
+                return $"its weight is {Shape(w)}, not (out, in) = ({k[1]}, {k[0]}){(w.Length == 3 ? " (a 3-D weight: a convolution's, e.g. nn.Conv1d, which is a [Conv1D])" : "")}";
             }
             if (hasBias != (bool)cell.Config["use_bias"])
             {
@@ -490,6 +509,18 @@ public static partial class TorchImport
             LayerArchitecture cell = Cell(layer);
             if (!IsRecurrent(layer))
             {
+                if (TorchNormConv.Handles(cell.ClassName))
+                {
+                    foreach ((string name, float[] values) in TorchNormConv.Convert(layer, unit.Params, t => tensors[t].Values, ShapeOf))
+                    {
+                        Add(name, values);
+                    }
+                    if (TorchNormConv.EpsilonNote(layer) is string note)
+                    {
+                        Warnings.Add($"{ModelName}'s layer '{layer.Name}' ({layer.ClassName}): {note}");
+                    }
+                    return;
+                }
                 float[] w = tensors[unit.Params["weight"]].Values;
                 if (cell.ClassName == "Embedding")
                 {
