@@ -84,7 +84,9 @@ public sealed class TorchImportException : IOException
 /// Loads a PyTorch model's weights (a <c>state_dict</c> saved as safetensors) into the equivalent generated model:
 /// <c>nn.LSTM</c>, <c>nn.GRU</c>, <c>nn.RNN</c> (tanh, relu) into <c>[Lstm]</c>, <c>[Gru]</c>, <c>[SimpleRnn]</c> (each
 /// stacked layer into one layer; <c>bidirectional=True</c> into <c>[Bidirectional]</c>), <c>nn.Linear</c> into
-/// <c>[Dense]</c> or <c>[TimeDistributed, Dense]</c>, <c>nn.Embedding</c> into <c>[Embedding]</c>.
+/// <c>[Dense]</c> or <c>[TimeDistributed, Dense]</c>, <c>nn.Embedding</c> into <c>[Embedding]</c>, <c>nn.Conv1d</c> into
+/// <c>[Conv1D]</c>, <c>nn.BatchNorm1d</c> into <c>[BatchNormalization]</c>, <c>nn.LayerNorm</c> into
+/// <c>[LayerNormalization]</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -94,12 +96,17 @@ public sealed class TorchImportException : IOException
 /// (<c>bias = bias_ih + bias_hh</c>; the LSTM gate order i, f, g, o is Keras's i, f, c, o); GRU gates are reordered from
 /// r, z, n to Keras's z, r, h, and PyTorch's GRU is Keras's <c>reset_after</c> form: <c>bias</c> (2, 3h) =
 /// [<c>bias_ih</c>; <c>bias_hh</c>], each reordered. <c>_reverse</c> tensors are a Bidirectional's backward layer.
-/// An Embedding's <c>weight</c> is its <c>embeddings</c> as is.
+/// An Embedding's <c>weight</c> is its <c>embeddings</c> as is. A Conv1d's <c>weight</c> (out, in, k) is the
+/// <c>kernel</c> (k, in, out) transposed; a BatchNorm1d's <c>weight</c>, <c>bias</c>, <c>running_mean</c>,
+/// <c>running_var</c> are <c>gamma</c>, <c>beta</c>, <c>moving_mean</c>, <c>moving_variance</c> (its int64
+/// <c>num_batches_tracked</c> is ignored; <c>affine=False</c> is <c>Center = false, Scale = false</c>); a LayerNorm's
+/// <c>weight</c>, <c>bias</c> are <c>gamma</c>, <c>beta</c>.
 /// </para>
 /// <para>
 /// Matching (the naming convention): tensor names are <c>prefix.param</c>; <c>weight_ih_lK</c>, <c>weight_hh_lK</c>,
 /// <c>bias_ih_lK</c>, <c>bias_hh_lK</c> (and <c>_reverse</c>) make layer K of a recurrent module, whose kind is told by
-/// its gate count (4 LSTM, 3 GRU, 1 RNN); <c>weight</c> and <c>bias</c> make a linear or embedding module. The model's
+/// its gate count (4 LSTM, 3 GRU, 1 RNN); <c>weight</c> and <c>bias</c> (and <c>running_mean</c>, <c>running_var</c>,
+/// <c>num_batches_tracked</c>) make a linear, embedding, convolution or normalisation module. The model's
 /// layers with weights are matched in model order: a recurrent layer right after layer K of a stacked module takes layer
 /// K + 1 of it; otherwise each layer takes the one unused module of its kind whose shapes are exactly the layer's
 /// (state_dict files list tensors by name, not in model order). No fitting module, or two, is a
@@ -108,8 +115,9 @@ public sealed class TorchImportException : IOException
 /// </para>
 /// <para>
 /// Not in a state_dict, so not checked: an RNN's nonlinearity (the model's tanh or relu is taken), dropout, how the
-/// PyTorch model's forward uses the outputs. <c>nn.Conv1d</c> and LSTM projections (<c>weight_hr</c>) have no LstmGen
-/// layer yet. All or nothing: everything is checked, then all weights are written at once.
+/// PyTorch model's forward uses the outputs, a convolution's padding and stride, a normalisation's <c>eps</c> (PyTorch's
+/// default 1e-5, Keras's 1e-3: another Epsilon than 1e-5 is a warning). LSTM projections (<c>weight_hr</c>) have no
+/// LstmGen layer. All or nothing: everything is checked, then all weights are written at once.
 /// </para>
 /// </remarks>
 public static partial class TorchImport
