@@ -20,7 +20,7 @@ public class BenchmarkModelTests(ITestOutputHelper output)
 
     private delegate void StepFn(ReadOnlySpan<float> x, Span<float> y);
 
-    public static TheoryData<string> TrainedModels => new("W1Model", "W2Model", "W2ModelLooped", "W4Model", "W5Model");
+    public static TheoryData<string> TrainedModels => new("W1Model", "W2Model", "W2ModelLooped", "W4Model", "W5Model", "W6Gru", "W7SimpleRnn", "W8ConvLstm");
 
     [Fact]
     public void Every_benchmarked_model_has_reference_numbers()
@@ -28,7 +28,7 @@ public class BenchmarkModelTests(ITestOutputHelper output)
         string[] benchmarked = typeof(W1Model).Assembly.GetTypes()
             .Where(t => typeof(ISequentialModel).IsAssignableFrom(t) && !t.IsAbstract)
             .Select(t => t.Name).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(["W1Model", "W2Model", "W2ModelLooped", "W3Lstm32", "W3Lstm64", "W3Lstm8", "W4Model", "W5Model"], benchmarked);
+        Assert.Equal(["W1Model", "W2Model", "W2ModelLooped", "W3Lstm32", "W3Lstm64", "W3Lstm8", "W4Model", "W5Model", "W6Gru", "W7SimpleRnn", "W8ConvLstm"], benchmarked);
         foreach (string name in benchmarked) Assert.NotNull(BenchmarkReference.Model(name));
         Assert.StartsWith("@tensorflow/tfjs 4.22.0", BenchmarkReference.Load().Engine, StringComparison.Ordinal);
     }
@@ -65,6 +65,23 @@ public class BenchmarkModelTests(ITestOutputHelper output)
     {
         ModelReference r = BenchmarkReference.Model(name);
         ITrainableModel<float> model = name == "W2Model" ? new W2Model(new ModelOptions { MaxBatch = 32 }) : new W2ModelLooped(new ModelOptions { MaxBatch = 32 });
+        CheckInference(Loaded(model, r), r.FloatInputs(32), r, name);
+    }
+
+    [Theory]
+    [InlineData("W6Gru")]
+    [InlineData("W7SimpleRnn")]
+    [InlineData("W8ConvLstm")]
+    public void W6_to_W8_inference_at_batch_1_and_32_and_on_two_workers_matches_Keras(string name)
+    {
+        ModelReference r = BenchmarkReference.Model(name);
+        var options = new ModelOptions { MaxBatch = 32 };
+        ITrainableModel<float> model = name switch
+        {
+            "W6Gru" => new W6Gru(options),
+            "W7SimpleRnn" => new W7SimpleRnn(options),
+            _ => new W8ConvLstm(options),
+        };
         CheckInference(Loaded(model, r), r.FloatInputs(32), r, name);
     }
 
@@ -150,6 +167,9 @@ public class BenchmarkModelTests(ITestOutputHelper output)
             case "W2ModelLooped": body(Loaded(new W2ModelLooped(options), r), r.FloatInputs(batch)); break;
             case "W4Model": body(Loaded(new W4Model(options), r), r.FloatInputs(batch)); break;
             case "W5Model": body(Loaded(new W5Model(options), r), r.FloatInputs(batch)); break;
+            case "W6Gru": body(Loaded(new W6Gru(options), r), r.FloatInputs(batch)); break;
+            case "W7SimpleRnn": body(Loaded(new W7SimpleRnn(options), r), r.FloatInputs(batch)); break;
+            case "W8ConvLstm": body(Loaded(new W8ConvLstm(options), r), r.FloatInputs(batch)); break;
             default: throw new ArgumentException("No benchmarked model " + name, nameof(name));
         }
     }

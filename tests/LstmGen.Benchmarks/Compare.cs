@@ -28,7 +28,7 @@ public static class Compare
         var ours = new List<(string Workload, string Variant, double MedianUs, double P10, double P90, int N)>();
         double peak = PeakFmaGflops();
         Console.WriteLine($"Measured single-core FMA peak: {peak:F0} GFLOP/s ({(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512" : "AVX2")}, independent FMA chains in registers)");
-        foreach (Workload w in Workloads.Inference().Concat(Workloads.Training()).Concat(Workloads.Streaming()).Concat(Workloads.Large()))
+        foreach (Workload w in Workloads.Inference().Concat(Workloads.Training()).Concat(Workloads.Streaming()).Concat(Workloads.Large()).Concat(Workloads.NewLayers()))
         {
             if (only.Length > 0 && !only.Contains(w.Name))
             {
@@ -41,7 +41,7 @@ public static class Compare
             string extra = w.Name == "W4"
                 ? $"  {flopsFactor * Workloads.W4ForwardFlops / (median * 1e3):F0} GFLOP/s = {flopsFactor * Workloads.W4ForwardFlops / (median * 1e3) / peak:P0} of the single-core peak"
                 : w.Name == "W3" ? $"  {1e6 / 48000 / median:F0}x real time at 48 kHz"
-                : w.Name == "W5" ? $"  {1e6 / median:F0} training steps/s" : "";
+                : w.Name is "W5" or "W6" or "W7" or "W8" && w.Variant.StartsWith("train", StringComparison.Ordinal) ? $"  {1e6 / median:F0} training steps/s" : "";
             Console.WriteLine($"  {w.Name} {w.Variant,-38} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F3}, p90 {p90:F3}, n={n}){extra}");
         }
 
@@ -54,7 +54,7 @@ public static class Compare
         Dictionary<(string, string), double> peer = new();
         if (!noPeer)
         {
-            peer = RunPeer(quick);
+            peer = RunPeer(quick, only);
         }
 
         Console.WriteLine();
@@ -244,7 +244,7 @@ public static class Compare
         return (samples[samples.Count / 2], samples[samples.Count / 10], samples[samples.Count * 9 / 10], samples.Count);
     }
 
-    private static Dictionary<(string, string), double> RunPeer(bool quick)
+    private static Dictionary<(string, string), double> RunPeer(bool quick, string[] only)
     {
         var result = new Dictionary<(string, string), double>();
         string? script = FindPeerScript();
@@ -260,6 +260,17 @@ public static class Compare
             UseShellExecute = false,
         };
         if (quick) psi.ArgumentList.Add("--quick");
+        if (only.Length > 0)
+        {
+            psi.ArgumentList.Add("--only");
+            psi.ArgumentList.Add(string.Join(',', only));
+        }
+        string? check = TorchCheck.Write(only); // W6–W8: PyTorch recomputes LstmGen's outputs with LstmGen's weights
+        if (check is not null)
+        {
+            psi.ArgumentList.Add("--check");
+            psi.ArgumentList.Add(check);
+        }
         Console.WriteLine();
         Console.WriteLine($"Running the PyTorch peer: /usr/bin/python3 {string.Join(' ', psi.ArgumentList)}");
         using (Process p = Process.Start(psi)!)
@@ -278,6 +289,16 @@ public static class Compare
             double median = row.GetProperty("median_us").GetDouble();
             result[key] = result.TryGetValue(key, out double best) ? Math.Min(best, median) : median;
         }
+        if (doc.RootElement.TryGetProperty("checks", out JsonElement checks))
+        {
+            foreach (JsonProperty c in checks.EnumerateObject())
+            {
+                double diff = c.Value.GetProperty("max_abs_diff").GetDouble();
+                Console.WriteLine($"{(diff <= 1e-5 ? "Same function" : "DIFFERENT FUNCTIONS (the timings compare different models)")}: {c.Name} PyTorch with " +
+                                  $"LstmGen's weights vs LstmGen's outputs, max |diff| {diff:E1} over {c.Value.GetProperty("outputs").GetInt32()} outputs (bound 1e-5)");
+            }
+        }
+        if (check is not null) File.Delete(check);
         File.Delete(json);
         return result;
     }

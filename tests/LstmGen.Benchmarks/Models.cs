@@ -33,3 +33,15 @@ public partial class W4Model;
 /// <summary>W5: training throughput, LSTM(64) on 32 features, 64 steps, Dense(1).</summary>
 [Sequential, Input(64, 32), Lstm(64), Dense(1)]
 public partial class W5Model;
+
+/// <summary>W6: GRU(64) (Keras 3 defaults: reset_after) on W5's shape, 64 steps of 32 features, Dense(1).</summary>
+[Sequential, Input(64, 32), Gru(64), Dense(1)]
+public partial class W6Gru;
+
+/// <summary>W7: SimpleRNN(64) on W5's shape, Dense(1).</summary>
+[Sequential, Input(64, 32), SimpleRnn(64), Dense(1)]
+public partial class W7SimpleRnn;
+
+/// <summary>W8: a CNN-LSTM forecaster, Conv1D(64, 3) (valid, linear) → LSTM(64) → Dense(1) on 100 steps of 8 features.</summary>
+[Sequential, Input(100, 8), Conv1D(64, 3), Lstm(64), Dense(1)]
+public partial class W8ConvLstm;

@@ -138,4 +138,36 @@ public static class Workloads
             new("W2", "train_b32 (fit, 2 workers)", () => w2.Fit(series, targets, w2Two), Steps),
         ];
     }
+
+    /// <summary>
+    /// W6 GRU(64) and W7 SimpleRNN(64) on W5's shape (64 steps, 32 features), W8 Conv1D(64, 3) → LSTM(64) → Dense(1) on
+    /// (100, 8): a training step at batch 32 (MSE, Adam) and batch-1 inference each (the PyTorch peer runs the same).
+    /// </summary>
+    public static IReadOnlyList<Workload> NewLayers()
+    {
+        var rng = new Random(6);
+        var w6 = new W6Gru();
+        var w6One = new W6Gru();
+        var w7 = new W7SimpleRnn();
+        var w7One = new W7SimpleRnn();
+        var w8 = new W8ConvLstm();
+        var w8One = new W8ConvLstm();
+        float[] x5 = new float[32 * W6Gru.InputLength];
+        for (int i = 0; i < x5.Length; i++) x5[i] = (float)rng.NextDouble();
+        float[] x8 = new float[32 * W8ConvLstm.InputLength];
+        for (int i = 0; i < x8.Length; i++) x8[i] = (float)rng.NextDouble();
+        float[] targets = new float[32];
+        for (int i = 0; i < targets.Length; i++) targets[i] = (float)rng.NextDouble();
+        float[] y = new float[32];
+        Adam a6 = new(), a7 = new(), a8 = new();
+        return
+        [
+            new("W6", "train_b32", () => w6.TrainStep(x5, targets, 32, Loss.MeanSquaredError, a6)),
+            new("W6", "infer_b1", () => w6One.Predict(x5.AsSpan(0, W6Gru.InputLength), y.AsSpan(0, 1))),
+            new("W7", "train_b32", () => w7.TrainStep(x5, targets, 32, Loss.MeanSquaredError, a7)),
+            new("W7", "infer_b1", () => w7One.Predict(x5.AsSpan(0, W7SimpleRnn.InputLength), y.AsSpan(0, 1))),
+            new("W8", "train_b32", () => w8.TrainStep(x8, targets, 32, Loss.MeanSquaredError, a8)),
+            new("W8", "infer_b1", () => w8One.Predict(x8.AsSpan(0, W8ConvLstm.InputLength), y.AsSpan(0, 1))),
+        ];
+    }
 }

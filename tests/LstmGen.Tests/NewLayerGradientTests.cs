@@ -41,6 +41,8 @@ public class NewLayerGradientTests
         ["reshaped"] = () => new Reshaped(new ModelOptions { Seed = 19, MaxBatch = 2 }),
         ["global_max"] = () => new GlobalMax(new ModelOptions { Seed = 20, MaxBatch = 2 }),
         ["masked_bidirectional_sequences"] = () => new MaskedBidirectionalSequences(new ModelOptions { Seed = 21, MaxBatch = 2 }),
+        ["conv_no_bias_pools"] = () => new ConvNoBiasPools(new ModelOptions { Seed = 22, MaxBatch = 2 }),
+        ["masked_gru"] = () => new MaskedGru(new ModelOptions { Seed = 23, MaxBatch = 2 }),
     };
 
     [Theory]

@@ -72,3 +72,12 @@ public partial class MaskedForwardLstm;
 
 [Sequential, Input(8), Embedding(20, 4, MaskZero = true), Lstm(3, ReturnSequences = true, GoBackwards = true)]
 public partial class MaskedBackwardLstm;
+
+// Paths the models above leave out: Conv1D without bias and with same padding and dilation, AveragePooling1D with valid
+// padding, and Masking before a GRU. (MaxPooling1D with same padding: the finite differences' steps of 1e-2 move the
+// maximum of a window to another step; its gradient is checked against TensorFlow.js in LayerReferenceTests.)
+[Sequential, Input(10, 3), Conv1D(4, 3, UseBias = false, Padding = PaddingMode.Same, DilationRate = 2), AveragePooling1D(2), Flatten, Dense(1)]
+public partial class ConvNoBiasPools;
+
+[Sequential, Input(7, 3), Masking(0), Gru(4, ReturnSequences = true, ResetAfter = false), GlobalAveragePooling1D, Dense(1)]
+public partial class MaskedGru;

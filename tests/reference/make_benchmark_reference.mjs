@@ -2,6 +2,7 @@
 // tests/LstmGen.Benchmarks.Tests. TensorFlow.js layers (cpu backend), as make_reference.mjs.
 //
 //   cd tests/reference && npm ci && node make_benchmark_reference.mjs      (~1-2 min, mostly W4)
+//   node make_benchmark_reference.mjs --update W6Gru,W7SimpleRnn           (only these models; the others' entries kept)
 //
 // Writes ../LstmGen.Benchmarks.Tests/Reference/benchmarks.json. Weights, inputs and targets are not random: they come
 // from one integer formula (FORMULAS below, repeated in the JSON) that the C# tests evaluate with the same integer
@@ -11,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tf, ENGINE, f32, fmt, prod, sameShape, buildModel, input, dense, embedding, lstm, seq } from './reference_common.mjs';
+import { tf, ENGINE, f32, fmt, prod, sameShape, buildModel, input, dense, embedding, lstm, gru, simpleRnn, conv1d, seq } from './reference_common.mjs';
 import { LOSSES, KERAS_EPSILON, lossF64, OPTIMIZERS, makeOptimizer, OPTIMIZER_FORMULAS } from './training_common.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -80,6 +81,18 @@ const MODELS = [
     name: 'W5Model', layers: [input([64, 32]), lstm(64), dense(1)],
     inputSalt: 1005, targetSalt: 2005, forwardBatches: [32], training: { loss: 'mse', batch: 32 },
   },
+  {
+    name: 'W6Gru', layers: [input([64, 32]), gru(64), dense(1)],
+    inputSalt: 1006, targetSalt: 2006, forwardBatches: [1, 32], training: { loss: 'mse', batch: 32 },
+  },
+  {
+    name: 'W7SimpleRnn', layers: [input([64, 32]), simpleRnn(64), dense(1)],
+    inputSalt: 1007, targetSalt: 2007, forwardBatches: [1, 32], training: { loss: 'mse', batch: 32 },
+  },
+  {
+    name: 'W8ConvLstm', layers: [input([100, 8]), conv1d(64, 3), lstm(64), dense(1)],
+    inputSalt: 1008, targetSalt: 2008, forwardBatches: [1, 32], training: { loss: 'mse', batch: 32 },
+  },
 ];
 
 // Gradients of more than FULL_LIMIT values (biases excepted: always complete) are stored strided, with the first of
@@ -92,6 +105,8 @@ function scaleOf(spec) {
   const role = spec.name.slice(spec.name.lastIndexOf('/') + 1);
   if (role === 'bias') return [1, 10];
   if (role === 'embeddings') return [1, 1];
+  // Conv1D kernels (kernel_size, in, filters): fan-in kernel_size * in.
+  if (role === 'kernel' && spec.shape.length === 3) return [2, Math.ceil(Math.sqrt(spec.shape[0] * spec.shape[1]))];
   if (role === 'kernel' || role === 'recurrent_kernel') return [2, Math.ceil(Math.sqrt(spec.shape[0]))];
   throw new Error(`no scale for ${spec.name}`);
 }
@@ -315,6 +330,19 @@ function toJson(doc) {
 await tf.setBackend('cpu');
 await tf.ready();
 if (tf.getBackend() !== 'cpu') throw new Error('cpu backend not active');
+// --update Name,...: recompute only these models and write them into the existing file, keeping the others' entries
+// (every model's numbers depend only on its own formulas, so this gives the file a full run gives).
+const updateAt = process.argv.indexOf('--update');
+if (updateAt >= 0) {
+  const names = process.argv[updateAt + 1].split(',');
+  const old = JSON.parse(fs.readFileSync(OUT_FILE, 'utf8'));
+  const doc = { ...old, engine: ENGINE, formulas: FORMULAS };
+  doc.models = MODELS.map((m) => (names.includes(m.name) ? runModel(m) : old.models.find((o) => o.name === m.name) ?? runModel(m)));
+  const text = toJson(doc);
+  fs.writeFileSync(OUT_FILE, text);
+  console.log(`${path.relative(process.cwd(), OUT_FILE)}: ${(text.length / 1024).toFixed(0)} KB (updated ${names.join(', ')})`);
+  process.exit(0);
+}
 const only = process.argv.slice(2);
 if (only.length) {
   // Quick look at some models (statistics only); the file is written only when every model runs.

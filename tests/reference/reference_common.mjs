@@ -301,6 +301,8 @@ export const timeDistributed = (layer) => ({ type: 'timeDistributed', layer });
 export const repeatVector = (n) => ({ type: 'repeatVector', n });
 export const sliceLast = (n) => ({ type: 'sliceLast', n });
 export const zeroPadding1d = (left, right) => ({ type: 'zeroPadding1d', left, right });
+// Conv1D with valid padding, strides 1, no dilation (make_layer_reference.mjs covers the other forms).
+export const conv1d = (filters, kernelSize, activation = 'linear') => ({ type: 'conv1d', filters, kernelSize, activation, useBias: true });
 export const seq = { returnSequences: true };
 
 // ---------------------------------------------------------------------------
@@ -321,6 +323,7 @@ export const KERAS_BASE = {
   activation: 'activation',
   dropout: 'dropout',
   spatialDropout1d: 'spatial_dropout1d',
+  conv1d: 'conv1d',
 };
 export const RNN_TYPES = new Set(['lstm', 'gru', 'simpleRnn']);
 export function makeNamer() {
@@ -461,6 +464,14 @@ export function buildLayer(d, nameOf) {
     case 'sliceLast': {
       const name = nameOf('sliceLast');
       return { layer: new SliceLast({ name, n: d.n }), roles: () => [] };
+    }
+    case 'conv1d': {
+      const name = nameOf('conv1d');
+      const layer = tf.layers.conv1d({ name, filters: d.filters, kernelSize: d.kernelSize, padding: 'valid', activation: tfjsActivation(d.activation), useBias: d.useBias, kernelInitializer: 'zeros', biasInitializer: 'zeros' });
+      return {
+        layer,
+        roles: (inDim) => [{ name: `${name}/kernel`, shape: [d.kernelSize, inDim, d.filters] }, ...(d.useBias ? [{ name: `${name}/bias`, shape: [d.filters] }] : [])],
+      };
     }
     case 'zeroPadding1d': {
       const name = nameOf('zeroPadding1d');

@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - environment problem, explain it
              "not the pyenv python3 first on PATH")
 
 SEED = 1234
-ALL_WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
+ALL_WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"]
 
 # --------------------------------------------------------------------------- environment
 
@@ -257,6 +257,97 @@ class W5Model(nn.Module):
         return self.head(y[:, -1])
 
 
+class W6Gru(nn.Module):
+    """GRU(32->64) last output -> Dense(1) (nn.GRU is Keras 3's reset_after form)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(32, 64, batch_first=True)
+        self.head = nn.Linear(64, 1)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.head(y[:, -1])
+
+
+class W7SimpleRnn(nn.Module):
+    """SimpleRNN(32->64, tanh) last output -> Dense(1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(32, 64, batch_first=True)
+        self.head = nn.Linear(64, 1)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.head(y[:, -1])
+
+
+class W8ConvLstm(nn.Module):
+    """Conv1D(8->64, kernel 3, valid, linear) -> LSTM(64->64) last output -> Dense(1), input (batch, 100, 8)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(8, 64, 3)
+        self.lstm = nn.LSTM(64, 64, batch_first=True)
+        self.head = nn.Linear(64, 1)
+
+    def forward(self, x):
+        h = self.conv(x.transpose(1, 2)).transpose(1, 2)  # Keras is channels-last
+        y, _ = self.lstm(h)
+        return self.head(y[:, -1])
+
+
+def load_keras_weights(model, weights):
+    """Sets a W6-W8 torch model from LstmGen's weights (Keras layout and names)."""
+    w = {e["name"].split("/")[-2] + "/" + e["name"].split("/")[-1]:
+         torch.tensor(e["values"], dtype=torch.float32).reshape(e["shape"]) for e in weights}
+
+    def gru_reorder(t):  # Keras gate blocks z, r, h -> torch r, z, n (last axis)
+        z, r, h = t.chunk(3, dim=-1)
+        return torch.cat([r, z, h], dim=-1)
+
+    with torch.no_grad():
+        if isinstance(model, W6Gru):
+            model.rnn.weight_ih_l0.copy_(gru_reorder(w["gru/kernel"]).T)
+            model.rnn.weight_hh_l0.copy_(gru_reorder(w["gru/recurrent_kernel"]).T)
+            model.rnn.bias_ih_l0.copy_(gru_reorder(w["gru/bias"][0]))
+            model.rnn.bias_hh_l0.copy_(gru_reorder(w["gru/bias"][1]))
+        elif isinstance(model, W7SimpleRnn):
+            model.rnn.weight_ih_l0.copy_(w["simple_rnn/kernel"].T)
+            model.rnn.weight_hh_l0.copy_(w["simple_rnn/recurrent_kernel"].T)
+            model.rnn.bias_ih_l0.copy_(w["simple_rnn/bias"])
+            model.rnn.bias_hh_l0.zero_()
+        else:
+            model.conv.weight.copy_(w["conv1d/kernel"].permute(2, 1, 0))  # (k, in, f) -> (f, in, k)
+            model.conv.bias.copy_(w["conv1d/bias"])
+            model.lstm.weight_ih_l0.copy_(w["lstm/kernel"].T)  # Keras gates i, f, c, o = torch i, f, g, o
+            model.lstm.weight_hh_l0.copy_(w["lstm/recurrent_kernel"].T)
+            model.lstm.bias_ih_l0.copy_(w["lstm/bias"])
+            model.lstm.bias_hh_l0.zero_()
+        model.head.weight.copy_(w["dense/kernel"].T)
+        model.head.bias.copy_(w["dense/bias"])
+
+
+def same_function_checks(path):
+    """--check: LstmGen's weights, inputs and outputs for W6-W8; returns each one's max |diff| from torch's outputs."""
+    with open(path) as f:
+        cases = json.load(f)
+    models = {"W6": W6Gru, "W7": W7SimpleRnn, "W8": W8ConvLstm}
+    out = {}
+    for wl, c in cases.items():
+        m = models[wl]().eval()
+        load_keras_weights(m, c["weights"])
+        x = torch.tensor(c["input"], dtype=torch.float32).reshape([c["batch"]] + c["inputShape"])
+        with torch.inference_mode():
+            y = m(x).reshape(-1)
+        want = torch.tensor(c["output"], dtype=torch.float32)
+        out[wl] = {"max_abs_diff": float((y - want).abs().max()), "outputs": int(want.numel())}
+        print("check %s (%s): PyTorch with LstmGen's weights, max |diff| from LstmGen's outputs %.1e" %
+              (wl, c["model"], out[wl]["max_abs_diff"]))
+    return out
+
+
 def infer_fn(model, x):
     model.eval()
 
@@ -392,6 +483,26 @@ def run_w5(threads, budget):
     return [r]
 
 
+def run_new_layers(workload, cls, steps, features):
+    def run(threads, budget):
+        out = []
+        seed()
+        m = cls()
+        x = torch.randn(1, steps, features)
+        out.append(result(workload, "infer_b1", threads, measure(infer_fn(m, x), budget),
+                          {"batch": 1, "steps": steps, "input": features}))
+        seed()
+        m = cls()
+        x = torch.randn(32, steps, features)
+        y = torch.randn(32, 1)
+        r = result(workload, "train_b32", threads, measure(train_fn(m, x, y, nn.MSELoss()), budget),
+                   {"batch": 32, "steps": steps, "input": features, "loss": "mse", "optimizer": "adam"})
+        r["extra"]["train_steps_per_s"] = 1e6 / r["median_us"]
+        out.append(r)
+        return out
+    return run
+
+
 def thread_configs(n, mode, quick=False):
     """(torch intra-op threads, OpenBLAS threads) pairs measured for thread count n.
 
@@ -405,7 +516,9 @@ def thread_configs(n, mode, quick=False):
     return [(n, n), (1, n), (n, 1)]
 
 
-RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W5": run_w5}
+RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W5": run_w5,
+           "W6": run_new_layers("W6", W6Gru, 64, 32), "W7": run_new_layers("W7", W7SimpleRnn, 64, 32),
+           "W8": run_new_layers("W8", W8ConvLstm, 100, 8)}
 
 
 # --------------------------------------------------------------------------- output
@@ -440,6 +553,8 @@ def main(argv=None):
                     help="search (default): for n>1 also try torch-1/BLAS-n and torch-n/BLAS-1 "
                          "(quick: only torch-1/BLAS-n) and report the fastest; match: torch and OpenBLAS both n")
     ap.add_argument("--all-configs", action="store_true", help="also print every thread config")
+    ap.add_argument("--check", help="JSON of LstmGen's W6-W8 weights, inputs and outputs (written by compare): "
+                    "recompute the outputs in torch and report the max |diff|")
     args = ap.parse_args(argv)
 
     threads = [int(t) for t in args.threads.split(",") if t.strip()]
@@ -468,6 +583,8 @@ def main(argv=None):
     print("mode: %s, threads %s, workloads %s, blas-threads %s" % (
         "quick" if args.quick else "full", threads, ",".join(wls), args.blas_threads))
     print()
+
+    checks = same_function_checks(args.check) if args.check else {}
 
     configs_by_n = {n: thread_configs(n, args.blas_threads, args.quick) for n in threads}
     all_rows = []
@@ -510,7 +627,7 @@ def main(argv=None):
 
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"header": hdr, "results": rows, "all_configs": all_rows}, f, indent=1)
+            json.dump({"header": hdr, "results": rows, "all_configs": all_rows, "checks": checks}, f, indent=1)
         print("wrote %s" % args.json)
     return 0
 
