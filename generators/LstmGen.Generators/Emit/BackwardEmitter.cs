@@ -108,6 +108,11 @@ internal static class BackwardEmitter
             w.Line($"global::LstmGen.Kernels.CheckFinite({inName}, nameof({inName}));");
         }
         w.Line("if (!outputs.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), \"(OutputLength)\");");
+        if (System.Linq.Enumerable.FirstOrDefault(plan.Layers, l => l.Unit.NeedsWholeBatchInTraining) is { } whole)
+        {
+            // Keras takes batch statistics over the whole batch; chunks of MaxBatch would each take their own.
+            w.Line($"if (training && batchSize > __maxBatch) throw new global::System.ArgumentException($\"{whole.Unit.KerasClass} '{whole.Name}' takes its statistics over the whole training batch, and this model computes at most {{__maxBatch}} samples at a time: a training batch of {{batchSize}} samples needs ModelOptions.MaxBatch >= {{batchSize}}.\", nameof(batchSize));");
+        }
         w.Line("global::LstmGen.OutputLosses? perOutput = loss as global::LstmGen.OutputLosses;");
         w.Line("global::LstmGen.Loss main = perOutput is null ? loss : perOutput.Losses[0];");
         w.Line("int mainLength = perOutput is null ? targetLength : TargetLength(main);");

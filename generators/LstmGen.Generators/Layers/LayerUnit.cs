@@ -63,6 +63,12 @@ internal abstract class LayerUnit
     /// <summary>True when the layer behaves differently in training (dropout): the model's passes then take a training flag.</summary>
     public virtual bool IsStochastic(LayerPlan layer) => false;
 
+    /// <summary>
+    /// True when training mode computes statistics over the whole batch (BatchNormalization): ComputeGradients must then
+    /// see the batch in one chunk, so a training batch larger than MaxBatch is refused instead of normalised per chunk.
+    /// </summary>
+    public virtual bool NeedsWholeBatchInTraining => false;
+
     /// <summary>Final states the layer returns beside its output when it is the model's last layer (ReturnState).</summary>
     public virtual IReadOnlyList<StateOutput> States(LayerPlan layer) => System.Array.Empty<StateOutput>();
 

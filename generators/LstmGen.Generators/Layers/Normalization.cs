@@ -97,6 +97,8 @@ internal sealed class BatchNormalizationUnit : NormalizationUnit
 
     public override bool IsStochastic(LayerPlan layer) => true;
 
+    public override bool NeedsWholeBatchInTraining => true;
+
     private static string Mask(LayerPlan layer) => layer.MaskIn?.Local ?? "default";
 
     public override void EmitForward(EmitContext ctx, LayerPlan layer)

@@ -337,6 +337,7 @@ namespace Models
             if (!inputGradients.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(inputGradients.Length, batchSize, InputLength, nameof(inputGradients), "(12, 3)");
             global::LstmGen.Kernels.CheckFinite(inputs, nameof(inputs));
             if (!outputs.IsEmpty) global::LstmGen.Kernels.CheckBatchLength(outputs.Length, batchSize, OutputLength, nameof(outputs), "(OutputLength)");
+            if (training && batchSize > __maxBatch) throw new global::System.ArgumentException($"BatchNormalization 'batch_normalization' takes its statistics over the whole training batch, and this model computes at most {__maxBatch} samples at a time: a training batch of {batchSize} samples needs ModelOptions.MaxBatch >= {batchSize}.", nameof(batchSize));
             global::LstmGen.OutputLosses? perOutput = loss as global::LstmGen.OutputLosses;
             global::LstmGen.Loss main = perOutput is null ? loss : perOutput.Losses[0];
             int mainLength = perOutput is null ? targetLength : TargetLength(main);
