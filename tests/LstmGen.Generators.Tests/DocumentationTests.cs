@@ -82,6 +82,43 @@ public sealed class DocumentationTests
     }
 
     [Fact]
+    public void Every_diagnostic_has_a_page_and_a_row_in_the_index()
+    {
+        // The analyzer's descriptors, and the MSBuild warnings of the package's build logic (buildTransitive/*.targets).
+        string root = RepositoryRoot();
+        var titles = DiagnosticDescriptors.All.ToDictionary(d => d.Id, d => d.Title.ToString(CultureInfo.InvariantCulture));
+        foreach (string targets in Directory.GetFiles(Path.Combine(root, "src", "LstmGen", "buildTransitive"), "*.targets"))
+        {
+            foreach (Match m in Regex.Matches(File.ReadAllText(targets), @"<Warning\s+Code=""(?<id>[^""]+)"""))
+            {
+                titles.Add(m.Groups["id"].Value, "");
+            }
+        }
+        Assert.Contains("LSTMGENAOT01", titles.Keys);
+        string index = File.ReadAllText(Path.Combine(root, "docs", "diagnostics", "README.md"));
+        var problems = new List<string>();
+        foreach ((string id, string title) in titles.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            string page = Path.Combine(root, "docs", "diagnostics", id + ".md");
+            if (!File.Exists(page))
+            {
+                problems.Add($"{id}: no page docs/diagnostics/{id}.md");
+                continue;
+            }
+            string heading = File.ReadLines(page).First();
+            if (!heading.StartsWith($"# {id}: {title}", StringComparison.Ordinal))
+            {
+                problems.Add($"{id}: the page's heading '{heading}' is not '# {id}: {title}'");
+            }
+            if (!index.Contains($"[{id}]({id}.md)", StringComparison.Ordinal))
+            {
+                problems.Add($"{id}: no row in docs/diagnostics/README.md");
+            }
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
     public void The_sdk_code_analyzers_are_loaded()
     {
         // Without them a stackalloc in a loop (CA2014) would compile unnoticed.
