@@ -119,6 +119,37 @@ public sealed class DocumentationTests
     }
 
     [Fact]
+    public void Relative_links_in_the_docs_point_at_files()
+    {
+        // README.md and docs/**/*.md, docs/api included; outside code blocks; the part before '#' (anchors are not checked).
+        string root = RepositoryRoot();
+        var files = new List<string> { Path.Combine(root, "README.md") };
+        files.AddRange(Directory.GetFiles(Path.Combine(root, "docs"), "*.md", SearchOption.AllDirectories));
+        var broken = new List<string>();
+        int checkedLinks = 0;
+        foreach (string file in files)
+        {
+            string text = Regex.Replace(File.ReadAllText(file), @"^\s*(`{3,}|~{3,}).*?^\s*\1", "", RegexOptions.Multiline | RegexOptions.Singleline);
+            foreach (Match m in Regex.Matches(text, @"\]\((?<target>[^)\s]+)\)"))
+            {
+                string target = Regex.Replace(m.Groups["target"].Value, @"\\(.)", "$1");  // Markdown escapes, as docfx writes \- and \#
+                if (Regex.IsMatch(target, "^[a-z][a-z0-9+.-]*:", RegexOptions.IgnoreCase) || target.StartsWith('#'))
+                {
+                    continue;
+                }
+                checkedLinks++;
+                string path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, Uri.UnescapeDataString(target.Split('#')[0])));
+                if (!File.Exists(path) && !Directory.Exists(path))
+                {
+                    broken.Add($"{Path.GetRelativePath(root, file)}: ({m.Groups["target"].Value}) -> {Path.GetRelativePath(root, path)} does not exist");
+                }
+            }
+        }
+        Assert.True(checkedLinks > 100, $"only {checkedLinks} links found");
+        Assert.True(broken.Count == 0, string.Join("\n", broken));
+    }
+
+    [Fact]
     public void The_sdk_code_analyzers_are_loaded()
     {
         // Without them a stackalloc in a loop (CA2014) would compile unnoticed.
