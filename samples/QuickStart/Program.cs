@@ -131,6 +131,18 @@ finally
     File.Delete(weightsFile);
 }
 
+// ONNX: the trained model as an .onnx file for ONNX Runtime (server, mobile, web) and Netron; batch-major input as PredictBatch.
+string onnxFile = Path.Combine(Path.GetTempPath(), $"quickstart-{Environment.ProcessId}.onnx");
+try
+{
+    trained.ExportOnnx(onnxFile);
+    Console.WriteLine($"Exported as ONNX (opset {LstmGen.Export.OnnxExport.Opset}, input (batch, 12, 1)): {new FileInfo(onnxFile).Length} bytes");
+}
+finally
+{
+    File.Delete(onnxFile);
+}
+
 // Timings for tests/aot-check.sh and docs/performance.md, on standard error (the output above is the same on every run).
 if (Environment.GetEnvironmentVariable("QUICKSTART_TIMING") == "1")
 {

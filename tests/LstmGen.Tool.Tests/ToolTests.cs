@@ -109,22 +109,22 @@ public sealed class ToolTests : IDisposable
         Assert.Equal("Model3dNetModel", ToolMain.ClassNameFor("3d-net.weights.h5"));
     }
 
-    /// <summary>A .keras archive whose third layer is a Conv1D (and a Masking layer first).</summary>
+    /// <summary>A .keras archive with a UnitNormalization first and a channels_first Conv1D third.</summary>
     private string UnsupportedArchive()
     {
         string config = """
             {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": [
               {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 6, 3], "dtype": "float32", "name": "input_layer"}},
-              {"module": "keras.layers", "class_name": "Masking", "config": {"name": "masking", "mask_value": 0.0}},
+              {"module": "keras.layers", "class_name": "UnitNormalization", "config": {"name": "unit_normalization", "axis": -1}},
               {"module": "keras.layers", "class_name": "LSTM", "config": {"name": "lstm", "units": 4, "return_sequences": true}},
-              {"module": "keras.layers", "class_name": "Conv1D", "config": {"name": "conv1d", "filters": 2, "kernel_size": [3]}},
+              {"module": "keras.layers", "class_name": "Conv1D", "config": {"name": "conv1d", "filters": 2, "kernel_size": [3], "data_format": "channels_first"}},
               {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 1}}]}}
             """;
         static KerasWeight W(string name, params int[] shape) => new(name, shape, new float[shape.Aggregate(1, (a, b) => a * b)]);
         string path = Path.Combine(_dir, "conv.keras");
         KerasWeightsWriter.WriteArchive(path, JsonNode.Parse(config)!.ToJsonString(),
         [
-            KerasLayerWeights.Create("Masking", "masking"),
+            KerasLayerWeights.Create("UnitNormalization", "unit_normalization"),
             KerasLayerWeights.Create("LSTM", "lstm", W("kernel", 3, 16), W("recurrent_kernel", 4, 16), W("bias", 16)),
             KerasLayerWeights.Create("Conv1D", "conv1d", W("kernel", 3, 4, 2), W("bias", 2)),
             KerasLayerWeights.Create("Dense", "dense", W("kernel", 2, 1), W("bias", 1)),
@@ -139,18 +139,40 @@ public sealed class ToolTests : IDisposable
         (string stdout, string stderr, int code) = Run("declare", path);
         Assert.Equal(ToolMain.Unsupported, code);
         Assert.Contains("// INCOMPLETE: 2 layer(s) of the file cannot be declared", stdout);
-        Assert.Contains("[Input(6, 3)]\n// layer 1, 'masking' (Masking), is not supported: LstmGen masks only token id 0 of an Embedding (MaskZero); it has no Masking layer for float inputs\n"
-            + "[Lstm(4, ReturnSequences = true)]\n// layer 3, 'conv1d' (Conv1D), is not supported: LstmGen has no Conv1D layer (yet)\n[Dense(1)]\npublic partial class ConvModel;\n", stdout);
+        Assert.Contains("[Input(6, 3)]\n// layer 1, 'unit_normalization' (UnitNormalization), is not supported: LstmGen has BatchNormalization and LayerNormalization only\n"
+            + "[Lstm(4, ReturnSequences = true)]\n// layer 3, 'conv1d' (Conv1D), is not supported: its data_format is 'channels_first'; LstmGen's sequences are channels_last (steps, features)\n[Dense(1)]\npublic partial class ConvModel;\n", stdout);
         Assert.Contains("lstmgen: 2 layer(s) of conv.keras cannot be declared:\n"
-            + "  layer 1: 'masking' (Masking) at config.layers[1]: LstmGen masks only token id 0 of an Embedding (MaskZero); it has no Masking layer for float inputs\n"
-            + "  layer 3: 'conv1d' (Conv1D) at config.layers[3]: LstmGen has no Conv1D layer (yet)\n", stderr.ReplaceLineEndings("\n"));
-        Assert.Contains("conv1d       Conv1D       ?                  26  (not supported)", stderr);
+            + "  layer 1: 'unit_normalization' (UnitNormalization) at config.layers[1]: LstmGen has BatchNormalization and LayerNormalization only\n"
+            + "  layer 3: 'conv1d' (Conv1D) at config.layers[3]: its data_format is 'channels_first'; LstmGen's sequences are channels_last (steps, features)\n", stderr.ReplaceLineEndings("\n"));
+        Assert.Matches(@"\nconv1d +Conv1D +\? +26  \(not supported\)", stderr);
 
         string output = Path.Combine(_dir, "conv.safetensors");
         (_, stderr, code) = Run("convert", path, output);
         Assert.Equal(ToolMain.Unsupported, code);
         Assert.Contains("cannot be declared, so its weights have no LstmGen names", stderr);
         Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Convolution_pooling_normalisation_and_masking_layers_are_declared()
+    {
+        (string stdout, string stderr, int code) = Run("declare", Fixture("k3_conv_norm_pool.keras"), "--name", "Cnn");
+        Assert.True(code == ToolMain.Ok, stderr);
+        Assert.Contains("[Sequential]\n[Input(12, 3)]\n[Conv1D(4, 3, Padding = PaddingMode.Same, Activation = Activation.Relu)]\n[BatchNormalization]\n[MaxPooling1D(2)]\n"
+            + "[Conv1D(3, 2, Padding = PaddingMode.Causal, DilationRate = 2, Activation = Activation.Tanh)]\n[AveragePooling1D(3, Strides = 1, Padding = PaddingMode.Same)]\n"
+            + "[LayerNormalization]\n[Lstm(4, ReturnSequences = true)]\n[GlobalMaxPooling1D]\n[Dense(2)]\npublic partial class Cnn;\n", stdout);
+        Assert.Matches(@"\nconv1d_1 +Conv1D +\(None, 6, 3\) +27  \[Conv1D\(3, 2, ", stderr);
+        Assert.Matches(@"\nmax_pooling1d +MaxPooling1D +\(None, 6, 4\) +0  \[MaxPooling1D\(2\)\]", stderr);
+        Assert.Matches(@"\nglobal_max_pooling1d +GlobalMaxPooling1D +\(None, 4\) +0  \[GlobalMaxPooling1D\]", stderr);
+
+        (stdout, stderr, code) = Run("declare", Fixture("legacy_tf2_conv_bn_reshape.h5"), "--name", "Legacy");
+        Assert.True(code == ToolMain.Ok, stderr);
+        Assert.Contains("[Sequential]\n[Input(8, 2)]\n[Conv1D(4, 2, Strides = 2, UseBias = false)]\n[BatchNormalization(Momentum = 0.9)]\n[Flatten]\n[Reshape(2, 8)]\n"
+            + "[GlobalAveragePooling1D]\n[LayerNormalization]\n[Dense(1, Activation = Activation.Sigmoid)]\npublic partial class Legacy;\n", stdout);
+
+        (stdout, stderr, code) = Run("declare", Fixture("k3_masking_bn.keras"), "--name", "Masked");
+        Assert.True(code == ToolMain.Ok, stderr);
+        Assert.Contains("[Input(5, 3)]\n[Masking]\n[Lstm(3, ReturnSequences = true)]\n[BatchNormalization(Epsilon = 0.01, Center = false, Scale = false)]\n[Lstm(2)]\n", stdout);
     }
 
     [Fact]

@@ -11,7 +11,18 @@ per-class counter; legacy: model_weights/<layer>/ in weight_names order) itself,
   CuDNNLSTM as LSTM with bias = b[:4u] + b[4u:], tanh/sigmoid; CuDNNGRU as GRU reset_after with bias (2, 3u)
   go_backwards: the input reversed, outputs in processing order; Bidirectional: the backward run's sequence flipped back,
   then merged (concat, sum, mul, ave); Dense (per step on sequences), TimeDistributed(Dense), Embedding, Activation,
-  RepeatVector, ZeroPadding1D; Dropout and SpatialDropout1D are the identity. No masking (inputs without token 0).
+  RepeatVector, ZeroPadding1D; Dropout and SpatialDropout1D are the identity.
+  Conv1D    y[t] = act(sum_j xpad[t*s + j*d] W[j] + b), xpad: 'causal' pads (k-1)*d zeros before, 'same' pads
+            total = max((out-1)*s + span - steps, 0) with total//2 before (TensorFlow's rule), 'valid' nothing
+  MaxPooling1D / AveragePooling1D: windows of pool_size every strides steps; 'same' pads as Conv1D, the max over the
+            steps inside the sequence, the average over the steps inside the sequence (not the padding)
+  GlobalMaxPooling1D / GlobalAveragePooling1D (the mean over unmasked steps where a mask flows), Flatten, Reshape
+  BatchNormalization (inference): (x - moving_mean) / sqrt(moving_variance + eps) * gamma + beta over the last axis
+            (weights gamma if scale, beta if center, moving_mean, moving_variance)
+  LayerNormalization: (x - mean) / sqrt(var + eps) * gamma + beta over each step's features
+  Masking   a step whose features all equal mask_value is masked (and zeroed); one-way recurrent layers keep their
+            state at masked steps (a sequence output repeats the previous output), the mask passing on through
+            sequence outputs, Dropout, Dense, the normalisations; Embedding mask_zero is not modelled.
   hard_sigmoid: clip(0.2x + 0.5, 0, 1) for files from Keras 1/2 and tf.keras 2.x, clip(x/6 + 0.5, 0, 1) for Keras 3.
 """
 
@@ -161,7 +172,8 @@ def read_model(path, config=None):
             layers = layer_list(config)
             out, k = [], 0
             for l in layers:
-                has = l["class_name"] in ("LSTM", "GRU", "SimpleRNN", "Dense", "Embedding", "Bidirectional", "TimeDistributed")
+                has = l["class_name"] in ("LSTM", "GRU", "SimpleRNN", "Dense", "Embedding", "Bidirectional", "TimeDistributed",
+                                          "Conv1D", "BatchNormalization", "LayerNormalization")
                 out.append((l["class_name"], l["config"], groups[k] if has else []))
                 k += has
             return out, True
@@ -176,7 +188,7 @@ def read_model(path, config=None):
 # Inference
 # ----------------------------------------------------------------------------------------------------------------
 
-def _rnn(cls, cfg, w, x, keras2, go_backwards=None):
+def _rnn(cls, cfg, w, x, keras2, go_backwards=None, mask=None):
     """x: (batch, steps, features) float64. Returns the output sequence (processing order) or the last output."""
     cudnn = cls.startswith("CuDNN")
     kind = {"CuDNNLSTM": "LSTM", "CuDNNGRU": "GRU"}.get(cls, cls)
@@ -194,12 +206,15 @@ def _rnn(cls, cfg, w, x, keras2, go_backwards=None):
     backwards = cfg.get("go_backwards", False) if go_backwards is None else go_backwards
     if backwards:
         x = x[:, ::-1]
+        if mask is not None:
+            mask = mask[:, ::-1]
     n, steps = x.shape[0], x.shape[1]
     h = np.zeros((n, units))
     c = np.zeros((n, units))
     outs = []
     for t in range(steps):
         xt = x[:, t]
+        h_prev, c_prev = h, c
         if kind == "LSTM":
             z = xt @ W + h @ U + (b if b is not None else 0)
             i, f, cc, o = np.split(z, 4, axis=1)
@@ -221,15 +236,106 @@ def _rnn(cls, cfg, w, x, keras2, go_backwards=None):
             h = z * h + (1 - z) * hh
         else:
             h = act(xt @ W + h @ U + (b if b is not None else 0))
+        if mask is not None:
+            keep = mask[:, t][:, None]
+            h = np.where(keep, h, h_prev)
+            c = np.where(keep, c, c_prev)
         outs.append(h)
     return np.stack(outs, axis=1) if cfg.get("return_sequences", False) else h
 
 
+def _one(v):
+    return v[0] if isinstance(v, (list, tuple)) else v
+
+
+def _windows(steps, span, stride, padding):
+    """(output steps, zeros before) of TensorFlow's valid / same / causal windows."""
+    if padding == "causal":
+        return (steps - 1) // stride + 1, span - 1
+    if padding == "same":
+        out = -(-steps // stride)
+        return out, max((out - 1) * stride + span - steps, 0) // 2
+    return (steps - span) // stride + 1, 0
+
+
+def conv1d(cfg, w, x, keras2):
+    k, s, d = _one(cfg["kernel_size"]), _one(cfg.get("strides", 1)), _one(cfg.get("dilation_rate", 1))
+    W = w[0].astype(np.float64)
+    span = (k - 1) * d + 1
+    out, left = _windows(x.shape[1], span, s, cfg.get("padding", "valid"))
+    padded = np.zeros((x.shape[0], left + x.shape[1] + span + out * s, x.shape[2]))
+    padded[:, left:left + x.shape[1]] = x
+    y = np.zeros((x.shape[0], out, W.shape[2]))
+    for t in range(out):
+        for j in range(k):
+            y[:, t] += padded[:, t * s + j * d] @ W[j]
+    if cfg.get("use_bias", True):
+        y = y + w[1].astype(np.float64)
+    return activation(cfg.get("activation", "linear"), keras2)(y)
+
+
+def pool1d(cfg, x, use_max):
+    p = _one(cfg.get("pool_size", 2))
+    s = _one(cfg.get("strides")) or p
+    out, left = _windows(x.shape[1], p, s, cfg.get("padding", "valid"))
+    y = np.zeros((x.shape[0], out, x.shape[2]))
+    for t in range(out):
+        lo, hi = max(t * s - left, 0), min(t * s - left + p, x.shape[1])
+        window = x[:, lo:hi]
+        y[:, t] = window.max(axis=1) if use_max else window.mean(axis=1)
+    return y
+
+
+def normalize(cls, cfg, w, x):
+    eps = cfg.get("epsilon", 1e-3)
+    i = 0
+    gamma = beta = None
+    if cfg.get("scale", True):
+        gamma, i = w[i].astype(np.float64), i + 1
+    if cfg.get("center", True):
+        beta, i = w[i].astype(np.float64), i + 1
+    if cls == "BatchNormalization":
+        mean, var = w[i].astype(np.float64), w[i + 1].astype(np.float64)
+    else:
+        mean, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+    y = (x - mean) / np.sqrt(var + eps)
+    if gamma is not None:
+        y = y * gamma
+    if beta is not None:
+        y = y + beta
+    return y
+
+
 def forward(layers, x, keras2):
     """x: float inputs (batch, ...) or int token ids. Returns float64 outputs."""
+    mask = None
     for cls, cfg, w in layers:
         if cls in ("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU"):
-            x = _rnn(cls, cfg, w, x, keras2)
+            x = _rnn(cls, cfg, w, x, keras2, mask=mask)
+            if not cfg.get("return_sequences", False):
+                mask = None
+        elif cls == "Masking":
+            mask = (x != cfg.get("mask_value", 0.0)).any(axis=-1)
+            x = x * mask[:, :, None]
+        elif cls == "Conv1D":
+            x, mask = conv1d(cfg, w, x, keras2), None
+        elif cls in ("MaxPooling1D", "AveragePooling1D"):
+            x, mask = pool1d(cfg, x, cls == "MaxPooling1D"), None
+        elif cls == "GlobalMaxPooling1D":
+            x, mask = x.max(axis=1), None
+        elif cls == "GlobalAveragePooling1D":
+            if mask is None:
+                x = x.mean(axis=1)
+            else:
+                m = mask[:, :, None].astype(np.float64)
+                x = (x * m).sum(axis=1) / m.sum(axis=1)
+            mask = None
+        elif cls == "Flatten":
+            x, mask = x.reshape(x.shape[0], -1), None
+        elif cls == "Reshape":
+            x, mask = x.reshape(x.shape[0], *cfg["target_shape"]), None
+        elif cls in ("BatchNormalization", "LayerNormalization"):
+            x = normalize(cls, cfg, w, x)
         elif cls == "Bidirectional":
             inner = cfg["layer"]
             half = len(w) // 2

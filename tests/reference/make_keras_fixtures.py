@@ -464,6 +464,129 @@ def make_legacy():
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Convolution, pooling, reshaping, normalisation and masking layers (issue 11's layers), in the Keras 3 and the
+# tf.keras 2 layouts
+# ----------------------------------------------------------------------------------------------------------------
+
+def conv_weights(rng, k, d, f, use_bias=True):
+    return [("kernel", rng(k, d, f))] + ([("bias", rng(f))] if use_bias else [])
+
+
+def bn_weights(rng, f, center=True, scale=True):
+    """gamma, beta (around 1 and 0), moving_mean, moving_variance (positive), as Keras orders them."""
+    out = []
+    if scale:
+        out.append(("gamma", (1 + rng(f)).astype(np.float32)))
+    if center:
+        out.append(("beta", rng(f)))
+    out.append(("moving_mean", rng(f)))
+    out.append(("moving_variance", (0.5 + rng(f) + 0.5).astype(np.float32)))
+    return out
+
+
+def ln_weights(rng, f):
+    return [("gamma", (1 + rng(f)).astype(np.float32)), ("beta", rng(f))]
+
+
+def k3_conv_cfg(filters, kernel, strides=1, padding="valid", dilation=1, activation="linear", use_bias=True):
+    return dict(filters=filters, kernel_size=[kernel], strides=[strides], padding=padding, data_format="channels_last",
+                dilation_rate=[dilation], groups=1, activation=activation, use_bias=use_bias)
+
+
+def k3_bn_cfg(center=True, scale=True, momentum=0.99, epsilon=0.001):
+    return dict(axis=-1, momentum=momentum, epsilon=epsilon, center=center, scale=scale, synchronized=False)
+
+
+def k3_input(shape, name="input_layer"):
+    return {"module": "keras.layers", "class_name": "InputLayer",
+            "config": {"batch_shape": [None, *shape], "dtype": "float32", "sparse": False, "name": name}, "registered_name": None}
+
+
+def make_conv():
+    # 1. Keras 3 .keras: a CNN-LSTM with every window kind: Conv1D same + relu, BatchNormalization, MaxPooling1D,
+    #    causal dilated Conv1D, AveragePooling1D same with stride 1, LayerNormalization, LSTM, GlobalMaxPooling1D.
+    r = Rng(30)
+    c1, bn, c2, ln, lw, dw = conv_weights(r, 3, 3, 4), bn_weights(r, 4), conv_weights(r, 2, 4, 3), ln_weights(r, 3), lstm_weights(r, 3, 4), dense_weights(r, 4, 2)
+    layers = [("Conv1D", "conv1d", {"vars": c1}), ("BatchNormalization", "batch_normalization", {"vars": bn}),
+              ("MaxPooling1D", "max_pooling1d", {}), ("Conv1D", "conv1d_1", {"vars": c2}),
+              ("AveragePooling1D", "average_pooling1d", {}), ("LayerNormalization", "layer_normalization", {"vars": ln}),
+              ("LSTM", "lstm", rnn_tree("lstm_cell", lw)), ("GlobalMaxPooling1D", "global_max_pooling1d", {}),
+              ("Dense", "dense", {"vars": dw})]
+    config = k3_sequential("sequential", [
+        k3_input([12, 3]),
+        k3_layer("Conv1D", "conv1d", [None, 12, 3], **k3_conv_cfg(4, 3, padding="same", activation="relu")),
+        k3_layer("BatchNormalization", "batch_normalization", [None, 12, 4], **k3_bn_cfg()),
+        k3_layer("MaxPooling1D", "max_pooling1d", [None, 12, 4], pool_size=[2], padding="valid", strides=[2], data_format="channels_last"),
+        k3_layer("Conv1D", "conv1d_1", [None, 6, 4], **k3_conv_cfg(3, 2, padding="causal", dilation=2, activation="tanh")),
+        k3_layer("AveragePooling1D", "average_pooling1d", [None, 6, 3], pool_size=[3], padding="same", strides=[1], data_format="channels_last"),
+        k3_layer("LayerNormalization", "layer_normalization", [None, 6, 3], axis=-1, epsilon=0.001, center=True, scale=True, rms_scaling=False),
+        k3_layer("LSTM", "lstm", [None, 6, 3], **rnn_cfg(4, return_sequences=True, unit_forget_bias=True)),
+        k3_layer("GlobalMaxPooling1D", "global_max_pooling1d", [None, 6, 4], data_format="channels_last", keepdims=False),
+        k3_layer("Dense", "dense", [None, 4], units=2, activation="linear", use_bias=True),
+    ], [None, 12, 3])
+    k3_archive("k3_conv_norm_pool.keras", config, layers, "3.6.0", {
+        "class": "Sequential", "name": "sequential", "input_shape": [12, 3], "input_dtype": "float32",
+        "configs": {"conv1d": {"filters": 4, "padding": "same"}, "conv1d_1": {"padding": "causal"}}})
+
+    # 2. Keras 3 .keras: Masking, LSTM (sequences), BatchNormalization without center and scale, LSTM, Dense; masked
+    #    steps in the reference input (fixture_outputs.json).
+    r = Rng(31)
+    l1, bn, l2, dw = lstm_weights(r, 3, 3), bn_weights(r, 3, center=False, scale=False), lstm_weights(r, 3, 2), dense_weights(r, 2, 1)
+    layers = [("Masking", "masking", {}), ("LSTM", "lstm", rnn_tree("lstm_cell", l1)),
+              ("BatchNormalization", "batch_normalization", {"vars": bn}), ("LSTM", "lstm_1", rnn_tree("lstm_cell", l2)),
+              ("Dense", "dense", {"vars": dw})]
+    config = k3_sequential("sequential_1", [
+        k3_input([5, 3]),
+        k3_layer("Masking", "masking", [None, 5, 3], mask_value=0.0),
+        k3_layer("LSTM", "lstm", [None, 5, 3], **rnn_cfg(3, return_sequences=True, unit_forget_bias=True)),
+        k3_layer("BatchNormalization", "batch_normalization", [None, 5, 3], **k3_bn_cfg(center=False, scale=False, epsilon=0.01)),
+        k3_layer("LSTM", "lstm_1", [None, 5, 3], **rnn_cfg(2, unit_forget_bias=True)),
+        k3_layer("Dense", "dense", [None, 2], units=1, activation="linear", use_bias=True),
+    ], [None, 5, 3])
+    k3_archive("k3_masking_bn.keras", config, layers, "3.6.0", {
+        "class": "Sequential", "name": "sequential_1", "input_shape": [5, 3], "input_dtype": "float32",
+        "configs": {"masking": {"mask_value": 0.0}, "batch_normalization": {"center": False, "scale": False}}})
+
+    # 3. tf.keras 2.x .h5: Conv1D (strides 2, no bias), BatchNormalization with axis [2] (tf.keras writes the built
+    #    axis), Flatten, Reshape with -1, GlobalAveragePooling1D, LayerNormalization with axis [1], Dense.
+    r = Rng(32)
+    cw, bn, ln, dw = conv_weights(r, 2, 2, 4, use_bias=False), bn_weights(r, 4), ln_weights(r, 8), dense_weights(r, 8, 1)
+    config = {"class_name": "Sequential", "config": {"name": "sequential_2", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 8, 2], "dtype": "float32", "sparse": False, "ragged": False, "name": "conv1d_2_input"}},
+        k2_layer("Conv1D", "conv1d_2", filters=4, kernel_size=[2], strides=[2], padding="valid", data_format="channels_last",
+                 dilation_rate=[1], groups=1, activation="linear", use_bias=False),
+        k2_layer("BatchNormalization", "batch_normalization_3", axis=[2], momentum=0.9, epsilon=0.001, center=True, scale=True),
+        k2_layer("Flatten", "flatten_1", data_format="channels_last"),
+        k2_layer("Reshape", "reshape_1", target_shape=[2, -1]),
+        k2_layer("GlobalAveragePooling1D", "global_average_pooling1d_1", data_format="channels_last", keepdims=False),
+        k2_layer("LayerNormalization", "layer_normalization_1", axis=[1], epsilon=0.001, center=True, scale=True),
+        k2_layer("Dense", "dense_7", units=1, activation="sigmoid", use_bias=True),
+    ]}}
+    write_legacy("legacy_tf2_conv_bn_reshape.h5", config, "2.10.0", [
+        ("conv1d_2", "Conv1D", named("conv1d_2", cw, ":0")),
+        ("batch_normalization_3", "BatchNormalization", named("batch_normalization_3", bn, ":0")),
+        ("flatten_1", "Flatten", []),
+        ("reshape_1", "Reshape", []),
+        ("global_average_pooling1d_1", "GlobalAveragePooling1D", []),
+        ("layer_normalization_1", "LayerNormalization", named("layer_normalization_1", ln, ":0")),
+        ("dense_7", "Dense", named("dense_7", dw, ":0")),
+    ], checks={"class": "Sequential", "name": "sequential_2", "input_shape": [8, 2], "input_dtype": "float32",
+               "configs": {"conv1d_2": {"filters": 4, "use_bias": False, "padding": "valid"}, "batch_normalization_3": {"momentum": 0.9}}})
+
+    # 4. Keras 3 .weights.h5 (no config): Conv1D, BatchNormalization, GlobalAveragePooling1D, Dense.
+    r = Rng(33)
+    cw, bn, dw = conv_weights(r, 3, 2, 3), bn_weights(r, 3), dense_weights(r, 3, 2)
+    layers = [("Conv1D", "conv1d", {"vars": cw}), ("BatchNormalization", "batch_normalization", {"vars": bn}),
+              ("GlobalAveragePooling1D", "global_average_pooling1d", {}), ("Dense", "dense", {"vars": dw})]
+    written = write_k3_h5(os.path.join(OUT, "k3_conv_bn.weights.h5"), "sequential", layers, with_optimizer=False)
+    FIXTURES["k3_conv_bn.weights.h5"] = {
+        "format": "Keras3Weights", "keras_version": None, "backend": None, "model": None, "layers": [],
+        "uses_keras2_hard_sigmoid": False,
+        "weight_groups": [{"name": g, "path": "/layers/" + g, "weights": [weight_entry(n, p, a) for n, p, a in w]}
+                          for g, w in sorted(written)]}
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Storage variants (what the HDF5 reader must handle beyond h5py's defaults)
 # ----------------------------------------------------------------------------------------------------------------
 
@@ -566,10 +689,22 @@ OUTPUT_CASES = {
     "legacy_weights_only.h5": ((5, 2), None, seq_config(
         k3_layer("LSTM", "lstm", None, **rnn_cfg(2, unit_forget_bias=True)),
         k3_layer("Dense", "dense", None, units=1, activation="linear", use_bias=True))),
+    "k3_conv_norm_pool.keras": ((12, 3), None, None),
+    "k3_masking_bn.keras": ((5, 3), None, None),
+    "legacy_tf2_conv_bn_reshape.h5": ((8, 2), None, None),
+    "k3_conv_bn.weights.h5": ((6, 2), None, seq_config(
+        k3_layer("Conv1D", "conv1d", None, **k3_conv_cfg(3, 3, padding="same")),
+        k3_layer("BatchNormalization", "batch_normalization", None, **k3_bn_cfg()),
+        k3_layer("GlobalAveragePooling1D", "global_average_pooling1d", None, data_format="channels_last", keepdims=False),
+        k3_layer("Dense", "dense", None, units=2, activation="linear", use_bias=True))),
     "storage_libver_latest.weights.h5": ((5, 2), None, seq_config(
         k3_layer("LSTM", "lstm", None, **rnn_cfg(2, unit_forget_bias=True)),
         k3_layer("Dense", "dense", None, units=1, activation="linear", use_bias=True))),
 }
+
+
+# Steps (sample, step) of the reference input set to the mask value, for the fixtures with a Masking layer.
+MASKED_STEPS = {"k3_masking_bn.keras": [(0, 1), (0, 4), (1, 0), (1, 2), (1, 3)]}
 
 
 def make_outputs():
@@ -579,6 +714,9 @@ def make_outputs():
         batch = 2
         if vocab is None:
             x = rng.uniform(-1, 1, size=(batch, *shape)).astype(np.float32)
+            if file in MASKED_STEPS:
+                for sample, step in MASKED_STEPS[file]:
+                    x[sample, step] = 0  # all features at Masking's mask_value: a masked step
             values = f32list(x)
         else:
             x = rng.integers(1, vocab, size=(batch, *shape))
@@ -721,6 +859,20 @@ KERAS3_KEYS = {
     "Activation": (_BASE | {"activation"}, {"activation"}),
     "RepeatVector": (_BASE | {"n"}, {"n"}),
     "ZeroPadding1D": (_BASE | {"padding"}, set()),
+    "Conv1D": (_BASE | _INIT | {"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation",
+                                "use_bias", "lora_rank"}, {"filters", "kernel_size"}),
+    "MaxPooling1D": (_BASE | {"pool_size", "strides", "padding", "data_format"}, set()),
+    "AveragePooling1D": (_BASE | {"pool_size", "strides", "padding", "data_format"}, set()),
+    "GlobalMaxPooling1D": (_BASE | {"data_format", "keepdims"}, set()),
+    "GlobalAveragePooling1D": (_BASE | {"data_format", "keepdims"}, set()),
+    "Flatten": (_BASE | {"data_format"}, set()),
+    "Reshape": (_BASE | {"target_shape"}, {"target_shape"}),
+    "BatchNormalization": (_BASE | {"axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+                                    "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
+                                    "beta_constraint", "gamma_constraint", "synchronized"}, set()),
+    "LayerNormalization": (_BASE | {"axis", "epsilon", "center", "scale", "rms_scaling", "beta_initializer", "gamma_initializer",
+                                    "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"}, set()),
+    "Masking": (_BASE | {"mask_value"}, set()),
     "Bidirectional": (_BASE | {"layer", "merge_mode", "backward_layer"}, {"layer"}),
     "TimeDistributed": (_BASE | {"layer"}, {"layer"}),
 }
@@ -808,6 +960,7 @@ def main(argv):
     os.makedirs(OUT, exist_ok=True)
     make_k3()
     make_legacy()
+    make_conv()
     make_storage()
     make_bad()
     make_outputs()

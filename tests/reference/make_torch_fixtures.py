@@ -64,7 +64,8 @@ def case(name, module, args, x, notes):
     out32, out64 = run(module, x)
     r32, r64 = as_list(out32), as_list(out64)
     state = module.state_dict()
-    tensors = [(k, list(v.shape), values(v)) for k, v in state.items()]
+    tensors = [(k, list(v.shape), values(v)) if v.is_floating_point() else (k, list(v.shape), [int(a) for a in v.reshape(-1).tolist()], "I64")
+               for k, v in state.items()]
     write_file(os.path.join(OUT, name + ".safetensors"), tensors,
                {"format": "pt", "producer": "make_torch_fixtures.py", "module": type(module).__name__, "torch": torch.__version__})
     diff = max(float((r32[k].double() - r64[k]).abs().max()) for k in r32)
@@ -79,7 +80,8 @@ def case(name, module, args, x, notes):
         "expected": {k: tensor_entry(v) for k, v in r32.items()},
         "expected_float64": {k: {"shape": list(v.shape), "values": [float(a) for a in v.reshape(-1).tolist()]} for k, v in r64.items()},
         "max_abs_diff_float32_vs_float64": diff,
-        "state_dict": [{"name": k, "shape": list(v.shape), "values": values(v)} for k, v in state.items()],
+        "state_dict": [{"name": k, "shape": list(v.shape), "values": values(v), **({} if v.is_floating_point() else {"dtype": "int64"})}
+                       for k, v in state.items()],
     }
     with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
@@ -114,6 +116,49 @@ class BiGruPerStep(nn.Module):
     def forward(self, x):
         out, _ = self.encoder.rnn(x)
         return self.decoder(out)
+
+
+class ConvBnLnLstm(nn.Module):
+    """Conv1d (padding 1: Keras's 'same' for k = 3), BatchNorm1d (inference: running statistics), ReLU, LayerNorm,
+    a 1-layer LSTM and a Linear on the last step; inputs (batch, steps, features) as Keras's, transposed around the
+    convolution and the batch norm, which take (batch, channels, length)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 4, kernel_size=3, padding=1)
+        self.bn = nn.BatchNorm1d(4)
+        self.norm = nn.LayerNorm(4)
+        self.rnn = nn.LSTM(4, 5, batch_first=True)
+        self.head = nn.Linear(5, 2)
+        with torch.no_grad():
+            # Trained-looking statistics and affine parameters (a fresh BatchNorm1d has mean 0, var 1, weight 1, bias 0).
+            self.bn.running_mean.uniform_(-0.5, 0.5)
+            self.bn.running_var.uniform_(0.5, 1.5)
+            self.bn.weight.uniform_(0.5, 1.5)
+            self.bn.bias.uniform_(-0.5, 0.5)
+            self.bn.num_batches_tracked.fill_(120)
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        y = torch.relu(self.bn(self.conv(x.transpose(1, 2)))).transpose(1, 2)
+        out, _ = self.rnn(self.norm(y))
+        return self.head(out[:, -1])
+
+
+class ConvNoBiasBnPlain(nn.Module):
+    """Conv1d without bias (stride 2, dilation 1) and a BatchNorm1d without affine parameters (affine=False)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(2, 3, kernel_size=2, stride=2, bias=False)
+        self.bn = nn.BatchNorm1d(3, affine=False)
+        with torch.no_grad():
+            self.bn.running_mean.uniform_(-0.5, 0.5)
+            self.bn.running_var.uniform_(0.5, 1.5)
+
+    def forward(self, x):
+        return self.bn(self.conv(x.transpose(1, 2))).transpose(1, 2)
 
 
 def main():
@@ -173,6 +218,20 @@ def main():
                                      "decoder": "nn.Linear(8, 2)", "forward": "decoder(encoder.rnn(x)[0])"}, x,
          "Keras: Bidirectional(GRU(4, return_sequences=True, reset_after=True)), TimeDistributed(Dense(2)) (or Dense on "
          "the sequence); the linear layer applies to every step")
+
+    m = seeded(14, lambda: ConvBnLnLstm())
+    x = seeded(114, lambda: torch.rand(B, 6, 3) * 2 - 1)
+    case("model_conv_bn_ln_lstm", m, {"conv": "nn.Conv1d(3, 4, kernel_size=3, padding=1)", "bn": "nn.BatchNorm1d(4)", "norm": "nn.LayerNorm(4)",
+                                      "rnn": "nn.LSTM(4, 5, batch_first=True)", "head": "nn.Linear(5, 2)",
+                                      "forward": "head(rnn(norm(relu(bn(conv(x^T)))^T))[0][:, -1])"}, x,
+         "Keras: Conv1D(4, 3, padding='same'), BatchNormalization(epsilon=1e-5), Activation('relu'), LayerNormalization(epsilon=1e-5), "
+         "LSTM(5), Dense(2); Conv1d weight (out, in, k) is Keras's kernel (k, in, out) transposed; BatchNorm1d weight, bias, running_mean, "
+         "running_var are gamma, beta, moving_mean, moving_variance (num_batches_tracked, int64, is a training counter)")
+    m = seeded(15, lambda: ConvNoBiasBnPlain())
+    x = seeded(115, lambda: torch.rand(B, 6, 2) * 2 - 1)
+    case("model_conv_nobias_bn_plain", m, {"conv": "nn.Conv1d(2, 3, kernel_size=2, stride=2, bias=False)", "bn": "nn.BatchNorm1d(3, affine=False)",
+                                           "forward": "bn(conv(x^T))^T"}, x,
+         "Keras: Conv1D(3, 2, strides=2, use_bias=False), BatchNormalization(epsilon=1e-5, center=False, scale=False)")
 
     m = seeded(8, lambda: nn.Linear(4, 3))
     x = seeded(108, lambda: torch.rand(B, 4) * 2 - 1)

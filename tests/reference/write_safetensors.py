@@ -30,18 +30,20 @@ DEFAULT_CASES = ["stacked", "embedding_mask", "bidirectional_ave"]
 
 
 def write_file(path, tensors, metadata):
-    """Writes a safetensors file: tensors = [(name, shape, float values)] stored as F32, sorted by name (not model
-    order, as the official library orders tensors of one dtype); metadata = {str: str}. Returns the data size."""
+    """Writes a safetensors file: tensors = [(name, shape, float values)] stored as F32 (or [(name, shape, int
+    values, "I64")], as PyTorch stores BatchNorm's num_batches_tracked), sorted by name (not model order, as the
+    official library orders tensors of one dtype); metadata = {str: str}. Returns the data size."""
     header = {}
     data = bytearray()
-    for tname, shape, values in sorted(tensors, key=lambda t: t[0]):
+    for tname, shape, values, *dtype in sorted(tensors, key=lambda t: t[0]):
+        dtype = dtype[0] if dtype else "F32"
         shape = [int(d) for d in shape]
         if len(values) != math.prod(shape):
             raise SystemExit(f"{path}: {tname} has {len(values)} values for shape {shape}")
         begin = len(data)
         # float32 values (or their shortest decimals): packing as '<f' gives the same float32 back.
-        data += struct.pack("<%df" % len(values), *values)
-        header[tname] = {"dtype": "F32", "shape": shape, "data_offsets": [begin, len(data)]}
+        data += struct.pack(("<%dq" if dtype == "I64" else "<%df") % len(values), *values)
+        header[tname] = {"dtype": dtype, "shape": shape, "data_offsets": [begin, len(data)]}
     header["__metadata__"] = dict(metadata)
 
     text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")

@@ -183,7 +183,22 @@ public sealed class KerasDeclaration
                     shape = null;
                     continue;
                 }
-                string? inputProblem = shape is null ? null : CheckInput(fl, shape, tokenShape, i == 0);
+                string? inputProblem = null;
+                if (shape is not null)
+                {
+                    try
+                    {
+                        if (!tokenShape)
+                        {
+                            KerasLayerReaderConv.Resolve(fl, shape, file);
+                        }
+                        inputProblem = CheckInput(fl, shape, tokenShape, i == 0) ?? (tokenShape ? null : KerasLayerReaderConv.CheckInput(fl, shape));
+                    }
+                    catch (KerasUnsupportedLayerException e)
+                    {
+                        inputProblem = e.Reason;
+                    }
+                }
                 if (inputProblem is not null)
                 {
                     _unsupported.Add(new KerasUnsupportedLayer(kl.ClassName, kl.Name, i, kl.JsonPath, inputProblem));
@@ -304,7 +319,7 @@ public sealed class KerasDeclaration
                     return [s[0] + p[0] + p[1], s[1]];
                 }
                 default:
-                    return s.ToArray();
+                    return KerasLayerReaderConv.OutputShape(fl, s) ?? s.ToArray();
             }
         }
 
@@ -409,6 +424,12 @@ public sealed class KerasDeclaration
                     break;
                 case "Embedding":
                     Add(name + "/embeddings", (int)fl.Config["input_dim"], (int)fl.Config["output_dim"]);
+                    break;
+                default:
+                    foreach ((string leaf, int[] shape) in KerasLayerReaderConv.Weights(fl, features))
+                    {
+                        Add(name + "/" + leaf, shape);
+                    }
                     break;
             }
             int[] layerIn = tokens ? [input[0]] : input;

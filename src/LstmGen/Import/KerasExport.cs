@@ -335,6 +335,68 @@ public static class KerasExport
                 w.WriteEndArray();
                 break;
             }
+            case "Conv1D":
+                w.WriteNumber("filters", Get<int>("filters"));
+                Ints(w, "kernel_size", Get<int[]>("kernel_size"));
+                Ints(w, "strides", Get<int[]>("strides"));
+                w.WriteString("padding", Get<string>("padding"));
+                w.WriteString("data_format", "channels_last");
+                Ints(w, "dilation_rate", Get<int[]>("dilation_rate"));
+                w.WriteNumber("groups", 1);
+                w.WriteString("activation", ActivationName(Get<Activation>("activation")));
+                w.WriteBoolean("use_bias", Get<bool>("use_bias"));
+                Initializer(w, "kernel_initializer", "GlorotUniform", ("seed", null));
+                Initializer(w, "bias_initializer", "Zeros");
+                Nulls(w, "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint");
+                break;
+            case "MaxPooling1D":
+            case "AveragePooling1D":
+                Ints(w, "pool_size", Get<int[]>("pool_size"));
+                w.WriteString("padding", Get<string>("padding"));
+                Ints(w, "strides", Get<int[]>("strides"));
+                w.WriteString("data_format", "channels_last");
+                break;
+            case "GlobalMaxPooling1D":
+            case "GlobalAveragePooling1D":
+                w.WriteString("data_format", "channels_last");
+                w.WriteBoolean("keepdims", false);
+                break;
+            case "Flatten":
+                w.WriteString("data_format", "channels_last");
+                break;
+            case "Reshape":
+                Ints(w, "target_shape", Get<int[]>("target_shape"));
+                break;
+            case "BatchNormalization":
+            case "LayerNormalization":
+                w.WriteNumber("axis", -1);
+                if (layer.ClassName == "BatchNormalization")
+                {
+                    w.WriteNumber("momentum", Get<double>("momentum"));
+                }
+                w.WriteNumber("epsilon", Get<double>("epsilon"));
+                w.WriteBoolean("center", Get<bool>("center"));
+                w.WriteBoolean("scale", Get<bool>("scale"));
+                if (layer.ClassName == "LayerNormalization")
+                {
+                    w.WriteBoolean("rms_scaling", false);
+                }
+                Initializer(w, "beta_initializer", "Zeros");
+                Initializer(w, "gamma_initializer", "Ones");
+                if (layer.ClassName == "BatchNormalization")
+                {
+                    Initializer(w, "moving_mean_initializer", "Zeros");
+                    Initializer(w, "moving_variance_initializer", "Ones");
+                }
+                Nulls(w, "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint");
+                if (layer.ClassName == "BatchNormalization")
+                {
+                    w.WriteBoolean("synchronized", false);
+                }
+                break;
+            case "Masking":
+                w.WriteNumber("mask_value", Get<double>("mask_value"));
+                break;
             case "Bidirectional":
             {
                 w.WriteString("merge_mode", Get<string>("merge_mode"));
@@ -361,6 +423,16 @@ public static class KerasExport
             w.WriteEndObject();
         }
         w.WriteEndObject();
+    }
+
+    private static void Ints(Utf8JsonWriter w, string key, int[] values)
+    {
+        w.WriteStartArray(key);
+        foreach (int v in values)
+        {
+            w.WriteNumberValue(v);
+        }
+        w.WriteEndArray();
     }
 
     private static void Seed(Utf8JsonWriter w, LayerArchitecture layer)

@@ -222,6 +222,10 @@ public static class KerasImport
                     continue;
                 }
                 FileLayer fl = KerasLayerReader.Read(kl, i, file);
+                if (fl.ClassName == ml.ClassName)
+                {
+                    KerasLayerReaderConv.Resolve(fl, ml.InputShape, file); // a normalisation's axis index, a Reshape's -1
+                }
                 foreach ((string key, string note) in fl.Notes)
                 {
                     Warn($"{_source}: {note}.", () => Mismatch(i, kl, ml, key, null, null, null, note + " (Strict)"));

@@ -60,7 +60,7 @@ internal sealed class FileLayer
 internal static class KerasLayerReader
 {
     /// <summary>Config keys that only matter in training: a difference is a warning, not an error (unless strict).</summary>
-    public static readonly HashSet<string> TrainingOnlyKeys = new(StringComparer.Ordinal) { "dropout", "recurrent_dropout", "rate", "unit_forget_bias", "seed" };
+    public static readonly HashSet<string> TrainingOnlyKeys = new(StringComparer.Ordinal) { "dropout", "recurrent_dropout", "rate", "unit_forget_bias", "seed", "momentum" };
 
     private static readonly Dictionary<string, Activation> Activations = new(StringComparer.Ordinal)
     {
@@ -83,16 +83,10 @@ internal static class KerasLayerReader
     /// <summary>Keras classes LstmGen has, with what to say for well-known ones it has not.</summary>
     private static readonly Dictionary<string, string> KnownUnsupported = new(StringComparer.Ordinal)
     {
-        ["Conv1D"] = "LstmGen has no Conv1D layer (yet)",
-        ["MaxPooling1D"] = "LstmGen has no pooling layers",
-        ["AveragePooling1D"] = "LstmGen has no pooling layers",
-        ["GlobalMaxPooling1D"] = "LstmGen has no pooling layers",
-        ["GlobalAveragePooling1D"] = "LstmGen has no pooling layers",
-        ["Flatten"] = "LstmGen has no Flatten layer",
-        ["Reshape"] = "LstmGen has no Reshape layer",
-        ["Masking"] = "LstmGen masks only token id 0 of an Embedding (MaskZero); it has no Masking layer for float inputs",
-        ["BatchNormalization"] = "LstmGen has no normalization layers",
-        ["LayerNormalization"] = "LstmGen has no normalization layers",
+        ["Conv2D"] = "LstmGen has no 2-D layers (its inputs are sequences)",
+        ["MaxPooling2D"] = "LstmGen has no 2-D layers (its inputs are sequences)",
+        ["GroupNormalization"] = "LstmGen has BatchNormalization and LayerNormalization only",
+        ["UnitNormalization"] = "LstmGen has BatchNormalization and LayerNormalization only",
         ["Attention"] = "LstmGen has no attention layers",
         ["MultiHeadAttention"] = "LstmGen has no attention layers",
         ["ConvLSTM1D"] = "LstmGen has no convolutional recurrent layers",
@@ -178,6 +172,17 @@ internal static class KerasLayerReader
                 f.Config["padding"] = new[] { left, right };
                 return f;
             }
+            case "Conv1D":
+            case "MaxPooling1D":
+            case "AveragePooling1D":
+            case "GlobalMaxPooling1D":
+            case "GlobalAveragePooling1D":
+            case "Flatten":
+            case "Reshape":
+            case "BatchNormalization":
+            case "LayerNormalization":
+            case "Masking":
+                return KerasLayerReaderConv.Read(layer, index, file, keras2);
             case "Bidirectional":
                 return ReadBidirectional(layer, index, file, keras2);
             case "TimeDistributed":
@@ -283,7 +288,7 @@ internal static class KerasLayerReader
         return f;
     }
 
-    private static int Positive(KerasLayer layer, string key, KerasFile file, int index)
+    internal static int Positive(KerasLayer layer, string key, KerasFile file, int index)
     {
         int v = layer.Config.GetInt(key);
         if (v <= 0)
@@ -294,7 +299,7 @@ internal static class KerasLayerReader
     }
 
     /// <summary>The Keras activation name of a config value: a string, null (linear), or a serialized function object.</summary>
-    private static Activation ReadActivation(KerasLayer layer, string key, string? defaultName, bool keras2, KerasFile file, int index)
+    internal static Activation ReadActivation(KerasLayer layer, string key, string? defaultName, bool keras2, KerasFile file, int index)
     {
         string? name;
         if (!layer.Config.TryGetValue(key, out JsonElement v))
@@ -455,7 +460,12 @@ internal static class AttributeText
                 a.Add(p[1].ToString(CultureInfo.InvariantCulture));
                 break;
             default:
-                return className;
+                if (KerasLayerReaderConv.AttributeFor(className, config, a) is not string other)
+                {
+                    return className;
+                }
+                attr = other;
+                break;
         }
         AddName(a, name);
         return a.Count == 0 ? attr : $"{attr}({string.Join(", ", a)})";
@@ -501,7 +511,7 @@ internal static class AttributeText
 
     private static string Double(IReadOnlyDictionary<string, object> config, string key) => ((double)config[key]).ToString("R", CultureInfo.InvariantCulture);
 
-    private static void Flag(List<string> args, IReadOnlyDictionary<string, object> config, string key, string property, bool defaultValue)
+    internal static void Flag(List<string> args, IReadOnlyDictionary<string, object> config, string key, string property, bool defaultValue)
     {
         if (config.TryGetValue(key, out object? v) && v is bool b && b != defaultValue)
         {
@@ -509,7 +519,7 @@ internal static class AttributeText
         }
     }
 
-    private static void Act(List<string> args, IReadOnlyDictionary<string, object> config, string key, string property, Activation defaultValue)
+    internal static void Act(List<string> args, IReadOnlyDictionary<string, object> config, string key, string property, Activation defaultValue)
     {
         if (config.TryGetValue(key, out object? v) && v is Activation a && a != defaultValue)
         {

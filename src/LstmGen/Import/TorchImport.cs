@@ -84,7 +84,9 @@ public sealed class TorchImportException : IOException
 /// Loads a PyTorch model's weights (a <c>state_dict</c> saved as safetensors) into the equivalent generated model:
 /// <c>nn.LSTM</c>, <c>nn.GRU</c>, <c>nn.RNN</c> (tanh, relu) into <c>[Lstm]</c>, <c>[Gru]</c>, <c>[SimpleRnn]</c> (each
 /// stacked layer into one layer; <c>bidirectional=True</c> into <c>[Bidirectional]</c>), <c>nn.Linear</c> into
-/// <c>[Dense]</c> or <c>[TimeDistributed, Dense]</c>, <c>nn.Embedding</c> into <c>[Embedding]</c>.
+/// <c>[Dense]</c> or <c>[TimeDistributed, Dense]</c>, <c>nn.Embedding</c> into <c>[Embedding]</c>, <c>nn.Conv1d</c> into
+/// <c>[Conv1D]</c>, <c>nn.BatchNorm1d</c> into <c>[BatchNormalization]</c>, <c>nn.LayerNorm</c> into
+/// <c>[LayerNormalization]</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -94,12 +96,17 @@ public sealed class TorchImportException : IOException
 /// (<c>bias = bias_ih + bias_hh</c>; the LSTM gate order i, f, g, o is Keras's i, f, c, o); GRU gates are reordered from
 /// r, z, n to Keras's z, r, h, and PyTorch's GRU is Keras's <c>reset_after</c> form: <c>bias</c> (2, 3h) =
 /// [<c>bias_ih</c>; <c>bias_hh</c>], each reordered. <c>_reverse</c> tensors are a Bidirectional's backward layer.
-/// An Embedding's <c>weight</c> is its <c>embeddings</c> as is.
+/// An Embedding's <c>weight</c> is its <c>embeddings</c> as is. A Conv1d's <c>weight</c> (out, in, k) is the
+/// <c>kernel</c> (k, in, out) transposed; a BatchNorm1d's <c>weight</c>, <c>bias</c>, <c>running_mean</c>,
+/// <c>running_var</c> are <c>gamma</c>, <c>beta</c>, <c>moving_mean</c>, <c>moving_variance</c> (its int64
+/// <c>num_batches_tracked</c> is ignored; <c>affine=False</c> is <c>Center = false, Scale = false</c>); a LayerNorm's
+/// <c>weight</c>, <c>bias</c> are <c>gamma</c>, <c>beta</c>.
 /// </para>
 /// <para>
 /// Matching (the naming convention): tensor names are <c>prefix.param</c>; <c>weight_ih_lK</c>, <c>weight_hh_lK</c>,
 /// <c>bias_ih_lK</c>, <c>bias_hh_lK</c> (and <c>_reverse</c>) make layer K of a recurrent module, whose kind is told by
-/// its gate count (4 LSTM, 3 GRU, 1 RNN); <c>weight</c> and <c>bias</c> make a linear or embedding module. The model's
+/// its gate count (4 LSTM, 3 GRU, 1 RNN); <c>weight</c> and <c>bias</c> (and <c>running_mean</c>, <c>running_var</c>,
+/// <c>num_batches_tracked</c>) make a linear, embedding, convolution or normalisation module. The model's
 /// layers with weights are matched in model order: a recurrent layer right after layer K of a stacked module takes layer
 /// K + 1 of it; otherwise each layer takes the one unused module of its kind whose shapes are exactly the layer's
 /// (state_dict files list tensors by name, not in model order). No fitting module, or two, is a
@@ -108,8 +115,9 @@ public sealed class TorchImportException : IOException
 /// </para>
 /// <para>
 /// Not in a state_dict, so not checked: an RNN's nonlinearity (the model's tanh or relu is taken), dropout, how the
-/// PyTorch model's forward uses the outputs. <c>nn.Conv1d</c> and LSTM projections (<c>weight_hr</c>) have no LstmGen
-/// layer yet. All or nothing: everything is checked, then all weights are written at once.
+/// PyTorch model's forward uses the outputs, a convolution's padding and stride, a normalisation's <c>eps</c> (PyTorch's
+/// default 1e-5, Keras's 1e-3: another Epsilon than 1e-5 is a warning). LSTM projections (<c>weight_hr</c>) have no
+/// LstmGen layer. All or nothing: everything is checked, then all weights are written at once.
 /// </para>
 /// </remarks>
 public static partial class TorchImport
@@ -159,6 +167,11 @@ public static partial class TorchImport
         int offset = 0;
         foreach ((string name, int[] shape, string dtype) in index)
         {
+            if (dtype is not ("F32" or "F64") && IsBatchCounter(name))
+            {
+                empty.Add((name, shape)); // BatchNorm1d's num_batches_tracked (int64): a training counter, not a weight
+                continue;
+            }
             if (dtype is not ("F32" or "F64"))
             {
                 throw new TorchImportException(
@@ -188,6 +201,8 @@ public static partial class TorchImport
         order = index.Select(t => t.Name).ToList();
         return tensors;
     }
+
+    private static bool IsBatchCounter(string name) => name == "num_batches_tracked" || name.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
 
     /// <summary>One layer of a PyTorch module: a recurrent module's layer K (both directions), or a linear/embedding module.</summary>
     private sealed class Unit
@@ -256,7 +271,7 @@ public static partial class TorchImport
         private static string Label(string reference) => reference.Length == 0 ? "(the module)" : reference.StartsWith('#') ? "(the module)" + reference : reference;
 
         private string ConvHint(List<string> unused) =>
-            unused.Any(u => tensors[u].Shape.Length == 3) ? " (a 3-D weight is a convolution's, e.g. nn.Conv1d: LstmGen has no Conv1D layer yet)" : "";
+            unused.Any(u => tensors[u].Shape.Length == 3) ? " (a 3-D weight is a convolution's, e.g. nn.Conv1d: declare [Conv1D(out, k)])" : "";
 
         private void BuildUnits()
         {
@@ -275,7 +290,7 @@ public static partial class TorchImport
                     key = module + "#" + layer.ToString(CultureInfo.InvariantCulture);
                     p = m.Groups[1].Value + m.Groups[3].Value;
                 }
-                else if (param is "weight" or "bias")
+                else if (param is "weight" or "bias" or "running_mean" or "running_var" or "num_batches_tracked")
                 {
                     key = module;
                     p = param;
@@ -383,6 +398,10 @@ public static partial class TorchImport
             {
                 return $"an nn.Embedding({cell.Config["input_dim"]}, {cell.Config["output_dim"]}) (weight ({cell.Config["input_dim"]}, {cell.Config["output_dim"]}))";
             }
+            if (TorchNormConv.Expected(layer, ShapeOf) is string other)
+            {
+                return other;
+            }
             IReadOnlyList<int> k = ShapeOf(layer.Weights[0]);
             return $"an nn.Linear({k[0]}, {k[1]}{((bool)cell.Config["use_bias"] ? "" : ", bias=False")}) (weight ({k[1]}, {k[0]}){((bool)cell.Config["use_bias"] ? $", bias ({k[1]})" : "")})";
         }
@@ -452,9 +471,17 @@ public static partial class TorchImport
             {
                 return "it is a recurrent module";
             }
+            if (TorchNormConv.Handles(cell.ClassName))
+            {
+                return TorchNormConv.Unfit(layer, unit.Params, name => tensors[name].Shape, ShapeOf);
+            }
             if (!unit.Params.TryGetValue("weight", out string? weight))
             {
                 return "it has no weight";
+            }
+            if (unit.Params.ContainsKey("running_mean") || unit.Params.ContainsKey("running_var"))
+            {
+                return "it is a batch normalization (it has running_mean and running_var)";
             }
             int[] w = tensors[weight].Shape;
             bool hasBias = unit.Params.ContainsKey("bias");
@@ -470,7 +497,7 @@ public static partial class TorchImport
             IReadOnlyList<int> k = ShapeOf(layer.Weights[0]);
             if (w.Length != 2 || w[0] != k[1] || w[1] != k[0])
             {
-                return $"its weight is {Shape(w)}, not (out, in) = ({k[1]}, {k[0]}){(w.Length == 3 ? " (a 3-D weight: a convolution's, e.g. nn.Conv1d; LstmGen has no Conv1D layer yet)" : "")}";
+                return $"its weight is {Shape(w)}, not (out, in) = ({k[1]}, {k[0]}){(w.Length == 3 ? " (a 3-D weight: a convolution's, e.g. nn.Conv1d, which is a [Conv1D])" : "")}";
             }
             if (hasBias != (bool)cell.Config["use_bias"])
             {
@@ -490,6 +517,18 @@ public static partial class TorchImport
             LayerArchitecture cell = Cell(layer);
             if (!IsRecurrent(layer))
             {
+                if (TorchNormConv.Handles(cell.ClassName))
+                {
+                    foreach ((string name, float[] values) in TorchNormConv.Convert(layer, unit.Params, t => tensors[t].Values, ShapeOf))
+                    {
+                        Add(name, values);
+                    }
+                    if (TorchNormConv.EpsilonNote(layer) is string note)
+                    {
+                        Warnings.Add($"{ModelName}'s layer '{layer.Name}' ({layer.ClassName}): {note}");
+                    }
+                    return;
+                }
                 float[] w = tensors[unit.Params["weight"]].Values;
                 if (cell.ClassName == "Embedding")
                 {

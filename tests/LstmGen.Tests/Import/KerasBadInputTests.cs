@@ -100,6 +100,7 @@ public sealed class KerasBadInputTests : IDisposable
     [Theory]
     [InlineData("k3_lstm_stack.keras")]
     [InlineData("k3_functional_embedding_gru_rnn.keras")]
+    [InlineData("k3_conv_norm_pool.keras")]
     public void Truncated_zip_is_a_damaged_archive(string fixture)
     {
         byte[] full = Fixture(fixture);
@@ -116,6 +117,8 @@ public sealed class KerasBadInputTests : IDisposable
     [InlineData("legacy_tf2_bidirectional_gru_td.h5")]
     [InlineData("k3_lstm_dense.weights.h5")]
     [InlineData("storage_libver_latest.weights.h5")]
+    [InlineData("legacy_tf2_conv_bn_reshape.h5")]
+    [InlineData("k3_conv_bn.weights.h5")]
     public void Truncated_hdf5_says_how_long_it_should_be(string fixture)
     {
         byte[] full = Fixture(fixture);

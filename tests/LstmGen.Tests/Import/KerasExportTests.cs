@@ -29,6 +29,10 @@ public sealed class KerasExportTests
         ["FxEmbGruRnn"] = () => new FxEmbGruRnn(),
         ["Stacked"] = () => new Stacked(),
         ["EmbeddingMaskBidirectional"] = () => new EmbeddingMaskBidirectional(),
+        ["ExportConv"] = () => new ExportConv(),
+        ["ExportMaskReshape"] = () => new ExportMaskReshape(),
+        ["FxConvBnReshape"] = () => new FxConvBnReshape(),
+        ["FxMaskingBn"] = () => new FxMaskingBn(),
     };
 
     public static TheoryData<string> Names => new(Models.Keys);
@@ -224,6 +228,9 @@ public sealed class KerasExportTests
             ("export_seq.keras", new ExportSeq()),
             ("export_tokens.keras", new ExportTokens()),
             ("export_state.weights.h5", new ExportState()),
+            ("export_conv.keras", new ExportConv()),
+            ("export_mask_reshape.keras", new ExportMaskReshape()),
+            ("export_conv_bn.weights.h5", new FxConvBnReshape()),
         };
         var files = new Dictionary<string, byte[]>();
         using var manifest = new MemoryStream();

@@ -63,25 +63,25 @@ public sealed class KerasImportBadInputTests
         JsonNode root = JsonNode.Parse(config)!;
         JsonArray list = root["config"]!["layers"]!.AsArray();
         list.Insert(2, JsonNode.Parse("""
-            {"module": "keras.layers", "class_name": "Conv1D", "config": {"name": "conv1d", "trainable": true, "dtype": "float32", "filters": 4,
+            {"module": "keras.layers", "class_name": "ConvLSTM1D", "config": {"name": "conv_lstm1d", "trainable": true, "dtype": "float32", "filters": 4,
              "kernel_size": [3], "strides": [1], "padding": "same", "activation": "relu", "use_bias": true}, "registered_name": null}
             """));
-        layers.Insert(1, KerasLayerWeights.Create("Conv1D", "conv1d", W("kernel", [3, 4, 4]), W("bias", [4])));
+        layers.Insert(1, KerasLayerWeights.Create("ConvLSTM1D", "conv_lstm1d", W("kernel", [3, 4, 16]), W("bias", [16])));
         byte[] file = Archive(root.ToJsonString(), layers);
 
         var e = Refused<KerasUnsupportedLayerException>(new FxLstmStack(), file, "conv.keras");
-        Assert.Equal("Conv1D", e.ClassName);
-        Assert.Equal("conv1d", e.LayerName);
+        Assert.Equal("ConvLSTM1D", e.ClassName);
+        Assert.Equal("conv_lstm1d", e.LayerName);
         Assert.Equal(1, e.Index);
         Assert.Equal("config.layers[2]", e.Location);
-        Assert.Equal("'conv.keras': layer 2 of the file, 'conv1d' (Conv1D, at config.layers[2]), cannot be imported: LstmGen has no Conv1D layer (yet).", e.Message);
+        Assert.Equal("'conv.keras': layer 2 of the file, 'conv_lstm1d' (ConvLSTM1D, at config.layers[2]), cannot be imported: LstmGen has no convolutional recurrent layers.", e.Message);
 
         // The declaration lists it at its place, and the rest of the model.
         KerasDeclaration d = KerasDeclaration.Create(KerasFile.Read(file, "conv.keras"));
         Assert.False(d.IsComplete);
         Assert.Null(d.Architecture);
-        Assert.Equal("layer 2: 'conv1d' (Conv1D) at config.layers[2]: LstmGen has no Conv1D layer (yet)", Assert.Single(d.Unsupported).ToString());
-        Assert.Contains("[Lstm(4, ReturnSequences = true)]\n// layer 2, 'conv1d' (Conv1D), is not supported: LstmGen has no Conv1D layer (yet)\n[Dropout(0.25)]", d.Source);
+        Assert.Equal("layer 2: 'conv_lstm1d' (ConvLSTM1D) at config.layers[2]: LstmGen has no convolutional recurrent layers", Assert.Single(d.Unsupported).ToString());
+        Assert.Contains("[Lstm(4, ReturnSequences = true)]\n// layer 2, 'conv_lstm1d' (ConvLSTM1D), is not supported: LstmGen has no convolutional recurrent layers\n[Dropout(0.25)]", d.Source);
         Assert.Contains("// INCOMPLETE", d.Source);
     }
 

@@ -40,6 +40,23 @@ public partial class FxLstmDense3;
 [Sequential, Input(5, 2), Lstm(2, ReturnSequences = true), Gru(2), Dense(1)]
 public partial class FxLstmGru;
 
+// The convolution, pooling, reshaping, normalisation and masking fixtures (make_conv in make_keras_fixtures.py).
+
+[Sequential, Input(12, 3), Conv1D(4, 3, Padding = PaddingMode.Same, Activation = Activation.Relu), BatchNormalization, MaxPooling1D(2),
+ Conv1D(3, 2, Padding = PaddingMode.Causal, DilationRate = 2, Activation = Activation.Tanh), AveragePooling1D(3, Strides = 1, Padding = PaddingMode.Same),
+ LayerNormalization, Lstm(4, ReturnSequences = true), GlobalMaxPooling1D, Dense(2)]
+public partial class FxConvNormPool;
+
+[Sequential, Input(5, 3), Masking, Lstm(3, ReturnSequences = true), BatchNormalization(Epsilon = 0.01, Center = false, Scale = false), Lstm(2), Dense(1)]
+public partial class FxMaskingBn;
+
+[Sequential, Input(8, 2), Conv1D(4, 2, Strides = 2, UseBias = false), BatchNormalization(Momentum = 0.9), Flatten, Reshape(2, 8), GlobalAveragePooling1D,
+ LayerNormalization, Dense(1, Activation = Activation.Sigmoid)]
+public partial class FxConvBnReshape;
+
+[Sequential, Input(6, 2), Conv1D(3, 3, Padding = PaddingMode.Same), BatchNormalization, GlobalAveragePooling1D, Dense(2)]
+public partial class FxConvBn;
+
 // Models saved for Keras 3 (every layer and activation a Keras 3 config can express).
 
 [Sequential, Input(6, 3), Bidirectional(MergeMode.Sum), Gru(4, ReturnSequences = true), SpatialDropout1D(0.1),
@@ -53,6 +70,14 @@ public partial class ExportTokens;
 
 [Sequential, Input(5, 3), Bidirectional(MergeMode.Ave), SimpleRnn(3, ReturnSequences = true, GoBackwards = true), Lstm(4, ReturnSequences = true, ReturnState = true, Dropout = 0.2)]
 public partial class ExportState;
+
+[Sequential, Input(10, 3), Conv1D(4, 3, Strides = 2, Padding = PaddingMode.Same, Activation = Activation.Relu), BatchNormalization(Scale = false),
+ AveragePooling1D(2, Strides = 1), Conv1D(3, 2, Padding = PaddingMode.Causal, DilationRate = 2, UseBias = false), MaxPooling1D(2, Padding = PaddingMode.Same),
+ LayerNormalization(Epsilon = 1e-5), Gru(3, ReturnSequences = true), GlobalAveragePooling1D, Dense(2)]
+public partial class ExportConv;
+
+[Sequential, Input(6, 2), Masking(-1), Lstm(3, ReturnSequences = true), LayerNormalization(Center = false), Flatten, Reshape(3, 6), GlobalMaxPooling1D, Dense(1)]
+public partial class ExportMaskReshape;
 
 // Variations of FxLstmStack (the file k3_lstm_stack.keras): each differs from it in one attribute.
 

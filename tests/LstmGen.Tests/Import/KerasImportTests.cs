@@ -22,6 +22,10 @@ internal static class ImportHelpers
             for (int k = 0; k < values.Length; k++)
             {
                 values[k] = (float)(0.6 * Math.Sin(0.37 * k + 1.3 * index + 0.11 * salt + 0.1));
+                if (e.Name.EndsWith("/moving_variance", StringComparison.Ordinal))
+                {
+                    values[k] = Math.Abs(values[k]) + 0.5f; // a variance
+                }
             }
             model.Weights.Set(e.Name, values);
             index++;
@@ -116,6 +120,10 @@ public sealed class KerasImportTests
         ["legacy_k22_cudnn.h5"] = () => new FxCudnn(),
         ["legacy_weights_only.h5"] = () => new FxLstmDense(),
         ["storage_libver_latest.weights.h5"] = () => new FxLstmDense(),
+        ["k3_conv_norm_pool.keras"] = () => new FxConvNormPool(),
+        ["k3_masking_bn.keras"] = () => new FxMaskingBn(),
+        ["legacy_tf2_conv_bn_reshape.h5"] = () => new FxConvBnReshape(),
+        ["k3_conv_bn.weights.h5"] = () => new FxConvBn(),
     };
 
     public static TheoryData<string> Files => new(Models.Keys.Order(StringComparer.Ordinal));

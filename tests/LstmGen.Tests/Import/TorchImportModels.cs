@@ -62,3 +62,20 @@ public partial class TTwoLstms;
 
 [Sequential, Input(5, 3), Lstm(4, ReturnSequences = true, Activation = Activation.Relu)]
 public partial class TLstmRelu;
+
+// nn.Conv1d, nn.BatchNorm1d, nn.LayerNorm (make_torch_fixtures.py: conv1d, model_conv_bn_ln_lstm, model_conv_nobias_bn_plain).
+
+[Sequential, Input(7, 3), Conv1D(4, 3)]
+public partial class TConv1d;
+
+[Sequential, Input(6, 3), Conv1D(4, 3, Padding = PaddingMode.Same), BatchNormalization(Epsilon = 1e-5), Activation(Activation.Relu), LayerNormalization(Epsilon = 1e-5), Lstm(5), Dense(2)]
+public partial class TConvBnLnLstm;
+
+[Sequential, Input(6, 3), Conv1D(4, 3, Padding = PaddingMode.Same), BatchNormalization, Activation(Activation.Relu), LayerNormalization, Lstm(5), Dense(2)]
+public partial class TConvBnLnLstmKerasEpsilon;
+
+[Sequential, Input(6, 2), Conv1D(3, 2, Strides = 2, UseBias = false), BatchNormalization(Epsilon = 1e-5, Center = false, Scale = false)]
+public partial class TConvNoBiasBnPlain;
+
+[Sequential, Input(6, 2), Conv1D(3, 2, Strides = 2, UseBias = false), BatchNormalization(Epsilon = 1e-5)]
+public partial class TConvNoBiasBnAffine;

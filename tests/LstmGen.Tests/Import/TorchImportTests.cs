@@ -42,6 +42,8 @@ public sealed class TorchImportTests
         { "embedding", "output" },
         { "model_tokens_lstm2_head", "output" },
         { "model_bigru_per_step", "output" },
+        { "model_conv_bn_ln_lstm", "output" },
+        { "model_conv_nobias_bn_plain", "output" },
     };
 
     private static ISequentialModel Model(string fixture, string output) => (fixture, output) switch
@@ -60,6 +62,8 @@ public sealed class TorchImportTests
         ("embedding", _) => new TEmbedding(),
         ("model_tokens_lstm2_head", _) => new TTokensLstmHead(),
         ("model_bigru_per_step", _) => new TBiGruPerStep(),
+        ("model_conv_bn_ln_lstm", _) => new TConvBnLnLstm(),
+        ("model_conv_nobias_bn_plain", _) => new TConvNoBiasBnPlain(),
         _ => throw new ArgumentException(fixture),
     };
 
@@ -246,11 +250,88 @@ public sealed class TorchImportTests
     }
 
     [Fact]
-    public void Conv1d_has_no_layer_yet()
+    public void Conv1d_into_a_dense_layer_is_refused()
     {
         var e = Refused<TorchImportException>(new TDenseOnConvInput(), "conv1d");
         Assert.Contains("no module of the file fits TDenseOnConvInput's layer 'dense' (Dense), which takes an nn.Linear(3, 4) (weight (4, 3), bias (4))", e.Message);
-        Assert.Contains("its weight is (4, 3, 3), not (out, in) = (4, 3) (a 3-D weight: a convolution's, e.g. nn.Conv1d; LstmGen has no Conv1D layer yet)", e.Message);
+        Assert.Contains("its weight is (4, 3, 3), not (out, in) = (4, 3) (a 3-D weight: a convolution's, e.g. nn.Conv1d, which is a [Conv1D])", e.Message);
+    }
+
+    /// <summary>nn.Conv1d alone: (batch, channels, length) in PyTorch, (batch, steps, channels) in Keras and LstmGen; weight (out, in, k) → kernel (k, in, out).</summary>
+    [Fact]
+    public void Conv1d_loads_transposed_and_reproduces_pytorch()
+    {
+        var model = new TConv1d();
+        TorchImportResult result = TorchImport.Load(model, Path_("conv1d"));
+        Assert.Empty(result.Warnings);
+        Assert.Equal("", result.Mapping["conv1d"]); // a state_dict of one module: no prefix
+        JsonElement json = Json("conv1d");
+        float[] x = json.GetProperty("input").GetProperty("values").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray(); // (2, 3, 7)
+        float[] y = json.GetProperty("expected").GetProperty("output").GetProperty("values").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray(); // (2, 4, 5)
+        float[] w = json.GetProperty("state_dict")[0].GetProperty("values").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray(); // weight (4, 3, 3)
+        float[] kernel = model.Weights.Get("conv1d/kernel"); // (3, 3, 4)
+        Assert.Equal(w[(2 * 3 + 1) * 3 + 0], kernel[(0 * 3 + 1) * 4 + 2]); // weight[o=2, i=1, j=0] = kernel[j=0, i=1, o=2]
+        var input = new float[x.Length];
+        for (int n = 0; n < 2; n++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                for (int t = 0; t < 7; t++)
+                {
+                    input[(n * 7 + t) * 3 + c] = x[(n * 3 + c) * 7 + t];
+                }
+            }
+        }
+        float[] actual = ImportHelpers.Predict(model, input, [], 2); // (2, 5, 4)
+        for (int n = 0; n < 2; n++)
+        {
+            for (int o = 0; o < 4; o++)
+            {
+                for (int t = 0; t < 5; t++)
+                {
+                    float expected = y[(n * 4 + o) * 5 + t], got = actual[(n * 5 + t) * 4 + o];
+                    Assert.True(Math.Abs(got - expected) <= 1e-5, $"conv1d: output[{n}, {t}, {o}] = {got:R}, PyTorch {expected:R}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Batch_norm_statistics_are_mapped_and_the_counter_ignored()
+    {
+        var model = new TConvBnLnLstm();
+        TorchImportResult result = TorchImport.Load(model, Path_("model_conv_bn_ln_lstm"));
+        Assert.Equal("bn", result.Mapping["batch_normalization"]);
+        Assert.Equal("norm", result.Mapping["layer_normalization"]);
+        Assert.Equal("conv", result.Mapping["conv1d"]);
+        Assert.Empty(result.UnusedTensors); // bn.num_batches_tracked (int64) is taken by the BatchNorm1d, not reported
+        JsonElement json = Json("model_conv_bn_ln_lstm");
+        float[] Tensor(string name) => json.GetProperty("state_dict").EnumerateArray().Single(t => t.GetProperty("name").GetString() == name)
+            .GetProperty("values").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
+        Assert.Equal(Tensor("bn.weight"), model.Weights.Get("batch_normalization/gamma"));
+        Assert.Equal(Tensor("bn.bias"), model.Weights.Get("batch_normalization/beta"));
+        Assert.Equal(Tensor("bn.running_mean"), model.Weights.Get("batch_normalization/moving_mean"));
+        Assert.Equal(Tensor("bn.running_var"), model.Weights.Get("batch_normalization/moving_variance"));
+        Assert.Equal(Tensor("norm.weight"), model.Weights.Get("layer_normalization/gamma"));
+    }
+
+    [Fact]
+    public void Keras_default_epsilon_is_a_warning_with_pytorchs()
+    {
+        TorchImportResult result = TorchImport.Load(new TConvBnLnLstmKerasEpsilon(), Path_("model_conv_bn_ln_lstm"));
+        Assert.Equal([
+            "TConvBnLnLstmKerasEpsilon's layer 'batch_normalization' (BatchNormalization): its Epsilon is 0.001, but nn.BatchNorm1d's default eps is 1e-5 and a state_dict does not hold eps: declare Epsilon = 1e-5 if the PyTorch module used its default",
+            "TConvBnLnLstmKerasEpsilon's layer 'layer_normalization' (LayerNormalization): its Epsilon is 0.001, but nn.LayerNorm's default eps is 1e-5 and a state_dict does not hold eps: declare Epsilon = 1e-5 if the PyTorch module used its default",
+        ], result.Warnings);
+    }
+
+    [Fact]
+    public void Batch_norm_without_affine_into_an_affine_layer_is_refused()
+    {
+        var e = Refused<TorchImportException>(new TConvNoBiasBnAffine(), "model_conv_nobias_bn_plain");
+        Assert.Equal("'model_conv_nobias_bn_plain.safetensors': no module of the file fits TConvNoBiasBnAffine's layer 'batch_normalization' (BatchNormalization), "
+            + "which takes an nn.BatchNorm1d(3) (weight and bias (3), running_mean and running_var (3)) (module 'bn': it has no weight and no bias (affine=False), "
+            + "and the layer has Scale = true, Center = true: declare Center = false, Scale = false).", e.Message);
     }
 
     [Fact]
