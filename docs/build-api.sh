@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Generates the API reference in docs/api (Markdown, one page per type, namespaces LstmGen, LstmGen.Data,
+# Generates the API reference in docs/api (Markdown, one page per type; namespaces LstmGen, LstmGen.Data, LstmGen.Export,
 # LstmGen.Import) from the XML documentation comments of src/LstmGen, with docfx 2.81 (the local tool of
 # .config/dotnet-tools.json), and writes docs/api/README.md, the index. The output is committed; run this after changing
 # a public API or its docs.
