@@ -2,7 +2,8 @@
 // its code, then run it on real data (monthly airline passengers, 1949-1960, shipped in samples/data).
 //
 // First the generated API on the Keras-default initialisation (seeded): shapes as constants, Keras weight names, batch
-// and single-sample Predict, the streaming form, and the errors for bad input. Then a short training run: Fit on the
+// and single-sample Predict, the streaming form, the errors for bad input, and the Keras round trip (KerasExport saves
+// a .weights.h5 and a .keras archive, KerasImport loads the archive back). Then a short training run: Fit on the
 // first 80% of the windows, the test range's error, and the weights saved and loaded back (safetensors). Everything is
 // seeded, so the output is the same on every run; it is also the target of the trim/NativeAOT check (tests/aot-check.sh),
 // which compares a published binary's output and speed with this program under the JIT.
@@ -59,34 +60,33 @@ catch (ArgumentException e)
     Console.WriteLine($"Predict on 11 values: {e.Message}");
 }
 
-// Keras interop: save the weights in Keras 3's layout (Python: model.load_weights("forecaster.weights.h5")), then read
-// the HDF5 file back with LstmGen's Keras reader (which also reads .keras archives and legacy .h5 files).
-KerasWeight Keras(string name) => new(name[(name.IndexOf('/') + 1)..], model.Weights.Find(name).Dimensions.ToArray(), model.Weights.Get(name));
-KerasLayerWeights[] kerasLayers =
-[
-    KerasLayerWeights.Create("LSTM", "lstm", Keras("lstm/kernel"), Keras("lstm/recurrent_kernel"), Keras("lstm/bias")),
-    KerasLayerWeights.Create("LSTM", "lstm_1", Keras("lstm_1/kernel"), Keras("lstm_1/recurrent_kernel"), Keras("lstm_1/bias")),
-    KerasLayerWeights.Create("Dense", "dense", Keras("dense/kernel"), Keras("dense/bias")),
-];
-string kerasPath = Path.Combine(Path.GetTempPath(), $"quickstart-{Environment.ProcessId}.weights.h5");
-KerasWeightsWriter.WriteWeights(kerasPath, kerasLayers);
+// Keras interop: save the weights in Keras 3's layout (Python: model.load_weights("forecaster.weights.h5") on the same
+// Keras model) and the whole model as a .keras archive (keras.models.load_model("forecaster.keras")), then load the
+// archive back into a fresh model with KerasImport, which checks its layers against the declaration first.
+string kerasWeights = Path.Combine(Path.GetTempPath(), $"quickstart-{Environment.ProcessId}.weights.h5");
+string kerasModel = Path.Combine(Path.GetTempPath(), $"quickstart-{Environment.ProcessId}.keras");
 try
 {
-    KerasFile saved = KerasFile.Read(kerasPath);
+    KerasExport.SaveWeights(model, kerasWeights);
+    KerasExport.SaveModel(model, kerasModel, new KerasWriteOptions { DateSaved = new DateTime(2026, 1, 1) });
+    KerasFile saved = KerasFile.Read(kerasWeights);
     Console.WriteLine();
-    Console.WriteLine($"Saved as a Keras 3 .weights.h5 ({new FileInfo(kerasPath).Length} bytes) and read back ({saved.Format}):");
+    Console.WriteLine($"Saved as a Keras 3 .weights.h5 ({new FileInfo(kerasWeights).Length} bytes) and read back ({saved.Format}):");
     foreach (KerasWeightGroup group in saved.WeightGroups)
     {
         Console.WriteLine($"  {group.Path,-14} {string.Join(", ", group.Weights.Select(w => $"{w.Name} {w.ShapeText}"))}");
     }
-    IReadOnlyList<string> groups = KerasNaming.WeightGroupNames(kerasLayers.Select(l => l.ClassName)); // lstm, lstm_1, dense
-    bool same = kerasLayers.Select((layer, i) => (layer, saved.WeightGroups.Single(g => g.Name == groups[i])))
-        .All(p => p.layer.AllWeights.Zip(p.Item2.Weights).All(w => w.First.Values.AsSpan().SequenceEqual(w.Second.Values)));
-    Console.WriteLine($"Every value read back identical: {same}");
+    var reloaded = new PassengerForecaster(new ModelOptions { Seed = 1 });
+    KerasImportResult imported = KerasImport.Load(reloaded, kerasModel);
+    var again = new float[windows];
+    reloaded.PredictBatch(inputs, again, windows);
+    Console.WriteLine($"Saved as a .keras archive ({imported.File.Model!.Layers.Count} layers in its config) and loaded back: {imported.Parameters} values, "
+        + $"predictions {(again.SequenceEqual(outputs) ? "identical" : "DIFFERENT")}");
 }
 finally
 {
-    File.Delete(kerasPath);
+    File.Delete(kerasWeights);
+    File.Delete(kerasModel);
 }
 
 // Training: the first 80% of the windows, next month's value as the target (scaled to [0, 1] with the whole series'
@@ -129,6 +129,18 @@ try
 finally
 {
     File.Delete(weightsFile);
+}
+
+// ONNX: the trained model as an .onnx file for ONNX Runtime (server, mobile, web) and Netron; batch-major input as PredictBatch.
+string onnxFile = Path.Combine(Path.GetTempPath(), $"quickstart-{Environment.ProcessId}.onnx");
+try
+{
+    trained.ExportOnnx(onnxFile);
+    Console.WriteLine($"Exported as ONNX (opset {LstmGen.Export.OnnxExport.Opset}, input (batch, 12, 1)): {new FileInfo(onnxFile).Length} bytes");
+}
+finally
+{
+    File.Delete(onnxFile);
 }
 
 // Timings for tests/aot-check.sh and docs/performance.md, on standard error (the output above is the same on every run).

@@ -9,8 +9,9 @@ using System.Text.Json;
 namespace LstmGen.Benchmarks;
 
 /// <summary>
-/// Side-by-side run: times LstmGen's workloads (median of single calls, the peer's method), then runs the PyTorch peer
-/// script in the same run and prints one table with the ratio per workload.
+/// Side-by-side run: times LstmGen's workloads (median of single calls, the peer's method), then the inference workloads
+/// W1–W4 in ONNX Runtime at 1 and 2 intra-op threads (LstmGen's models and weights, exported with OnnxExport), then runs
+/// the PyTorch peer script in the same run, and prints the tables with the ratios per workload.
 /// </summary>
 public static class Compare
 {
@@ -18,6 +19,7 @@ public static class Compare
     {
         bool quick = args.Contains("--quick");
         bool noPeer = args.Contains("--no-peer");
+        bool noOnnx = args.Contains("--no-onnx");
         int onlyAt = Array.IndexOf(args, "--only");
         string[] only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1].Split(',') : [];
         double seconds = quick ? 0.2 : 1.0;
@@ -43,6 +45,12 @@ public static class Compare
             Console.WriteLine($"  {w.Name} {w.Variant,-38} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}  (p10 {p10:F3}, p90 {p90:F3}, n={n}){extra}");
         }
 
+        var onnx = new Dictionary<(string, string, string), double>();
+        if (!noOnnx)
+        {
+            onnx = RunOnnx(only, seconds);
+        }
+
         Dictionary<(string, string), double> peer = new();
         if (!noPeer)
         {
@@ -59,7 +67,123 @@ public static class Compare
             Console.WriteLine($"{r.Workload,-8} {r.Variant,-38} {r.MedianUs.ToString(r.MedianUs < 10 ? "F3" : "F1", CultureInfo.InvariantCulture),12} {torch,12} {ratio,9}");
         }
         Console.WriteLine("PyTorch: best of 1 and 2 threads (see the peer's own table above for each); LstmGen: one thread unless the variant says 2 workers.");
+        if (onnx.Count > 0)
+        {
+            // On a shared machine the first measurement may have run under load: the better of two is the core's peak.
+            double again = PeakFmaGflops();
+            Console.WriteLine();
+            Console.WriteLine($"Single-core FMA peak measured again: {again:F0} GFLOP/s (first {peak:F0}); the table uses the higher.");
+            PrintInferenceTable(onnx, peer, Math.Max(peak, again));
+        }
         return 0;
+    }
+
+    /// <summary>One contender of an interleaved comparison: LstmGen on one thread or two workers, ONNX Runtime at 1 or 2 threads.</summary>
+    private sealed record Contender(string Label, Action Run, int StepsPerCall);
+
+    /// <summary>
+    /// The inference workloads W1–W4 against ONNX Runtime at 1 and 2 intra-op threads, timed interleaved: per workload,
+    /// five rounds in which each contender (LstmGen on one thread, LstmGen on two workers where the workload has it, ONNX
+    /// Runtime at 1 and at 2 threads) takes its turn of single calls, so that on a shared machine all of them see the same
+    /// load. Medians over all rounds, keyed by (workload, variant, contender label). Each ONNX Runtime workload's first call
+    /// is checked against LstmGen's output first.
+    /// </summary>
+    private static Dictionary<(string, string, string), double> RunOnnx(string[] only, double seconds)
+    {
+        const int Rounds = 5;
+        var result = new Dictionary<(string, string, string), double>();
+        Console.WriteLine();
+        Console.WriteLine($"ONNX Runtime {OnnxPeer.Version} (CPU execution provider; LstmGen's models and weights exported with OnnxExport; " +
+                          $"pre-allocated OrtValues) against LstmGen, interleaved: {Rounds} rounds per workload, each contender in turn");
+        bool Wanted(string name) => name is "W1" or "W2" or "W3" or "W4" && (only.Length == 0 || only.Contains(name));
+        List<Workload> ours = Workloads.Inference().Concat(Workloads.Streaming()).Concat(Workloads.Large()).Where(w => Wanted(w.Name)).ToList();
+        using var onnx = new OnnxPeer();
+        IReadOnlyList<OnnxWorkload> one = onnx.Workloads(1, Wanted), two = onnx.Workloads(2, Wanted);
+        foreach (OnnxWorkload o1 in one)
+        {
+            OnnxWorkload o2 = two.Single(w => w.Name == o1.Name && w.Variant == o1.Variant);
+            var contenders = new List<Contender>();
+            foreach (var (variant, label) in new[] { (o1.Variant, "LstmGen 1 thread"), (o1.Variant + " (2 workers)", "LstmGen 2 workers") })
+            {
+                if (ours.FirstOrDefault(w => w.Name == o1.Name && w.Variant == variant) is { } w)
+                {
+                    contenders.Add(new Contender(label, w.Run, w.StepsPerCall));
+                }
+            }
+            double diff = 0;
+            foreach (OnnxWorkload o in new[] { o1, o2 })
+            {
+                o.Run(); // first call: the output against LstmGen's
+                float[] got = o.Output(), want = o.Reference();
+                diff = Math.Max(diff, got.Zip(want, (a, b) => Math.Abs(a - b) / Math.Max(1.0, Math.Abs(b))).Max());
+                contenders.Add(new Contender($"ONNX Runtime {o.Threads} thread{(o.Threads > 1 ? "s" : "")}", o.Run, o.StepsPerCall));
+            }
+
+            var samples = contenders.ToDictionary(c => c.Label, _ => new List<double>());
+            foreach (Contender c in contenders)
+            {
+                for (int i = 0; i < 5; i++) c.Run(); // JIT tiers, ONNX Runtime's first-run allocations
+                var warm = Stopwatch.StartNew();
+                while (warm.Elapsed.TotalSeconds < seconds / 8) c.Run();
+            }
+            for (int round = 0; round < Rounds; round++)
+            {
+                foreach (Contender c in contenders)
+                {
+                    List<double> list = samples[c.Label];
+                    int target = list.Count + 10;
+                    var clock = Stopwatch.StartNew();
+                    while ((clock.Elapsed.TotalSeconds < seconds / Rounds || list.Count < target) && list.Count < 100_000)
+                    {
+                        long start = Stopwatch.GetTimestamp();
+                        c.Run();
+                        list.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds / c.StepsPerCall);
+                    }
+                }
+            }
+            var line = new List<string>();
+            foreach (Contender c in contenders)
+            {
+                List<double> list = samples[c.Label];
+                list.Sort();
+                double median = list[list.Count / 2];
+                result[(o1.Name, o1.Variant, c.Label)] = median;
+                string flops = o1.Name == "W4" ? $", {Workloads.W4ForwardFlops / (median * 1e3):F0} GFLOP/s" : "";
+                line.Add($"{c.Label} {median.ToString(median < 10 ? "F3" : "F1", CultureInfo.InvariantCulture)} (p10 {list[list.Count / 10]:F1}, p90 {list[list.Count * 9 / 10]:F1}, n={list.Count}{flops})");
+            }
+            Console.WriteLine($"  {o1.Name} {o1.Variant}{(o1.StepsPerCall > 1 ? " (us/step)" : " (us)")}: {string.Join("; ", line)}; ONNX Runtime's max diff vs LstmGen {diff:E1}");
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The inference table against ONNX Runtime and PyTorch (markdown): LstmGen on one thread and on two workers, ONNX
+    /// Runtime at 1 and 2 threads (all four timed interleaved), the ratio of ONNX Runtime's best to LstmGen's best, and
+    /// PyTorch's best of 1 and 2 threads (its own process, after); W4 also in GFLOP/s against the peak.
+    /// </summary>
+    private static void PrintInferenceTable(Dictionary<(string, string, string), double> onnx, Dictionary<(string, string), double> peer, double peak)
+    {
+        static string Us(double us) => double.IsNaN(us) ? "-" : us.ToString(us < 10 ? "F3" : "F1", CultureInfo.InvariantCulture);
+        static string Ratio(double peerUs, double oursUs) =>
+            double.IsNaN(peerUs) || double.IsNaN(oursUs) ? "-" : (peerUs / oursUs).ToString("F2", CultureInfo.InvariantCulture) + "x";
+        string Flops(double us) => double.IsNaN(us) ? "" : $" ({Workloads.W4ForwardFlops / (us * 1e3):F0} GFLOP/s, {Workloads.W4ForwardFlops / (us * 1e3) / peak:P0})";
+        static double Best(double a, double b) => double.IsNaN(a) ? b : double.IsNaN(b) ? a : Math.Min(a, b);
+
+        Console.WriteLine();
+        Console.WriteLine($"Inference against ONNX Runtime {OnnxPeer.Version} and PyTorch (medians in us, per step for W3; LstmGen and ONNX Runtime interleaved; " +
+                          $"ratios: the peer's best over LstmGen's best, above 1 = LstmGen faster; single-core FMA peak measured {peak:F0} GFLOP/s):");
+        Console.WriteLine();
+        Console.WriteLine("| workload | LstmGen 1 thread | LstmGen 2 workers | ONNX Runtime 1 thread | ONNX Runtime 2 threads | ONNX Runtime best / LstmGen best | PyTorch best of 1/2 threads | PyTorch / LstmGen best |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (w, v) in onnx.Keys.Select(k => (k.Item1, k.Item2)).Distinct())
+        {
+            double Get(string label) => onnx.TryGetValue((w, v, label), out double us) ? us : double.NaN;
+            double one = Get("LstmGen 1 thread"), two = Get("LstmGen 2 workers"), o1 = Get("ONNX Runtime 1 thread"), o2 = Get("ONNX Runtime 2 threads");
+            double torch = peer.TryGetValue((w, v), out double t) ? t : double.NaN;
+            bool flops = w == "W4";
+            Console.WriteLine($"| {w} {v} | {Us(one)}{(flops ? Flops(one) : "")} | {Us(two)}{(flops ? Flops(two) : "")} | {Us(o1)}{(flops ? Flops(o1) : "")} | " +
+                              $"{Us(o2)}{(flops ? Flops(o2) : "")} | {Ratio(Best(o1, o2), Best(one, two))} | {Us(torch)} | {Ratio(torch, Best(one, two))} |");
+        }
     }
 
     /// <summary>Single-core FMA throughput: 8 independent vector FMA chains (enough to cover the FMA latency), in GFLOP/s.</summary>

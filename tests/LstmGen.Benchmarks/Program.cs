@@ -4,8 +4,8 @@ using BenchmarkDotNet.Running;
 namespace LstmGen.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/LstmGen.Benchmarks -- compare [--quick] [--no-peer] [--only W1,W3]</c>: LstmGen beside PyTorch
-/// in one run. Any other arguments go to BenchmarkDotNet's switcher (e.g. <c>--filter *</c>).
+/// <c>dotnet run -c Release --project tests/LstmGen.Benchmarks -- compare [--quick] [--no-peer] [--no-onnx] [--only W1,W3]</c>: LstmGen beside ONNX
+/// Runtime and PyTorch in one run. Any other arguments go to BenchmarkDotNet's switcher (e.g. <c>--filter *</c>).
 /// </summary>
 internal static class Program
 {

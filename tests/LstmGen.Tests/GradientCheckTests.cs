@@ -190,8 +190,8 @@ public class GradientCheckTests
 
         private float ComputeLoss(Span<float> inputGradient = default) => model switch
         {
-            ITrainableModel<float> m => m.ComputeGradients(_floatInput, targets, c.Batch, loss, inputGradient),
-            ITrainableModel<int> m => m.ComputeGradients(_tokenInput, targets, c.Batch, loss),
+            ITrainableModel<float> m => m.ComputeGradients(_floatInput, targets, c.Batch, loss, inputGradient, training: false), // dropout off (reference models with dropout layers)
+            ITrainableModel<int> m => m.ComputeGradients(_tokenInput, targets, c.Batch, loss, training: false),
             _ => throw new InvalidOperationException(),
         };
     }

@@ -40,6 +40,7 @@ public class NewLayerGradientTests
         ["masked_floats"] = () => new MaskedFloats(new ModelOptions { Seed = 18, MaxBatch = 2 }),
         ["reshaped"] = () => new Reshaped(new ModelOptions { Seed = 19, MaxBatch = 2 }),
         ["global_max"] = () => new GlobalMax(new ModelOptions { Seed = 20, MaxBatch = 2 }),
+        ["masked_bidirectional_sequences"] = () => new MaskedBidirectionalSequences(new ModelOptions { Seed = 21, MaxBatch = 2 }),
     };
 
     [Theory]

@@ -59,3 +59,16 @@ public partial class Reshaped;
 
 [Sequential, Input(5, 3), Dense(4), GlobalMaxPooling1D, Dense(1)]
 public partial class GlobalMax;
+
+// Masked bidirectional sequences: Keras's Bidirectional forces zero_output_for_mask when it returns sequences.
+[Sequential, Input(8), Embedding(20, 4, MaskZero = true), Bidirectional, Lstm(3, ReturnSequences = true), Bidirectional(MergeMode.Sum), Gru(2, ReturnSequences = true, GoBackwards = true), TimeDistributed, Dense(1)]
+public partial class MaskedBidirectionalSequences;
+
+[Sequential, Input(8), Embedding(20, 4, MaskZero = true), Bidirectional, Lstm(3, ReturnSequences = true)]
+public partial class MaskedBidirectionalLstm;
+
+[Sequential, Input(8), Embedding(20, 4, MaskZero = true), Lstm(3, ReturnSequences = true)]
+public partial class MaskedForwardLstm;
+
+[Sequential, Input(8), Embedding(20, 4, MaskZero = true), Lstm(3, ReturnSequences = true, GoBackwards = true)]
+public partial class MaskedBackwardLstm;

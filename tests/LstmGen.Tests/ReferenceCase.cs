@@ -35,6 +35,12 @@ public sealed class ReferenceCase
     [JsonPropertyName("inputGradient")] public float[]? InputGradient { get; set; }
     [JsonPropertyName("optimizer")] public ReferenceOptimizer? Optimizer { get; set; }
 
+    /// <summary>False for gradient cases of models with dropout layers: computed in inference mode (ComputeGradients(..., training: false)).</summary>
+    [JsonPropertyName("training")] public bool Training { get; set; } = true;
+
+    // Several-output cases (multi_*): the loss of each output, in output order.
+    [JsonPropertyName("lossValues")] public float[]? LossValues { get; set; }
+
     public static IEnumerable<string> TrainingNames(string prefix) =>
         System.IO.Directory.GetFiles(Path.Combine(Directory, "Training"), prefix + "*.json").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal)!;
 
@@ -69,6 +75,9 @@ public sealed class ReferenceCase
 public sealed class ReferenceLoss
 {
     [JsonPropertyName("type")] public string Type { get; set; } = "";
+
+    /// <summary>For <c>per_output</c>: the loss type of each output (output, h, c).</summary>
+    [JsonPropertyName("losses")] public string[]? Losses { get; set; }
 }
 
 public sealed class ReferenceOptimizer

@@ -129,8 +129,8 @@ public class TrainingReferenceTests
         float[] inputGradient = c.InputGradient is null ? [] : new float[c.InputGradient.Length];
         float value = model switch
         {
-            ITrainableModel<float> m => m.ComputeGradients(c.FloatInput, c.Target!, c.Batch, loss, inputGradient),
-            ITrainableModel<int> m => m.ComputeGradients(c.TokenInput, c.Target!, c.Batch, loss),
+            ITrainableModel<float> m => m.ComputeGradients(c.FloatInput, c.Target!, c.Batch, loss, inputGradient, training: c.Training),
+            ITrainableModel<int> m => m.ComputeGradients(c.TokenInput, c.Target!, c.Batch, loss, training: c.Training),
             _ => throw new InvalidOperationException(),
         };
         AssertClose(c.LossValue, value, what + ": loss");
@@ -186,8 +186,8 @@ public class TrainingReferenceTests
         float[] inputGradient = c.InputGradient is null ? [] : new float[c.InputGradient.Length];
         _ = model switch
         {
-            ITrainableModel<float> m => m.ComputeGradients(c.FloatInput, c.Target!, c.Batch, LossOf(c), inputGradient),
-            ITrainableModel<int> m => m.ComputeGradients(c.TokenInput, c.Target!, c.Batch, LossOf(c)),
+            ITrainableModel<float> m => m.ComputeGradients(c.FloatInput, c.Target!, c.Batch, LossOf(c), inputGradient, training: c.Training),
+            ITrainableModel<int> m => m.ComputeGradients(c.TokenInput, c.Target!, c.Batch, LossOf(c), training: c.Training),
             _ => throw new InvalidOperationException(),
         };
         WeightStore gradients = model is ITrainableModel<float> f ? f.Gradients : ((ITrainableModel<int>)model).Gradients;
@@ -200,6 +200,53 @@ public class TrainingReferenceTests
             {
                 float[] injected = actual.Select(v => v * factor).ToArray();
                 Assert.True(ScaleFailure(expected, injected, tensor) is not null, $"{name}: {tensor} × {factor} passes");
+            }
+        }
+    }
+
+    public static TheoryData<string> MultiOutputCases => new(ReferenceCase.TrainingNames("multi_"));
+
+    [Fact]
+    public void Every_ReturnState_reference_model_has_a_case_with_a_loss_per_output() =>
+        Assert.Equal(
+            ReferenceCase.AllNames.Where(n => ReferenceCase.Load(n).StateH is not null && !ReferenceCase.Load(n).InputIsTokens).Select(n => "multi_" + n),
+            ReferenceCase.TrainingNames("multi_"));
+
+    [Theory]
+    [MemberData(nameof(MultiOutputCases))]
+    public void Gradients_with_a_loss_per_output_match_Keras(string name)
+    {
+        ReferenceCase c = ReferenceCase.LoadTraining(name);
+        Assert.Equal("per_output", c.Loss!.Type);
+        Loss loss = Loss.PerOutput(c.Loss.Losses!.Select(t => t switch
+        {
+            "mse" => Loss.MeanSquaredError,
+            _ => throw new InvalidOperationException("Unknown loss " + t),
+        }).ToArray());
+        foreach (var create in KerasReferenceTests.Models[c.InferenceCase!.Replace(".json", "", StringComparison.Ordinal)])
+        {
+            foreach (int maxBatch in new[] { 32, 2 })
+            {
+                var model = (ITrainableModel<float>)KerasReferenceTests.Loaded(create(new ModelOptions { MaxBatch = maxBatch }), c);
+                string what = $"{name} ({model.GetType().Name}, MaxBatch {maxBatch})";
+                Assert.Equal(c.Target!.Length / c.Batch, model.TargetLength(loss));
+                var inputGradient = new float[c.InputGradient!.Length];
+                var outputs = new float[c.Batch * model.OutputLength];
+                float value = model.ComputeGradients(c.FloatInput, c.Target, c.Batch, loss, inputGradient, outputs);
+                AssertClose(c.LossValue, value, what + ": loss (the sum of each output's loss)");
+                AssertClose(c.Output, outputs, what + ": output");
+                Assert.Equal(c.Gradients!.Select(g => g.Name), model.Gradients.Entries.Select(e => e.Name));
+                foreach (ReferenceWeight g in c.Gradients!)
+                {
+                    AssertClose(g.Values, model.Gradients.Get(g.Name), $"{what}: d loss / d {g.Name}");
+                    AssertCloseToScale(g.Values, model.Gradients.Get(g.Name), $"{what}: d loss / d {g.Name}");
+                }
+                AssertClose(c.InputGradient, inputGradient, what + ": d loss / d input");
+                AssertCloseToScale(c.InputGradient, inputGradient, what + ": d loss / d input");
+
+                // ComputeLoss (inference mode) with one loss per output: the same sum.
+                Assert.Equal(c.LossValues!.Length, c.Loss.Losses!.Length);
+                AssertClose(c.LossValue, model.ComputeLoss(c.FloatInput, c.Target, c.Batch, loss), what + ": ComputeLoss");
             }
         }
     }

@@ -40,6 +40,8 @@ import zipfile
 import h5py
 import numpy as np
 
+import keras_numpy
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "LstmGen.Tests", "Fixtures", "Keras")
 WRITTEN = os.path.join(OUT, "written")
@@ -427,6 +429,29 @@ def make_legacy():
         checks={"class": "Sequential", "name": None, "input_shape": [4, 2], "input_dtype": "float32",
                 "configs": {"lstm_1": {"units": 3, "recurrent_activation": "hard_sigmoid"}}})
 
+    # Keras 2.2 with the cuDNN layers: Bidirectional(CuDNNLSTM) (bias (8u): input bias then recurrent bias) and
+    # CuDNNGRU (bias (6u), the reset-after form), whose configs have no activations.
+    r = Rng(15)
+    u1, u2 = 3, 2
+    fw = [("kernel", r(4, 4 * u1)), ("recurrent_kernel", r(u1, 4 * u1)), ("bias", r(8 * u1))]
+    bw = [("kernel", r(4, 4 * u1)), ("recurrent_kernel", r(u1, 4 * u1)), ("bias", r(8 * u1))]
+    gw = [("kernel", r(2 * u1, 3 * u2)), ("recurrent_kernel", r(u2, 3 * u2)), ("bias", r(6 * u2))]
+
+    def cudnn_cfg(units, return_sequences):
+        return dict(return_sequences=return_sequences, return_state=False, go_backwards=False, stateful=False, units=units,
+                    kernel_initializer={"class_name": "VarianceScaling", "config": {}}, unit_forget_bias=True)
+    config = {"class_name": "Sequential", "config": {"name": "sequential_1", "layers": [
+        k2_layer("Bidirectional", "bidirectional_1", batch_input_shape=[None, 6, 4], merge_mode="concat",
+                 layer={"class_name": "CuDNNLSTM", "config": {"name": "cu_dnnlstm_1", "trainable": True, **cudnn_cfg(u1, True)}}),
+        k2_layer("CuDNNGRU", "cu_dnngru_1", **cudnn_cfg(u2, False)),
+    ]}}
+    write_legacy("legacy_k22_cudnn.h5", config, "2.2.4", [
+        ("bidirectional_1", "Bidirectional", named("bidirectional_1/forward_cu_dnnlstm_1", fw, ":0") + named("bidirectional_1/backward_cu_dnnlstm_1", bw, ":0")),
+        ("cu_dnngru_1", "CuDNNGRU", named("cu_dnngru_1", gw, ":0")),
+    ], byte_strings=True, top_level=False,
+        checks={"class": "Sequential", "name": "sequential_1", "input_shape": [6, 4], "input_dtype": "float32",
+                "configs": {"cu_dnngru_1": {"units": u2}}, "absent": {"cu_dnngru_1": ["activation", "reset_after"]}})
+
     # Keras 2 save_weights("w.h5"): no config, layer_names at the root.
     r = Rng(14)
     write_legacy("legacy_weights_only.h5", None, "2.4.0", [
@@ -513,6 +538,60 @@ def make_storage():
             {"name": "dense", "path": "/layers/dense", "weights": [weight_entry(f"vars/{i}", f"/layers/dense/vars/{i}", a) for i, (_, a) in enumerate(dw)]},
             {"name": "lstm", "path": "/layers/lstm", "weights": [weight_entry(f"cell/vars/{i}", f"/layers/lstm/cell/vars/{i}", a) for i, (_, a) in enumerate(lw)]},
         ]}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Reference outputs: each model fixture run by keras_numpy (read back from the written file) on a seeded input
+# ----------------------------------------------------------------------------------------------------------------
+
+def seq_config(*layers):
+    """A Keras 3 Sequential config for the weights-only fixtures (which hold no config)."""
+    return {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": list(layers)}}
+
+
+# file -> (input shape per sample, vocabulary for token inputs or None, config for weights-only files or None)
+OUTPUT_CASES = {
+    "k3_lstm_stack.keras": ((6, 3), None, None),
+    "k3_bidirectional_timedistributed.keras": ((4, 2), None, None),
+    "k3_functional_embedding_gru_rnn.keras": ((7,), 11, None),
+    "k3_lstm_dense.weights.h5": ((5, 2), None, seq_config(
+        k3_layer("LSTM", "lstm", None, **rnn_cfg(2, unit_forget_bias=True)),
+        k3_layer("Dense", "dense", None, units=3, activation="linear", use_bias=True),
+        k3_layer("Dense", "dense_1", None, units=1, activation="linear", use_bias=True))),
+    "legacy_k3_lstm_gru_dense.h5": ((5, 3), None, None),
+    "legacy_tf2_bidirectional_gru_td.h5": ((7, 4), None, None),
+    "legacy_k22_embedding_gru.h5": ((8,), 9, None),
+    "legacy_k21_list_config.h5": ((4, 2), None, None),
+    "legacy_k22_cudnn.h5": ((6, 4), None, None),
+    "legacy_weights_only.h5": ((5, 2), None, seq_config(
+        k3_layer("LSTM", "lstm", None, **rnn_cfg(2, unit_forget_bias=True)),
+        k3_layer("Dense", "dense", None, units=1, activation="linear", use_bias=True))),
+    "storage_libver_latest.weights.h5": ((5, 2), None, seq_config(
+        k3_layer("LSTM", "lstm", None, **rnn_cfg(2, unit_forget_bias=True)),
+        k3_layer("Dense", "dense", None, units=1, activation="linear", use_bias=True))),
+}
+
+
+def make_outputs():
+    out = {}
+    for i, (file, (shape, vocab, config)) in enumerate(sorted(OUTPUT_CASES.items())):
+        rng = np.random.default_rng(1000 + i)
+        batch = 2
+        if vocab is None:
+            x = rng.uniform(-1, 1, size=(batch, *shape)).astype(np.float32)
+            values = f32list(x)
+        else:
+            x = rng.integers(1, vocab, size=(batch, *shape))
+            values = [int(v) for v in x.ravel()]
+        layers, keras2 = keras_numpy.read_model(os.path.join(OUT, file), config)
+        y = keras_numpy.forward(layers, x.astype(np.float64) if vocab is None else x, keras2)
+        out[file] = {"input_shape": [batch, *shape], "tokens": vocab is not None, "input": values,
+                     "output_shape": list(y.shape), "output": [float(v) for v in y.ravel()],
+                     "keras2_hard_sigmoid": keras2}
+    with open(os.path.join(OUT, "fixture_outputs.json"), "w", encoding="utf-8") as f:
+        json.dump({"generator": "tests/reference/make_keras_fixtures.py (keras_numpy.py, float64 from the files' float32 weights)",
+                   "files": out}, f, indent=1)
+        f.write("\n")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -615,9 +694,111 @@ def check_written():
             for p in problems:
                 print("   ", p)
             failures += len(problems) > 0
+    failures += check_exported()
     if failures:
         sys.exit(1)
     print(f"h5py {h5py.__version__} (HDF5 {h5py.version.hdf5_version}) reads every written file with the exact Keras 3 layout.")
+
+
+# Keras 3 constructor arguments (keras/src/layers/...: __init__ and get_config; base Layer: name, trainable, dtype),
+# to check that every key KerasExport writes is one Keras 3's from_config (cls(**config)) accepts.
+_BASE = {"name", "trainable", "dtype"}
+_INIT = {"kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+         "kernel_constraint", "bias_constraint"}
+_RNN = {"units", "activation", "use_bias", "recurrent_initializer", "recurrent_regularizer", "recurrent_constraint", "dropout",
+        "recurrent_dropout", "seed", "return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+        "zero_output_for_mask"} | _INIT
+KERAS3_KEYS = {
+    "InputLayer": ({"shape", "batch_size", "dtype", "sparse", "batch_shape", "input_tensor", "name"}, {"batch_shape"}),
+    "Dense": (_BASE | _INIT | {"units", "activation", "use_bias", "lora_rank"}, {"units"}),
+    "Embedding": (_BASE | {"input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "embeddings_constraint",
+                           "activity_regularizer", "mask_zero", "lora_rank"}, {"input_dim", "output_dim"}),
+    "LSTM": (_BASE | _RNN | {"recurrent_activation", "unit_forget_bias"}, {"units"}),
+    "GRU": (_BASE | _RNN | {"recurrent_activation", "reset_after"}, {"units"}),
+    "SimpleRNN": (_BASE | _RNN, {"units"}),
+    "Dropout": (_BASE | {"rate", "noise_shape", "seed"}, {"rate"}),
+    "SpatialDropout1D": ({"rate", "seed", "name", "dtype"}, {"rate"}),
+    "Activation": (_BASE | {"activation"}, {"activation"}),
+    "RepeatVector": (_BASE | {"n"}, {"n"}),
+    "ZeroPadding1D": (_BASE | {"padding"}, set()),
+    "Bidirectional": (_BASE | {"layer", "merge_mode", "backward_layer"}, {"layer"}),
+    "TimeDistributed": (_BASE | {"layer"}, {"layer"}),
+}
+KERAS3_ACTIVATIONS = {"linear", "relu", "tanh", "sigmoid", "softmax", "hard_sigmoid", "elu", "selu", "gelu", "softplus",
+                      "softsign", "silu", "swish", "leaky_relu", "exponential"}
+
+
+def check_keras3_layer(entry, where, problems):
+    for k in ("module", "class_name", "config", "registered_name"):
+        if k not in entry:
+            problems.append(f"{where}: no '{k}'")
+    cls = entry.get("class_name")
+    if entry.get("module") != "keras.layers" or entry.get("registered_name") is not None:
+        problems.append(f"{where}: module {entry.get('module')!r}, registered_name {entry.get('registered_name')!r}")
+    if cls not in KERAS3_KEYS:
+        problems.append(f"{where}: class {cls} not checked")
+        return
+    allowed, required = KERAS3_KEYS[cls]
+    cfg = entry["config"]
+    if set(cfg) - allowed:
+        problems.append(f"{where} ({cls}): keys Keras 3 does not take: {sorted(set(cfg) - allowed)}")
+    if required - set(cfg):
+        problems.append(f"{where} ({cls}): missing {sorted(required - set(cfg))}")
+    for k in ("activation", "recurrent_activation"):
+        if k in cfg and cfg[k] not in KERAS3_ACTIVATIONS:
+            problems.append(f"{where} ({cls}): {k} {cfg[k]!r} is not a Keras 3 activation")
+    for k in ("layer", "backward_layer"):
+        if k in cfg:
+            check_keras3_layer(cfg[k], f"{where}.config.{k}", problems)
+
+
+def check_exported():
+    """The files KerasExport wrote (Fixtures/Keras/written/export_*): Keras 3 layout, config keys, numpy predictions."""
+    with open(os.path.join(WRITTEN, "exported.json"), encoding="utf-8") as f:
+        expected = json.load(f)
+    failures = 0
+    for file, spec in expected.items():
+        path = os.path.join(WRITTEN, file)
+        problems = []
+        if file.endswith(".keras"):
+            with zipfile.ZipFile(path) as z:
+                if z.namelist() != ["metadata.json", "config.json", "model.weights.h5"]:
+                    problems.append(f"archive entries {z.namelist()}")
+                config = json.loads(z.read("config.json"))
+                h5 = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
+        else:
+            config = json.loads(spec["config"])
+            h5 = h5py.File(path, "r")
+        with h5:
+            groups = list(h5["layers"].keys())
+            if sorted(groups) != sorted(spec["groups"]):
+                problems.append(f"groups {groups} != {spec['groups']}")
+            for g in groups:
+                if "name" not in h5["layers"][g]["vars"].attrs:
+                    problems.append(f"/layers/{g}/vars has no name attribute")
+        for k in ("module", "class_name", "config", "registered_name"):
+            if k not in config:
+                problems.append(f"config: no '{k}'")
+        if config.get("class_name") != "Sequential" or config.get("module") != "keras":
+            problems.append(f"config: {config.get('module')}.{config.get('class_name')}")
+        layers = config["config"]["layers"]
+        if layers[0]["class_name"] != "InputLayer":
+            problems.append("config: the first layer is not an InputLayer")
+        for i, entry in enumerate(layers):
+            check_keras3_layer(entry, f"config.layers[{i}]", problems)
+        model_layers, keras2 = keras_numpy.read_model(path, config)
+        x = np.array(spec["input"], dtype=np.int64 if spec["tokens"] else np.float32).reshape(spec["input_shape"])
+        y = keras_numpy.forward(model_layers, x if spec["tokens"] else x.astype(np.float64), keras2).ravel()
+        ours = np.array(spec["lstmgen_output"])
+        diff = np.abs(y - ours)
+        if y.shape != ours.shape or (diff > 1e-5 + 1e-4 * np.abs(y)).any():
+            problems.append(f"numpy Keras {y[:6]} vs LstmGen {ours[:6]}")
+        print(f"{file}: {len(layers) - 1} layers, Keras 3 config keys checked, numpy Keras vs LstmGen max |diff| "
+              f"{diff.max():.1e} over {y.size} outputs: {'OK' if not problems else 'FAILED'}")
+        for p in problems:
+            print("   ", p)
+        failures += len(problems) > 0
+    return failures
 
 
 def main(argv):
@@ -629,6 +810,7 @@ def main(argv):
     make_legacy()
     make_storage()
     make_bad()
+    make_outputs()
     with open(os.path.join(OUT, "fixtures.json"), "w", encoding="utf-8") as f:
         json.dump({"generator": "tests/reference/make_keras_fixtures.py", "h5py": h5py.__version__,
                    "hdf5": h5py.version.hdf5_version, "files": FIXTURES, "bad": BAD}, f, indent=1)

@@ -2,7 +2,9 @@
 """Writes PyTorch state_dicts as safetensors, with each module's output on a seeded input, for LstmGen's PyTorch import.
 
 Modules (torch 1.13, Debian's python3-torch; run with /usr/bin/python3): nn.LSTM (1 layer, 2 layers, bidirectional,
-2-layer bidirectional), nn.GRU (and bidirectional), nn.RNN (tanh), nn.Linear, nn.Embedding and nn.Conv1d. Recurrent
+2-layer bidirectional), nn.GRU (and bidirectional), nn.RNN (tanh, relu), nn.Linear, nn.Embedding and nn.Conv1d; and two
+whole models with module prefixes (model_*: Embedding + 2-layer LSTM + Linear on the last step; a bidirectional GRU
+inside a submodule + Linear on every step). Recurrent
 modules use batch_first=True, so inputs are (batch, steps, features) as in Keras. Conv1d takes (batch, channels,
 length), as PyTorch does (Keras's Conv1D takes (batch, steps, channels)).
 
@@ -85,6 +87,35 @@ def case(name, module, args, x, notes):
     print(f"{name:28s} {len(state)} tensors, output {list(r32['output'].shape)}, float32 vs float64 {diff:.1e}")
 
 
+class TokensLstmHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.tok = nn.Embedding(12, 4)
+        self.rnn = nn.LSTM(4, 5, num_layers=2, batch_first=True)
+        self.head = nn.Linear(5, 3)
+
+    def forward(self, x):
+        out, _ = self.rnn(self.tok(x))
+        return self.head(out[:, -1])
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(3, 4, bidirectional=True, batch_first=True)
+
+
+class BiGruPerStep(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = Encoder()
+        self.decoder = nn.Linear(8, 2)
+
+    def forward(self, x):
+        out, _ = self.encoder.rnn(x)
+        return self.decoder(out)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
@@ -122,6 +153,26 @@ def main():
     m = seeded(7, lambda: nn.RNN(batch_first=True, **kw))
     x = seeded(107, lambda: torch.rand(B, T, 3) * 2 - 1)
     case("rnn_tanh", m, dict(kw, batch_first=True), x, "h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (Keras SimpleRNN: bias = b_ih + b_hh)")
+
+    kw = dict(input_size=3, hidden_size=4, num_layers=1, nonlinearity="relu")
+    m = seeded(11, lambda: nn.RNN(batch_first=True, **kw))
+    x = seeded(111, lambda: torch.rand(B, T, 3) * 2 - 1)
+    case("rnn_relu", m, dict(kw, batch_first=True), x, "h' = relu(W_ih x + b_ih + W_hh h + b_hh) (Keras SimpleRNN(activation='relu'): bias = b_ih + b_hh)")
+
+    # Whole models with module prefixes, whose names sort in another order than the model's (state_dicts are stored
+    # sorted by name): the importer must match modules by kind and shape, not by order.
+    m = seeded(12, lambda: TokensLstmHead())
+    x = seeded(112, lambda: torch.randint(1, 12, (B, T)))
+    case("model_tokens_lstm2_head", m, {"tok": "nn.Embedding(12, 4)", "rnn": "nn.LSTM(4, 5, num_layers=2, batch_first=True)",
+                                        "head": "nn.Linear(5, 3)", "forward": "head(rnn(tok(x))[0][:, -1])"}, x,
+         "Keras: Embedding(12, 4), LSTM(5, return_sequences=True), LSTM(5), Dense(3); rnn(...)[0][:, -1] is the last "
+         "layer's last output, Keras's return_sequences=False")
+    m = seeded(13, lambda: BiGruPerStep())
+    x = seeded(113, lambda: torch.rand(B, T, 3) * 2 - 1)
+    case("model_bigru_per_step", m, {"encoder.rnn": "nn.GRU(3, 4, bidirectional=True, batch_first=True)",
+                                     "decoder": "nn.Linear(8, 2)", "forward": "decoder(encoder.rnn(x)[0])"}, x,
+         "Keras: Bidirectional(GRU(4, return_sequences=True, reset_after=True)), TimeDistributed(Dense(2)) (or Dense on "
+         "the sequence); the linear layer applies to every step")
 
     m = seeded(8, lambda: nn.Linear(4, 3))
     x = seeded(108, lambda: torch.rand(B, 4) * 2 - 1)

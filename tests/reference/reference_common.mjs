@@ -5,6 +5,7 @@
 // See README.md for the tfjs traps handled here.
 
 import * as tf from '@tensorflow/tfjs';
+import { KERAS_ACTIVATIONS_F64 } from './training_common.mjs';
 
 export { tf };
 export const ENGINE = `@tensorflow/tfjs ${tf.version.tfjs} (cpu backend)`;
@@ -92,6 +93,171 @@ export class ZeroPadding1D extends tf.layers.Layer {
 tf.serialization.registerClass(ZeroPadding1D);
 
 // ---------------------------------------------------------------------------
+// Activations tfjs lacks or defines differently (Keras 3's definitions), as
+// registered tfjs activation classes: a layer given the class name as its
+// activation identifier deserialises it like a built-in one.
+// ---------------------------------------------------------------------------
+class KerasActivation extends tf.serialization.Serializable {
+  getConfig() {
+    return {};
+  }
+}
+// Keras 3 hard_sigmoid: relu6(x + 3) / 6 (tfjs's 'hardSigmoid' is Keras 2's clip(0.2x + 0.5, 0, 1)).
+export class HardSigmoidKeras3 extends KerasActivation {
+  static className = 'HardSigmoidKeras3';
+  apply(x) {
+    return tf.tidy(() => tf.div(tf.relu6(tf.add(x, 3)), 6));
+  }
+}
+tf.serialization.registerClass(HardSigmoidKeras3);
+// Keras 3 leaky_relu: negative_slope 0.2.
+export class LeakyReluKeras3 extends KerasActivation {
+  static className = 'LeakyReluKeras3';
+  apply(x) {
+    return tf.leakyRelu(x, 0.2);
+  }
+}
+tf.serialization.registerClass(LeakyReluKeras3);
+// Keras exponential: exp(x).
+export class ExponentialKeras extends KerasActivation {
+  static className = 'ExponentialKeras';
+  apply(x) {
+    return tf.exp(x);
+  }
+}
+tf.serialization.registerClass(ExponentialKeras);
+
+// Activation names of the layer vocabulary (Keras 3's names; hard_sigmoid_keras2
+// is Keras 2's hard_sigmoid) -> tfjs activation identifiers.
+const TFJS_ACTIVATION = {
+  linear: 'linear',
+  relu: 'relu',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  softmax: 'softmax',
+  elu: 'elu', // alpha 1: x > 0 ? x : exp(x) - 1
+  selu: 'selu', // Keras's constants
+  gelu: 'gelu', // erf form (Keras's default approximate=False)
+  softplus: 'softplus',
+  softsign: 'softsign',
+  swish: 'swish', // x * sigmoid(x)
+  hard_sigmoid: 'HardSigmoidKeras3',
+  hard_sigmoid_keras2: 'hardSigmoid', // tfjs's hardSigmoid is Keras 2's formula
+  leaky_relu: 'LeakyReluKeras3',
+  exponential: 'ExponentialKeras',
+};
+export function tfjsActivation(name) {
+  const id = TFJS_ACTIVATION[name];
+  if (!id) throw new Error(`unknown activation ${name}`);
+  return id;
+}
+// The activation object tfjs uses for a name (through an Activation layer, the
+// way every tfjs layer resolves an identifier).
+const activationCache = new Map();
+export function activationFn(name) {
+  if (!activationCache.has(name)) activationCache.set(name, tf.layers.activation({ activation: tfjsActivation(name) }).activation);
+  return activationCache.get(name);
+}
+
+// Every element-wise activation of tfjs (as the layers resolve it) against the float64 formulas on [-6, 6]
+// (step 1/64): throws beyond 2e-6 · max(1, |y|); returns the largest |diff| / max(1, |y|).
+export function checkActivations() {
+  const xs = Float32Array.from({ length: 769 }, (_, i) => -6 + i / 64);
+  let worst = 0;
+  for (const [name, f] of Object.entries(KERAS_ACTIVATIONS_F64)) {
+    const t = tf.tensor(xs);
+    const y = activationFn(name).apply(t);
+    const got = y.dataSync();
+    tf.dispose([t, y]);
+    xs.forEach((x, i) => {
+      const want = f(x);
+      const d = Math.abs(got[i] - want) / Math.max(1, Math.abs(want));
+      worst = Math.max(worst, d);
+      if (!(d <= 2e-6)) throw new Error(`tfjs ${name}(${x}) = ${got[i]}, Keras's formula gives ${want}`);
+    });
+  }
+  return worst;
+}
+
+// ---------------------------------------------------------------------------
+// GRU with reset_after = true (Keras 3's default; tfjs implements only
+// reset_after = false). A tfjs RNN cell with Keras 3's GRUCell equations, used
+// inside tf.layers.rnn so that masking, goBackwards, returnSequences,
+// returnState and Bidirectional go through tfjs's RNN machinery:
+//   x_z, x_r, x_h = split(x · kernel + bias[0])
+//   h_z, h_r, h_h = split(h · recurrent_kernel + bias[1])
+//   z = ra(x_z + h_z); r = ra(x_r + h_r); hh = a(x_h + r ⊙ h_h)
+//   h' = z ⊙ h + (1 - z) ⊙ hh
+// Weights kernel (in, 3u), recurrent_kernel (u, 3u), bias (2, 3u).
+// ---------------------------------------------------------------------------
+const RNNCellBase = Object.getPrototypeOf(tf.layers.gruCell({ units: 1 }).constructor);
+export class GRUCellResetAfter extends RNNCellBase {
+  static className = 'GRUCellResetAfter';
+  constructor(config) {
+    super(config);
+    this.units = config.units;
+    this.activationName = config.activation;
+    this.recurrentActivationName = config.recurrentActivation;
+    this.useBias = config.useBias;
+    this.activation = activationFn(config.activation);
+    this.recurrentActivation = activationFn(config.recurrentActivation);
+    this.stateSize = this.units;
+  }
+  build(inputShape) {
+    const shape = Array.isArray(inputShape[0]) ? inputShape[0] : inputShape;
+    const inDim = shape[shape.length - 1];
+    const u = this.units;
+    const zeros = tf.initializers.zeros();
+    this.kernel = this.addWeight('kernel', [inDim, 3 * u], 'float32', zeros);
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [u, 3 * u], 'float32', zeros);
+    this.bias = this.useBias ? this.addWeight('bias', [2, 3 * u], 'float32', zeros) : null;
+    this.built = true;
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const [x, h] = inputs;
+      let mx = tf.matMul(x, this.kernel.read());
+      let mh = tf.matMul(h, this.recurrentKernel.read());
+      if (this.bias) {
+        const [bi, br] = tf.split(this.bias.read(), 2, 0);
+        mx = tf.add(mx, tf.reshape(bi, [-1]));
+        mh = tf.add(mh, tf.reshape(br, [-1]));
+      }
+      const [xz, xr, xh] = tf.split(mx, 3, -1);
+      const [hz, hr, hh] = tf.split(mh, 3, -1);
+      const z = this.recurrentActivation.apply(tf.add(xz, hz));
+      const r = this.recurrentActivation.apply(tf.add(xr, hr));
+      const cand = this.activation.apply(tf.add(xh, tf.mul(r, hh)));
+      const hNew = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), cand));
+      return [hNew, hNew];
+    });
+  }
+  getConfig() {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activationName,
+      recurrentActivation: this.recurrentActivationName,
+      useBias: this.useBias,
+    };
+  }
+}
+tf.serialization.registerClass(GRUCellResetAfter);
+// The layer, as tfjs's GRU wraps its cell: its config is the cell's config plus
+// the RNN options (a plain tf.layers.rnn config holds the cell object, which
+// Bidirectional's config cloning cannot reuse for its second copy).
+export class GRUResetAfter extends tf.RNN {
+  static className = 'GRUResetAfter';
+  constructor(config) {
+    super({ ...config, cell: new GRUCellResetAfter(config) });
+  }
+  static fromConfig(cls, config) {
+    return new cls(config);
+  }
+}
+tf.serialization.registerClass(GRUResetAfter);
+
+// ---------------------------------------------------------------------------
 // Layer-description helpers (the vocabulary the C# side uses; all fields explicit)
 // ---------------------------------------------------------------------------
 export const input = (shape) => ({ type: 'input', shape });
@@ -107,6 +273,29 @@ export const lstm = (units, o = {}) => ({
   recurrentActivation: o.recurrentActivation ?? 'sigmoid',
   useBias: o.useBias ?? true,
 });
+export const gru = (units, o = {}) => ({
+  type: 'gru',
+  units,
+  returnSequences: o.returnSequences ?? false,
+  returnState: o.returnState ?? false,
+  goBackwards: o.goBackwards ?? false,
+  activation: o.activation ?? 'tanh',
+  recurrentActivation: o.recurrentActivation ?? 'sigmoid',
+  useBias: o.useBias ?? true,
+  resetAfter: o.resetAfter ?? true,
+});
+export const simpleRnn = (units, o = {}) => ({
+  type: 'simpleRnn',
+  units,
+  returnSequences: o.returnSequences ?? false,
+  returnState: o.returnState ?? false,
+  goBackwards: o.goBackwards ?? false,
+  activation: o.activation ?? 'tanh',
+  useBias: o.useBias ?? true,
+});
+export const activation = (name) => ({ type: 'activation', activation: name });
+export const dropout = (rate) => ({ type: 'dropout', rate });
+export const spatialDropout1d = (rate) => ({ type: 'spatialDropout1d', rate });
 export const bidirectional = (mergeMode, layer) => ({ type: 'bidirectional', mergeMode, layer });
 export const timeDistributed = (layer) => ({ type: 'timeDistributed', layer });
 export const repeatVector = (n) => ({ type: 'repeatVector', n });
@@ -127,7 +316,13 @@ export const KERAS_BASE = {
   repeatVector: 'repeat_vector',
   sliceLast: 'lambda',
   zeroPadding1d: 'zero_padding1d',
+  gru: 'gru',
+  simpleRnn: 'simple_rnn',
+  activation: 'activation',
+  dropout: 'dropout',
+  spatialDropout1d: 'spatial_dropout1d',
 };
+export const RNN_TYPES = new Set(['lstm', 'gru', 'simpleRnn']);
 export function makeNamer() {
   const counters = {};
   return (type) => {
@@ -149,9 +344,9 @@ export function lstmLayer(d, name) {
     returnSequences: d.returnSequences,
     returnState: d.returnState,
     goBackwards: d.goBackwards,
-    activation: d.activation,
+    activation: tfjsActivation(d.activation),
     // Trap: tfjs defaults recurrentActivation to 'hardSigmoid'; always explicit.
-    recurrentActivation: d.recurrentActivation,
+    recurrentActivation: tfjsActivation(d.recurrentActivation),
     useBias: d.useBias,
     // Weights are overwritten below; zeros avoids the slow orthogonal init.
     kernelInitializer: 'zeros',
@@ -160,7 +355,53 @@ export function lstmLayer(d, name) {
   });
 }
 export function denseLayer(d, name) {
-  return tf.layers.dense({ name, units: d.units, activation: d.activation, useBias: d.useBias });
+  return tf.layers.dense({ name, units: d.units, activation: tfjsActivation(d.activation), useBias: d.useBias });
+}
+// GRU (reset_after = false: tfjs's GRU, which is Keras's formula with the
+// reset gate before the recurrent product; reset_after = true: the custom
+// cell above in tf.layers.rnn) and SimpleRNN.
+export function gruLayer(d, name) {
+  const common = { name, returnSequences: d.returnSequences, returnState: d.returnState, goBackwards: d.goBackwards };
+  if (d.resetAfter) {
+    return new GRUResetAfter({ ...common, units: d.units, activation: d.activation, recurrentActivation: d.recurrentActivation, useBias: d.useBias });
+  }
+  return tf.layers.gru({
+    ...common,
+    units: d.units,
+    activation: tfjsActivation(d.activation),
+    recurrentActivation: tfjsActivation(d.recurrentActivation), // tfjs defaults to hardSigmoid: always explicit
+    useBias: d.useBias,
+    kernelInitializer: 'zeros',
+    recurrentInitializer: 'zeros',
+    biasInitializer: 'zeros',
+  });
+}
+export function simpleRnnLayer(d, name) {
+  return tf.layers.simpleRNN({
+    name,
+    units: d.units,
+    returnSequences: d.returnSequences,
+    returnState: d.returnState,
+    goBackwards: d.goBackwards,
+    activation: tfjsActivation(d.activation),
+    useBias: d.useBias,
+    kernelInitializer: 'zeros',
+    recurrentInitializer: 'zeros',
+    biasInitializer: 'zeros',
+  });
+}
+const RNN_BUILDERS = { lstm: lstmLayer, gru: gruLayer, simpleRnn: simpleRnnLayer };
+export function rnnRoles(name, d) {
+  switch (d.type) {
+    case 'lstm':
+      return lstmRoles(name, d);
+    case 'gru':
+      return gruRoles(name, d);
+    case 'simpleRnn':
+      return simpleRnnRoles(name, d);
+    default:
+      throw new Error(`not a recurrent layer: ${d.type}`);
+  }
 }
 
 // Returns { layer, kerasName, weightSpecs(inDim) } where weightSpecs lists
@@ -176,20 +417,34 @@ export function buildLayer(d, nameOf) {
       const layer = tf.layers.embedding({ name, inputDim: d.inputDim, outputDim: d.outputDim, maskZero: d.maskZero });
       return { layer, roles: () => [{ name: `${name}/embeddings`, shape: [d.inputDim, d.outputDim] }] };
     }
-    case 'lstm': {
-      const name = nameOf('lstm');
-      return { layer: lstmLayer(d, name), roles: lstmRoles(name, d) };
+    case 'lstm':
+    case 'gru':
+    case 'simpleRnn': {
+      const name = nameOf(d.type);
+      return { layer: RNN_BUILDERS[d.type](d, name), roles: rnnRoles(name, d) };
     }
     case 'bidirectional': {
-      if (d.layer.type !== 'lstm') throw new Error('bidirectional supports lstm only');
+      if (!RNN_TYPES.has(d.layer.type)) throw new Error('bidirectional supports lstm, gru and simpleRnn only');
       if (d.layer.returnState) throw new Error('bidirectional returnState not supported here');
-      const innerName = nameOf('lstm'); // inner layer constructed first
+      const innerName = nameOf(d.layer.type); // inner layer constructed first
       const name = nameOf('bidirectional');
-      const inner = lstmLayer(d.layer, innerName);
+      const inner = RNN_BUILDERS[d.layer.type](d.layer, innerName);
       const layer = tf.layers.bidirectional({ name, layer: inner, mergeMode: d.mergeMode });
-      const fw = lstmRoles(`${name}/forward_${innerName}`, d.layer);
-      const bw = lstmRoles(`${name}/backward_${innerName}`, d.layer);
+      const fw = rnnRoles(`${name}/forward_${innerName}`, d.layer);
+      const bw = rnnRoles(`${name}/backward_${innerName}`, d.layer);
       return { layer, roles: (inDim) => [...fw(inDim), ...bw(inDim)] };
+    }
+    case 'activation': {
+      const name = nameOf('activation');
+      return { layer: tf.layers.activation({ name, activation: tfjsActivation(d.activation) }), roles: () => [] };
+    }
+    case 'dropout': {
+      const name = nameOf('dropout');
+      return { layer: tf.layers.dropout({ name, rate: d.rate }), roles: () => [] };
+    }
+    case 'spatialDropout1d': {
+      const name = nameOf('spatialDropout1d');
+      return { layer: tf.layers.spatialDropout1d({ name, rate: d.rate }), roles: () => [] };
     }
     case 'timeDistributed': {
       if (d.layer.type !== 'dense') throw new Error('timeDistributed supports dense only');
@@ -222,6 +477,28 @@ export function denseRoles(name, d) {
     return r;
   };
 }
+export function gruRoles(name, d) {
+  const u = d.units;
+  return (inDim) => {
+    const r = [
+      { name: `${name}/kernel`, shape: [inDim, 3 * u] },
+      { name: `${name}/recurrent_kernel`, shape: [u, 3 * u] },
+    ];
+    if (d.useBias) r.push({ name: `${name}/bias`, shape: d.resetAfter ? [2, 3 * u] : [3 * u] });
+    return r;
+  };
+}
+export function simpleRnnRoles(name, d) {
+  const u = d.units;
+  return (inDim) => {
+    const r = [
+      { name: `${name}/kernel`, shape: [inDim, u] },
+      { name: `${name}/recurrent_kernel`, shape: [u, u] },
+    ];
+    if (d.useBias) r.push({ name: `${name}/bias`, shape: [u] });
+    return r;
+  };
+}
 export function lstmRoles(name, d) {
   const u = d.units;
   return (inDim) => {
@@ -242,7 +519,7 @@ export function lstmRoles(name, d) {
 export function checkNoStaleMask(c) {
   let state = 'none'; // none | live | dropped
   for (const d of c.layers) {
-    const rnn = d.type === 'lstm' || d.type === 'bidirectional';
+    const rnn = RNN_TYPES.has(d.type) || d.type === 'bidirectional';
     if (rnn && state === 'dropped') {
       throw new Error(`${c.name}: RNN after a mask was dropped; tfjs would reuse the stale mask (not Keras semantics)`);
     }
@@ -250,7 +527,8 @@ export function checkNoStaleMask(c) {
     else if (state === 'live') {
       const keeps =
         d.type === 'dense' || d.type === 'timeDistributed' ||
-        (d.type === 'lstm' && d.returnSequences) ||
+        d.type === 'activation' || d.type === 'dropout' || d.type === 'spatialDropout1d' ||
+        (RNN_TYPES.has(d.type) && d.returnSequences) ||
         (d.type === 'bidirectional' && d.layer.returnSequences);
       if (!keeps) state = 'dropped';
     }
@@ -263,8 +541,8 @@ export const sameShape = (a, b) => a.length === b.length && a.every((v, i) => v 
 // ---------------------------------------------------------------------------
 // Model from a layer description (functional API for everything: returnState
 // models cannot be Sequential). Returns the model, the built layers with their
-// Keras weight specs (name, shape) in model order, and whether the last layer
-// returned states ([output, h, c]).
+// Keras weight specs (name, shape) in model order, the Keras layer names, and
+// whether the last layer returned states ([output, h, c] or [output, h]).
 // ---------------------------------------------------------------------------
 export function buildModel(layers, inputIsTokens, caseName = '?') {
   const [inDesc, ...rest] = layers;
@@ -280,12 +558,12 @@ export function buildModel(layers, inputIsTokens, caseName = '?') {
     const inDim = h.shape[h.shape.length - 1];
     let y = b.layer.apply(h);
     if (Array.isArray(y)) {
-      // returnState: [output, h, c]. Must be the last layer of the model.
+      // returnState: [output, h, c] (LSTM) or [output, h] (GRU, SimpleRNN). Must be the last layer of the model.
       if (d !== rest[rest.length - 1]) throw new Error('returnState layer must be last');
       extraOutputs = y.slice(1);
       y = y[0];
     }
-    built.push({ desc: d, layer: b.layer, specs: b.roles(inDim) });
+    built.push({ desc: d, layer: b.layer, specs: b.roles(inDim), name: b.layer.name });
     h = y;
   }
   const model = tf.model({ inputs: x, outputs: extraOutputs ? [h, ...extraOutputs] : h });

@@ -1,10 +1,52 @@
-// Shared pieces of the training references: Keras 3 loss definitions (formula
-// strings and float64 hand computations) and the Keras 3 optimizer update
-// rules, written out by hand. Pure JS (no tfjs): used by
+// Shared pieces of the training references: Keras's activations in float64,
+// Keras 3 loss definitions (formula strings and float64 hand computations) and
+// the Keras 3 optimizer update rules, written out by hand. Pure JS (no tfjs): used by
 // make_training_reference.mjs (float32 semantics, Math.fround after every
 // operation) and by check_training_fd.mjs (float64).
 
 export const KERAS_EPSILON = 1e-7; // keras.backend.epsilon()
+
+// ---------------------------------------------------------------------------
+// Activations: Keras's definitions in float64 (keras/src/activations/
+// activations.py; hard_sigmoid_keras2 is Keras 2's hard_sigmoid). Used to check
+// tfjs's activations (reference_common.mjs) and by the float64 forward pass of
+// check_training_fd.mjs.
+// ---------------------------------------------------------------------------
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+function erf64(x) {
+  // Maclaurin series (|x| <= 3) or the continued fraction of erfc beyond: float64-exact enough here.
+  const ax = Math.abs(x);
+  if (ax <= 3) {
+    let term = ax, sum = ax;
+    for (let n = 1; n < 200; n++) {
+      term *= (-ax * ax) / n;
+      const t = term / (2 * n + 1);
+      sum += t;
+      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = (n / 2) / (ax + f);
+  return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f));
+}
+export const KERAS_ACTIVATIONS_F64 = {
+  linear: (x) => x,
+  relu: (x) => Math.max(x, 0),
+  tanh: Math.tanh,
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  elu: (x) => (x > 0 ? x : Math.expm1(x)),
+  selu: (x) => (x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x)),
+  gelu: (x) => 0.5 * x * (1 + erf64(x / Math.SQRT2)),
+  softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+  softsign: (x) => x / (1 + Math.abs(x)),
+  swish: (x) => x / (1 + Math.exp(-x)),
+  hard_sigmoid: (x) => Math.min(Math.max(x + 3, 0), 6) / 6,
+  hard_sigmoid_keras2: (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1),
+  leaky_relu: (x) => (x > 0 ? x : 0.2 * x),
+  exponential: Math.exp,
+};
 
 // ---------------------------------------------------------------------------
 // Losses (Keras 3, reduction "sum_over_batch_size")

@@ -157,7 +157,7 @@ internal static class BackwardEmitter
             {
                 StateOutput st = states[i];
                 string part = $"perOutput.Losses[{Num(i + 1)}]";
-                w.Line($"int length{st.Name} = StateLength * {part}.TargetWidth(StateLength);");
+                w.Line($"int length{st.Name} = {part}.TargetWidth(StateLength); // one row of StateLength per sample");
                 w.Line($"{WSpan}<float> t{st.Name} = new {WSpan}<float>(__tg{st.Name}, 0, nb * length{st.Name});");
                 w.Line($"global::LstmGen.Kernels.GatherParts(t, nb, targetLength, offset, length{st.Name}, t{st.Name});");
                 w.Line($"{part}.ValidateTargets(t{st.Name}, StateLength, nameof(targets));");

@@ -148,6 +148,11 @@ internal abstract class RecurrentUnit : LayerUnit
         if (spec.ReturnSequences)
         {
             ctx.W.Line($"{Kernels}.MergeBidirectional(h{n}f, h{n}b, y{n}, {Num(steps)}, nb, {Num(units)}, {MergeMode(spec.MergeMode)});");
+            if (layer.Masked)
+            {
+                // Keras's Bidirectional sets zero_output_for_mask = return_sequences on both layers.
+                ctx.W.Line($"{Kernels}.ClearMaskedSteps(y{n}, {layer.MaskIn!.Local}, {Num(steps)}, nb, {Num(outF)}, reversed: {(spec.GoBackwards ? "true" : "false")});");
+            }
         }
         else
         {
@@ -438,6 +443,12 @@ internal abstract class RecurrentUnit : LayerUnit
         ctx.W.Line($"{Span}<float> dhf{n} = new {Span}<float>({dF}, 0, {Nb(rows * units)});");
         ctx.W.Line($"{Span}<float> dhb{n} = new {Span}<float>({dB}, 0, {Nb(rows * units)});");
         ctx.W.Line($"{Kernels}.MergeBidirectionalBackward({step.Dy}, {hf}, {hb}, dhf{n}, dhb{n}, {Num(rows)}, nb, {Num(units)}, {MergeMode(spec.MergeMode)});");
+        if (layer.Masked && spec.ReturnSequences)
+        {
+            // Zero outputs at masked steps (Keras's zero_output_for_mask in Bidirectional): no gradient reaches them.
+            ctx.W.Line($"{Kernels}.ClearMaskedSteps(dhf{n}, {layer.MaskIn!.Local}, {Num(steps)}, nb, {Num(units)}, reversed: {(spec.GoBackwards ? "true" : "false")});");
+            ctx.W.Line($"{Kernels}.ClearMaskedSteps(dhb{n}, {layer.MaskIn!.Local}, {Num(steps)}, nb, {Num(units)}, reversed: {(spec.GoBackwards ? "false" : "true")});");
+        }
         EmitDirectionBackward(ctx, layer, n + "f", 0, spec.GoBackwards, $"dhf{n}", step, accumulateDx: false);
         EmitDirectionBackward(ctx, layer, n + "b", WeightsPerDirection(layer), !spec.GoBackwards, $"dhb{n}", step, accumulateDx: true);
     }

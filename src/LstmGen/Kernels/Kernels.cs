@@ -168,6 +168,27 @@ public static partial class Kernels
     }
 
     /// <summary>
+    /// Clears the rows of masked steps in <paramref name="values"/> (steps, rows, width), time-major: row r of position t is
+    /// cleared when the mask (steps, rows) is 0 at step t, or at step steps - 1 - t when <paramref name="reversed"/>. Keras's
+    /// Bidirectional forces <c>zero_output_for_mask</c> on its layers when they return sequences, so a masked bidirectional
+    /// sequence is zero at padded steps (its states still carry over them); the backward pass clears the same gradient rows.
+    /// </summary>
+    public static void ClearMaskedSteps(Span<float> values, ReadOnlySpan<byte> mask, int steps, int rows, int width, bool reversed)
+    {
+        for (int t = 0; t < steps; t++)
+        {
+            ReadOnlySpan<byte> m = mask.Slice((reversed ? steps - 1 - t : t) * rows, rows);
+            for (int r = 0; r < rows; r++)
+            {
+                if (m[r] == 0)
+                {
+                    values.Slice((t * rows + r) * width, width).Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Merges the outputs of a bidirectional layer, time-major. <paramref name="forward"/> and <paramref name="backward"/>
     /// (steps, rows, units) are each in their own processing order; the backward sequence is reversed back to input order
     /// before merging, as Keras does. For a layer without sequences, pass steps = 1 and the two final outputs.

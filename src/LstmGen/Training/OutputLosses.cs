@@ -43,7 +43,7 @@ public sealed class OutputLosses : Loss
         long length = (long)outputRows * _losses[0].TargetWidth(outputFeatures);
         for (int i = 1; i < _losses.Length; i++)
         {
-            length += (long)stateLength * _losses[i].TargetWidth(stateLength);
+            length += _losses[i].TargetWidth(stateLength); // one row of stateLength values per state
         }
         if (length > int.MaxValue)
         {

@@ -330,14 +330,14 @@ namespace Models
                         main.ValidateTargets(t0, OutputFeatures, nameof(targets));
                         total += main.Accumulate(o, t0, dout, nb * 1, OutputFeatures, scale, fused) * (double)scale;
                         int offset = mainLength;
-                        int lengthH = StateLength * perOutput.Losses[1].TargetWidth(StateLength);
+                        int lengthH = perOutput.Losses[1].TargetWidth(StateLength); // one row of StateLength per sample
                         global::System.Span<float> tH = new global::System.Span<float>(__tgH, 0, nb * lengthH);
                         global::LstmGen.Kernels.GatherParts(t, nb, targetLength, offset, lengthH, tH);
                         perOutput.Losses[1].ValidateTargets(tH, StateLength, nameof(targets));
                         float scaleH = (float)(1.0 / perOutput.Losses[1].Denominator(batchSize, StateLength));
                         total += perOutput.Losses[1].Accumulate(stH, tH, new global::System.Span<float>(__dstH, 0, nb * StateLength), nb, StateLength, scaleH, fused: false) * (double)scaleH;
                         offset += lengthH;
-                        int lengthC = StateLength * perOutput.Losses[2].TargetWidth(StateLength);
+                        int lengthC = perOutput.Losses[2].TargetWidth(StateLength); // one row of StateLength per sample
                         global::System.Span<float> tC = new global::System.Span<float>(__tgC, 0, nb * lengthC);
                         global::LstmGen.Kernels.GatherParts(t, nb, targetLength, offset, lengthC, tC);
                         perOutput.Losses[2].ValidateTargets(tC, StateLength, nameof(targets));

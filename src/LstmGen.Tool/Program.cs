@@ -1,0 +1,3 @@
+using System;
+
+return LstmGen.Tool.ToolMain.Run(args, Console.Out, Console.Error);
