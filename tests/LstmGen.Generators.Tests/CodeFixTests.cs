@@ -9,7 +9,7 @@ namespace LstmGen.Generators.Tests;
 /// <summary>
 /// The code fixes of LstmGen.CodeFixes on Microsoft.CodeAnalysis.Testing (TestHelpers/CodeFixVerifier.cs): the diagnostics
 /// of the source are asserted with markup, the fixed source is compared exactly (one diagnostic at a time and through
-/// FixAll in document, project and solution scope), and it must have no diagnostic left and compile (with the generated
+/// FixAll in document scope), and it must have no diagnostic left and compile (with the generated
 /// code) with no warning.
 /// </summary>
 public sealed class CodeFixTests
