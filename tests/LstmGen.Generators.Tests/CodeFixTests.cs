@@ -7,22 +7,27 @@ using Xunit;
 namespace LstmGen.Generators.Tests;
 
 /// <summary>
-/// The code fixes of LstmGen.CodeFixes, applied in an AdhocWorkspace: the diagnostics of the source are asserted with
-/// markup, the fixed source is compared exactly, and it must have no LSTMGEN error and compile (with the generated
-/// code) with no warning. FixAll (the batch fixer) is checked for each fix.
+/// The code fixes of LstmGen.CodeFixes on Microsoft.CodeAnalysis.Testing (TestHelpers/CodeFixVerifier.cs): the diagnostics
+/// of the source are asserted with markup, the fixed source is compared exactly (one diagnostic at a time and through
+/// FixAll in document scope), and it must have no diagnostic left and compile (with the generated
+/// code) with no warning.
 /// </summary>
 public sealed class CodeFixTests
 {
     private const string Prelude = "using LstmGen;\n\nnamespace Fix;\n\n";
 
-    private static Task Fix(CodeFixProvider fixer, string markup, string expected, int iterations = 1) =>
-        CodeFixVerifier.VerifyFixAsync(fixer, Prelude + markup, Prelude + expected, iterations);
+    // The fixer argument only names the fixer's type (the library creates its own instances).
+    private static Task Fix<TFixer>(TFixer fixer, string markup, string expected, int iterations = 1)
+        where TFixer : CodeFixProvider, new() =>
+        CodeFixVerifier.VerifyFixAsync<TFixer>(Prelude + markup, Prelude + expected, iterations);
 
-    private static Task FixAll(CodeFixProvider fixer, string markup, string expected) =>
-        CodeFixVerifier.VerifyFixAllAsync(fixer, Prelude + markup, Prelude + expected);
+    private static Task FixAll<TFixer>(TFixer fixer, string markup, string expected)
+        where TFixer : CodeFixProvider, new() =>
+        CodeFixVerifier.VerifyFixAllAsync<TFixer>(Prelude + markup, Prelude + expected);
 
-    private static Task NoFix(CodeFixProvider fixer, string markup) =>
-        CodeFixVerifier.VerifyNoFixAsync(fixer, Prelude + markup);
+    private static Task NoFix<TFixer>(TFixer fixer, string markup)
+        where TFixer : CodeFixProvider, new() =>
+        CodeFixVerifier.VerifyNoFixAsync<TFixer>(Prelude + markup);
 
     // ---- LSTMGEN001: make the class and its containing types partial ----
 

@@ -1,31 +1,13 @@
 using System.Linq;
 using LstmGen.Generators.Tests.TestHelpers;
-using Microsoft.CodeAnalysis.Text;
 using Xunit;
 using static LstmGen.Generators.Tests.TestHelpers.GeneratorDriverHelper;
 
 namespace LstmGen.Generators.Tests;
 
-/// <summary>The test helpers themselves: markup, scrubbing, diffs.</summary>
+/// <summary>The test helpers themselves: scrubbing, diffs, references.</summary>
 public sealed class HarnessTests
 {
-    [Fact]
-    public void Markup_StripsMarkersAndRecordsSpans()
-    {
-        (string source, var expected) = DiagnosticMarkup.Parse("[A, {|X1:B(1)|}, C({|X2:2|}), {|X3:{|X4:D|}|}]");
-        Assert.Equal("[A, B(1), C(2), D]", source);
-        Assert.Equal(
-            new[] { new ExpectedDiagnostic("X1", new TextSpan(4, 4)), new ExpectedDiagnostic("X2", new TextSpan(12, 1)), new ExpectedDiagnostic("X3", new TextSpan(16, 1)), new ExpectedDiagnostic("X4", new TextSpan(16, 1)) },
-            expected);
-    }
-
-    [Theory]
-    [InlineData("{|X1:unclosed")]
-    [InlineData("closes|} nothing")]
-    [InlineData("{|no colon|}")]
-    public void Markup_RejectsMalformedMarkers(string markup) =>
-        Assert.Throws<System.FormatException>(() => DiagnosticMarkup.Parse(markup));
-
     [Fact]
     public void Scrub_ReplacesTheVersionAndNormalisesLineEndings()
     {

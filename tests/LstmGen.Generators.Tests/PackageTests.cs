@@ -4,6 +4,8 @@ using System.Globalization;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Threading.Tasks;
 using System.Xml.Linq;
 using LstmGen.Generators.Tests.TestHelpers;
@@ -57,14 +59,17 @@ public sealed class PackageTests
 
             string app = Path.Combine(root, "app");
             WriteConsumer(root, app, feed, version);
+            // This SDK (compiler Roslyn 5.9) picks the highest folder not newer than its compiler: roslyn4.14.
             CommandResult build = await DotnetCli.RunDotnetAsync(_log, app, CommandTimeout, "build", "-c", "Release", "--disable-build-servers");
-            Assert.True(build.ExitCode == 0, build.ToString());
-            Assert.DoesNotMatch(@"warning [A-Z]+\d+", build.Output); // e.g. CS8032: an analyzer assembly that does not load
+            await AssertConsumerBuildsAndRunsAsync(app, build, "roslyn4.14");
 
-            CommandResult run = await DotnetCli.RunDotnetAsync(_log, app, CommandTimeout, Path.Combine(app, "bin", "Release", "net10.0", "Consumer.dll"));
-            Assert.True(run.ExitCode == 0, run.ToString());
-            _log.WriteLine(run.Output);
-            AssertConsumerOutput(run.Output);
+            // A host that does not version Roslyn components (an SDK before 6.0.100, NuGet's targets for non-SDK projects):
+            // every analyzers folder reaches the compiler and SupportsRoslynComponentVersioning is unset. The consumer
+            // simulates it (LstmGenTestUnversionedHost). buildTransitive/LstmGen.targets must leave only the roslyn4.8
+            // build, which must load in this compiler and generate the same models (else CS0101 twice over, or CS8032).
+            CommandResult unversioned = await DotnetCli.RunDotnetAsync(_log, app, CommandTimeout, "build", "-c", "Release", "--no-restore",
+                "--no-incremental", "--disable-build-servers", "-p:SupportsRoslynComponentVersioning=false", "-p:LstmGenTestUnversionedHost=true");
+            await AssertConsumerBuildsAndRunsAsync(app, unversioned, "roslyn4.8");
 
             CommandResult bad = await DotnetCli.RunDotnetAsync(_log, app, CommandTimeout,
                 "build", "-c", "Release", "--no-restore", "--disable-build-servers", "-p:DefineConstants=LSTMGEN_BAD_MODEL");
@@ -85,7 +90,11 @@ public sealed class PackageTests
         }
     }
 
-    /// <summary>One package: runtime in lib/net10.0, generator and code fixes in analyzers/dotnet/cs, the README, one dependency.</summary>
+    /// <summary>
+/// One package: runtime in lib/net10.0, generator and code fixes built against Roslyn 4.14 and 4.8 in
+/// analyzers/dotnet/roslyn4.14/cs and analyzers/dotnet/roslyn4.8/cs (each referencing exactly its Roslyn version), the
+/// README, one dependency.
+/// </summary>
     private void AssertPackageContents(string package, string version)
     {
         using ZipArchive zip = ZipFile.OpenRead(package);
@@ -97,12 +106,35 @@ public sealed class PackageTests
             "LICENSE",
             "LstmGen.nuspec",
             "README.md",
-            "analyzers/dotnet/cs/LstmGen.CodeFixes.dll",
-            "analyzers/dotnet/cs/LstmGen.Generators.dll",
+            "analyzers/dotnet/roslyn4.14/cs/LstmGen.CodeFixes.dll",
+            "analyzers/dotnet/roslyn4.14/cs/LstmGen.Generators.dll",
+            "analyzers/dotnet/roslyn4.8/cs/LstmGen.CodeFixes.dll",
+            "analyzers/dotnet/roslyn4.8/cs/LstmGen.Generators.dll",
             "buildTransitive/LstmGen.targets",
             "lib/net10.0/LstmGen.dll",
             "lib/net10.0/LstmGen.xml",
         }, entries);
+
+        foreach ((string folder, Version roslyn) in new[] { ("roslyn4.14", new Version(4, 14, 0, 0)), ("roslyn4.8", new Version(4, 8, 0, 0)) })
+        {
+            foreach (string name in new[] { "LstmGen.Generators", "LstmGen.CodeFixes" })
+            {
+                using var image = new MemoryStream();
+                using (Stream entry = zip.GetEntry($"analyzers/dotnet/{folder}/cs/{name}.dll")!.Open())
+                {
+                    entry.CopyTo(image);
+                }
+                image.Position = 0;
+                using var pe = new PEReader(image);
+                MetadataReader reader = pe.GetMetadataReader();
+                Assert.Equal(name, reader.GetString(reader.GetAssemblyDefinition().Name));
+                Version[] references = reader.AssemblyReferences.Select(reader.GetAssemblyReference)
+                    .Where(r => reader.GetString(r.Name).StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal))
+                    .Select(r => r.Version).Distinct().ToArray();
+                Assert.True(references.Length == 1 && references[0] == roslyn,
+                    $"{folder}/cs/{name}.dll references Roslyn {string.Join(", ", references.Select(v => v.ToString()))}, expected {roslyn}");
+            }
+        }
 
         using Stream nuspec = zip.GetEntry("LstmGen.nuspec")!.Open();
         XElement metadata = XDocument.Load(nuspec).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
@@ -162,6 +194,20 @@ public sealed class PackageTests
               <ItemGroup>
                 <PackageReference Include="LstmGen" Version="{version}" />
               </ItemGroup>
+              <!-- A host that does not version Roslyn components: every assembly under the package's analyzers/dotnet, as
+                   NuGet's targets for non-SDK projects pass them (this SDK, with its CompilerApiVersion, passes only the
+                   highest folder not newer than its compiler; without one, none). Runs before the package's targets. -->
+              <Target Name="SimulateUnversionedHost" Condition="'$(LstmGenTestUnversionedHost)' == 'true'"
+                      BeforeTargets="ResolvePackageDependenciesForBuild" AfterTargets="ResolvePackageAssets">
+                <ItemGroup>
+                  <Analyzer Remove="@(Analyzer)" Condition="'%(Analyzer.NuGetPackageId)' == 'LstmGen'" />
+                  <Analyzer Include="{Path.Combine(root, "packages", "lstmgen", version, "analyzers", "dotnet")}/**/*.dll" NuGetPackageId="LstmGen" />
+                </ItemGroup>
+              </Target>
+              <!-- Which of the package's analyzer assemblies the compiler gets (asserted by the test). -->
+              <Target Name="PrintLstmGenAnalyzers" BeforeTargets="CoreCompile">
+                <Message Importance="high" Condition="'%(Analyzer.NuGetPackageId)' == 'LstmGen'" Text="lstmgen-analyzer: %(Analyzer.Identity)" />
+              </Target>
             </Project>
             """);
 
@@ -227,6 +273,26 @@ public sealed class PackageTests
             public partial class Broken;
             #endif
             """);
+    }
+
+    /// <summary>
+    /// The build succeeded with no warning, the compiler got exactly the generator and code fixes of
+    /// <paramref name="folder"/> (the consumer prints its LstmGen analyzers), and the built program prints the expected values.
+    /// </summary>
+    private async Task AssertConsumerBuildsAndRunsAsync(string app, CommandResult build, string folder)
+    {
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.DoesNotMatch(@"warning [A-Z]+\d+", build.Output); // e.g. CS8032: an analyzer assembly that does not load
+        string[] analyzers = System.Text.RegularExpressions.Regex.Matches(build.Output, @"lstmgen-analyzer: (\S+)")
+            .Select(m => m.Groups[1].Value.Replace('\\', '/'))
+            .Select(p => p[(p.IndexOf("/analyzers/dotnet/", StringComparison.Ordinal) + "/analyzers/dotnet/".Length)..])
+            .Distinct().OrderBy(p => p, StringComparer.Ordinal).ToArray();
+        Assert.Equal(new[] { $"{folder}/cs/LstmGen.CodeFixes.dll", $"{folder}/cs/LstmGen.Generators.dll" }, analyzers);
+
+        CommandResult run = await DotnetCli.RunDotnetAsync(_log, app, CommandTimeout, Path.Combine(app, "bin", "Release", "net10.0", "Consumer.dll"));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        _log.WriteLine(run.Output);
+        AssertConsumerOutput(run.Output);
     }
 
     private static void AssertConsumerOutput(string output)

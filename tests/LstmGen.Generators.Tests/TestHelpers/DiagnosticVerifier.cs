@@ -2,8 +2,13 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
+using System.Threading.Tasks;
 using LstmGen.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Testing;
+using Microsoft.CodeAnalysis.Text;
 using Xunit;
 using static LstmGen.Generators.Tests.TestHelpers.GeneratorDriverHelper;
 
@@ -18,8 +23,34 @@ internal sealed record VerifiedDiagnostics(ImmutableArray<Diagnostic> Diagnostic
 }
 
 /// <summary>
-/// Markup-based diagnostic tests (Microsoft.CodeAnalysis.Testing style) with Mapperly's "every diagnostic must be
-/// asserted" rule, followed by a generator run on the same source (CommunityToolkit's VerifyGeneratedDiagnostics).
+/// <see cref="TopologyAnalyzer"/> under Microsoft.CodeAnalysis.Testing's <see cref="CSharpAnalyzerTest{TAnalyzer, TVerifier}"/>,
+/// set up as the rest of these tests: the running framework's assemblies and the LstmGen runtime as references (nothing
+/// downloaded: no reference-assembly package), the latest language version, documentation comments parsed but not
+/// diagnosed, nullable enabled. The library asserts that the analyzer reports exactly the markup's diagnostics (ID, span
+/// and the descriptor's severity), that the source has no compiler error, that nothing is reported in generated code
+/// (the analyzer skips it) and that the diagnostics honour <c>#pragma warning disable</c>.
+/// </summary>
+internal sealed class LstmGenAnalyzerTest : CSharpAnalyzerTest<TopologyAnalyzer, DefaultVerifier>
+{
+    /// <summary>No reference-assembly package: the references are <see cref="GeneratorDriverHelper.References"/>.</summary>
+    private static readonly ReferenceAssemblies s_noPackage = new("net10.0");
+
+    public LstmGenAnalyzerTest()
+    {
+        ReferenceAssemblies = s_noPackage;
+        TestState.AdditionalReferences.AddRange(References);
+    }
+
+    protected override ParseOptions CreateParseOptions() => GeneratorDriverHelper.ParseOptions;
+
+    protected override CompilationOptions CreateCompilationOptions() =>
+        ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+}
+
+/// <summary>
+/// Markup-based diagnostic tests on Microsoft.CodeAnalysis.Testing (<see cref="LstmGenAnalyzerTest"/>: every reported
+/// diagnostic must be marked, Mapperly's rule), followed by a generator run on the same source (CommunityToolkit's
+/// VerifyGeneratedDiagnostics).
 /// </summary>
 internal static class DiagnosticVerifier
 {
@@ -31,20 +62,25 @@ internal static class DiagnosticVerifier
     private const string Neighbour = "\n\n[Sequential, Input(4), Dense(2)]\npublic partial class Neighbour;\n";
 
     /// <summary>
-    /// Wraps <paramref name="markup"/> in a namespace with a valid neighbour model, strips the markup, runs the analyzer and
-    /// asserts exactly the marked (ID, span) set with each descriptor's severity; then runs the generator and asserts that
-    /// it stayed healthy, generated code for the neighbour and for <paramref name="model"/> only if
-    /// <paramref name="expectCode"/>, and that the output compiles cleanly.
+    /// Wraps <paramref name="markup"/> in a namespace with a valid neighbour model and verifies the analyzer's diagnostics
+    /// against the markup (<see cref="LstmGenAnalyzerTest"/>); then runs the generator on the markup-free source and asserts
+    /// that it stayed healthy, generated code for the neighbour and for <paramref name="model"/> only if
+    /// <paramref name="expectCode"/>, and that the output compiles cleanly. Returns the analyzer's diagnostics (for their
+    /// messages) and the generator run.
     /// </summary>
-    public static VerifiedDiagnostics Verify(string markup, string model = "Bad", bool expectCode = false)
+    public static async Task<VerifiedDiagnostics> VerifyAsync(string markup, string model = "Bad", bool expectCode = false)
     {
-        (string source, IReadOnlyList<ExpectedDiagnostic> expected) = DiagnosticMarkup.Parse(Prelude + markup + Neighbour);
-        Compilation compilation = CreateCompilation(source);
-        Diagnostic[] errors = Errors(compilation);
-        Assert.True(errors.Length == 0, "The test source itself does not compile:\n" + string.Join("\n", errors.Select(Describe)));
+        string marked = Prelude + markup + Neighbour;
+        await new LstmGenAnalyzerTest { TestCode = marked }.RunAsync();
 
+        string source = WithoutMarkup(marked);
+        Compilation compilation = CreateCompilation(source);
         ImmutableArray<Diagnostic> diagnostics = RunAnalyzer(compilation);
-        AssertMatches(source, expected, diagnostics);
+        foreach (Diagnostic d in diagnostics.Where(d => d.Id.StartsWith("LSTMGEN", System.StringComparison.Ordinal)))
+        {
+            Assert.Equal(DiagnosticDescriptors.ById[d.Id].DefaultSeverity, d.Severity);
+            Assert.True(d.Location.IsInSource, $"{d.Id} has no source location");
+        }
 
         GeneratorRun run = RunGenerator(compilation);
         AssertGeneratorHealthy(run);
@@ -58,22 +94,17 @@ internal static class DiagnosticVerifier
         return new VerifiedDiagnostics(diagnostics, run);
     }
 
-    /// <summary>Every LSTMGEN diagnostic is expected and every expected one is reported, with its descriptor's severity.</summary>
-    public static void AssertMatches(string source, IReadOnlyList<ExpectedDiagnostic> expected, ImmutableArray<Diagnostic> diagnostics)
+    /// <summary>The source that Microsoft.CodeAnalysis.Testing's markup parser makes of <paramref name="markup"/>.</summary>
+    public static string WithoutMarkup(string markup)
     {
-        Diagnostic[] ours = diagnostics.Where(d => d.Id.StartsWith("LSTMGEN", System.StringComparison.Ordinal)).ToArray();
-        List<ExpectedDiagnostic> actual = ours.Select(d => new ExpectedDiagnostic(d.Id, d.Location.SourceSpan)).OrderBy(e => e.Span.Start)
-            .ThenBy(e => e.Span.Length).ThenBy(e => e.Id, System.StringComparer.Ordinal).ToList();
-        List<ExpectedDiagnostic> wanted = expected.OrderBy(e => e.Span.Start)
-            .ThenBy(e => e.Span.Length).ThenBy(e => e.Id, System.StringComparer.Ordinal).ToList();
-        string Show(IEnumerable<ExpectedDiagnostic> list) => string.Join("\n", list.Select(e => $"  {e.Id} on '{source.Substring(e.Span.Start, e.Span.Length)}' {e.Span}"));
-        Assert.True(wanted.SequenceEqual(actual),
-            $"Diagnostics differ from the markup.\nExpected:\n{Show(wanted)}\nActual:\n{Show(actual)}\nMessages:\n  " +
-            string.Join("\n  ", ours.Select(Describe)));
-        foreach (Diagnostic d in ours)
-        {
-            Assert.Equal(DiagnosticDescriptors.ById[d.Id].DefaultSeverity, d.Severity);
-            Assert.True(d.Location.IsInSource, $"{d.Id} has no source location");
-        }
+        TestFileMarkupParser.GetSpans(markup, out string source, out ImmutableDictionary<string, ImmutableArray<TextSpan>> _);
+        return source;
+    }
+
+    /// <summary>The diagnostic IDs marked in <paramref name="markup"/> (<c>{|ID:…|}</c>), by Microsoft.CodeAnalysis.Testing's parser.</summary>
+    public static IEnumerable<string> MarkedIds(string markup)
+    {
+        TestFileMarkupParser.GetSpans(markup, out string _, out ImmutableDictionary<string, ImmutableArray<TextSpan>> spans);
+        return spans.Where(s => s.Value.Length > 0).Select(s => s.Key);
     }
 }
