@@ -35,6 +35,8 @@ public class KernelWidthTests
     [InlineData(9, 200, 33)]
     [InlineData(6, 128, 50)]
     [InlineData(1, 512, 40)]
+    [InlineData(20, 1030, 40)]  // packed (n ≥ 1024): 16-column panels at 256 bits, 64 at 512, a column tail
+    [InlineData(17, 40, 600)]   // packed (k > 512): three depth blocks at 256 bits, a row and a column tail
     public void EveryWidth_GivesTheScalarChain_BitForBit(int m, int n, int k)
     {
         var rng = new Random(m * 7919 + n * 31 + k);

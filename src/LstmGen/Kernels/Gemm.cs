@@ -99,7 +99,19 @@ public static partial class Kernels
     /// <summary>Columns [0, cols) of a product whose b and c rows are ld floats apart (also one half of a split product).</summary>
     internal static void GemmColumns(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
     {
-        if (!Vector512.IsHardwareAccelerated || cols < 64 || k == 0 || !ShouldPack(m, ld, k))
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            if (Vector256.IsHardwareAccelerated && cols >= 16 && k > 0 && ShouldPack(m, ld, k))
+            {
+                GemmPacked256(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
+            }
+            else
+            {
+                GemmPlain(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
+            }
+            return;
+        }
+        if (cols < 64 || k == 0 || !ShouldPack(m, ld, k))
         {
             GemmPlain(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
             return;
@@ -139,6 +151,53 @@ public static partial class Kernels
             if (n64 < cols)
             {
                 GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, n64), ref Unsafe.Add(ref c, n64), m, cols - n64, kk, ld);
+            }
+        }
+    }
+
+    // Rows of b per 16-column panel of the 256-bit packed product: 256 × 16 floats = 16 KB, half the 32 KB L1 of AVX2 CPUs.
+    private const int PackDepth256 = 256;
+
+    [ThreadStatic] private static float[]? t_panel256;
+
+    // The 256-bit product packed as the 512-bit one is: each 16-column strip of PackDepth256 rows of b is copied to a
+    // contiguous buffer (rows of b ld floats apart map to few L1 sets: W4's 2048-float rows all to one, so unpacked every
+    // load of b missed L1), then every 4-row block of c runs the 4 × 2-vector kernel over it. Each element of c is still
+    // one multiply-add chain over p in order (c is stored and reloaded between depth blocks), so results are
+    // bit-identical to the unpacked product and to the other widths.
+    private static void GemmPacked256(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
+    {
+        float[] panel = t_panel256 ??= AllocateAligned(PackDepth256 * 16);
+        ref float pr = ref MemoryMarshal.GetArrayDataReference(panel);
+        int n16 = cols & ~15;
+        for (int p0 = 0; p0 < k; p0 += PackDepth256)
+        {
+            int kk = Math.Min(PackDepth256, k - p0);
+            ref float ap = ref Unsafe.Add(ref a, p0 * acs);
+            ref float bp = ref Unsafe.Add(ref b, p0 * ld);
+            for (int j = 0; j < n16; j += 16)
+            {
+                ref float src = ref Unsafe.Add(ref bp, j);
+                for (int q = 0; q < kk; q++)
+                {
+                    ref float row = ref Unsafe.Add(ref src, q * ld);
+                    ref float dst = ref Unsafe.Add(ref pr, q * 16);
+                    Vector256.LoadUnsafe(ref row).StoreUnsafe(ref dst);
+                    Vector256.LoadUnsafe(ref row, 8).StoreUnsafe(ref dst, 8);
+                }
+                int i = 0;
+                for (; i + 4 <= m; i += 4)
+                {
+                    Narrow4x2<Width256, Vector256<float>>(ref Unsafe.Add(ref ap, i * ars), ars, acs, ref pr, 16, ref Unsafe.Add(ref c, i * ld + j), ld, kk);
+                }
+                for (; i < m; i++)
+                {
+                    Narrow1x2<Width256, Vector256<float>>(ref Unsafe.Add(ref ap, i * ars), acs, ref pr, 16, ref Unsafe.Add(ref c, i * ld + j), ld, kk);
+                }
+            }
+            if (n16 < cols)
+            {
+                GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, n16), ref Unsafe.Add(ref c, n16), m, cols - n16, kk, ld);
             }
         }
     }

@@ -27,8 +27,8 @@ public static partial class Kernels
         for (; j + 2 * w <= cols; j += 2 * w)
         {
             int i = 0;
-            for (; i + 4 <= m; i += 4) Narrow4x2<W, V>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c, i * ld + j), ld, k);
-            for (; i < m; i++) Narrow1x2<W, V>(ref Unsafe.Add(ref a, i * ars), acs, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c, i * ld + j), ld, k);
+            for (; i + 4 <= m; i += 4) Narrow4x2<W, V>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref Unsafe.Add(ref b, j), ld, ref Unsafe.Add(ref c, i * ld + j), ld, k);
+            for (; i < m; i++) Narrow1x2<W, V>(ref Unsafe.Add(ref a, i * ars), acs, ref Unsafe.Add(ref b, j), ld, ref Unsafe.Add(ref c, i * ld + j), ld, k);
         }
         for (; j + w <= cols; j += w)
         {
@@ -49,8 +49,8 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>4 rows × 2 vectors of c (8 accumulators); a points at the first row's a, c at its first element.</summary>
-    private static void Narrow4x2<W, V>(ref float a, int ars, int acs, ref float b, ref float c, int ld, int k)
+    /// <summary>4 rows × 2 vectors of c (8 accumulators); a points at the first row's a, c at its first element; rows of b are ldb apart, of c ld.</summary>
+    internal static void Narrow4x2<W, V>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ld, int k)
         where W : struct, IVectorWidth<V> where V : struct
     {
         int w = W.Count;
@@ -78,7 +78,7 @@ public static partial class Kernels
             x = W.Broadcast(a3);
             s30 = W.MulAdd(x, b0, s30); s31 = W.MulAdd(x, b1, s31);
             a0 = ref Unsafe.Add(ref a0, acs); a1 = ref Unsafe.Add(ref a1, acs); a2 = ref Unsafe.Add(ref a2, acs); a3 = ref Unsafe.Add(ref a3, acs);
-            bp = ref Unsafe.Add(ref bp, ld);
+            bp = ref Unsafe.Add(ref bp, ldb);
         }
         W.Store(s00, ref c, 0); W.Store(s01, ref c, w);
         W.Store(s10, ref c1, 0); W.Store(s11, ref c1, w);
@@ -86,8 +86,8 @@ public static partial class Kernels
         W.Store(s30, ref c3, 0); W.Store(s31, ref c3, w);
     }
 
-    /// <summary>1 row × 2 vectors of c.</summary>
-    private static void Narrow1x2<W, V>(ref float a, int acs, ref float b, ref float c, int ld, int k)
+    /// <summary>1 row × 2 vectors of c; rows of b are ldb apart.</summary>
+    internal static void Narrow1x2<W, V>(ref float a, int acs, ref float b, int ldb, ref float c, int ld, int k)
         where W : struct, IVectorWidth<V> where V : struct
     {
         int w = W.Count;
@@ -98,7 +98,7 @@ public static partial class Kernels
             V x = W.Broadcast(Unsafe.Add(ref a, p * acs));
             s0 = W.MulAdd(x, W.Load(ref bp, 0), s0);
             s1 = W.MulAdd(x, W.Load(ref bp, w), s1);
-            bp = ref Unsafe.Add(ref bp, ld);
+            bp = ref Unsafe.Add(ref bp, ldb);
         }
         W.Store(s0, ref c, 0); W.Store(s1, ref c, w);
     }
