@@ -31,11 +31,13 @@ public class KernelWidthTests
     [InlineData(2, 7, 4)]       // one masked 128-bit vector, one 256-bit
     [InlineData(3, 70, 9)]      // 1 × 8-vector blocks (batch-1 form) and edges
     [InlineData(4, 8, 3)]
-    [InlineData(5, 37, 17)]     // 4 × 2-vector blocks, a row tail, a masked last vector
+    [InlineData(5, 37, 17)]     // 3 × 4-vector blocks and two 1 × 4 rows (128 bits), 4 × 2-vector blocks (256), a masked last vector
+    [InlineData(7, 100, 21)]    // 3 × 4-vector blocks, a 1 × 4 row tail, a masked last vector
+    [InlineData(8, 48, 13)]     // 3 × 4 and 4 × 2-vector blocks with two-row tails
     [InlineData(9, 200, 33)]
     [InlineData(6, 128, 50)]
     [InlineData(1, 512, 40)]
-    [InlineData(20, 1030, 40)]  // packed (n ≥ 1024): 16-column panels at 256 bits, 64 at 512, a column tail
+    [InlineData(20, 1030, 40)]  // packed (n ≥ 1024): 32-column panels at 256 bits, 64 at 512, a column tail
     [InlineData(17, 40, 600)]   // packed (k > 512): three depth blocks at 256 bits, a row and a column tail
     public void EveryWidth_GivesTheScalarChain_BitForBit(int m, int n, int k)
     {

@@ -6,9 +6,10 @@ public static partial class Kernels
 {
     /// <summary>
     /// c (m × cols) += A · b with 256- or 128-bit vectors (<typeparamref name="W"/>), for CPUs or NativeAOT instruction
-    /// sets without AVX-512. Register blocks sized for 16 vector registers: 4 rows × 2 vectors (8 accumulators), or
-    /// 1 row × 8 vectors when there are fewer than 4 rows (a batch-1 step: eight independent chains hide the latency of
-    /// the multiply-add). Columns left over are done by a last vector overlapping the ones before, keeping their lanes,
+    /// sets without AVX-512. Register blocks sized for 16 vector registers: 3 rows × 4 vectors (12 accumulators, 3
+    /// broadcasts and 4 loads per 12 multiply-adds), 4 rows × 2 vectors for a 2-vector column tail, or 1 row × 8
+    /// vectors when there are fewer than 3 rows (a batch-1 step: eight independent chains hide the latency of the
+    /// multiply-add). Columns left over are done by a last vector overlapping the ones before, keeping their lanes,
     /// and scalar code below one vector. Each element is one chain of <see cref="Simd.MulAdd(float, float, float)"/>
     /// over p in order, as at every width. A's element (i, p) is at a[i * ars + p * acs]; rows of b and c are ld apart.
     /// </summary>
@@ -17,11 +18,20 @@ public static partial class Kernels
     {
         int w = W.Count;
         int j = 0;
-        if (m < 4)
+        if (m < 3)
         {
             for (; j + 8 * w <= cols; j += 8 * w)
             {
                 for (int i = 0; i < m; i++) Narrow1x8<W, V>(ref Unsafe.Add(ref a, i * ars), acs, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c, i * ld + j), ld, k);
+            }
+        }
+        else
+        {
+            for (; j + 4 * w <= cols; j += 4 * w)
+            {
+                int i = 0;
+                for (; i + 3 <= m; i += 3) Narrow3x4<W, V>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref Unsafe.Add(ref b, j), ld, ref Unsafe.Add(ref c, i * ld + j), ld, k);
+                for (; i < m; i++) Narrow1x4<W, V>(ref Unsafe.Add(ref a, i * ars), acs, ref Unsafe.Add(ref b, j), ld, ref Unsafe.Add(ref c, i * ld + j), ld, k);
             }
         }
         for (; j + 2 * w <= cols; j += 2 * w)
@@ -47,6 +57,64 @@ public static partial class Kernels
                 GemmScalar(ref a, ars, acs, ref b, ref c, m, cols, k, j, ld);
             }
         }
+    }
+
+    /// <summary>
+    /// 3 rows × 4 vectors of c (12 accumulators); a points at the first row's a, c at its first element; rows of b are
+    /// ldb apart, of c ld. Strides are native integers and the three rows of a are read at fixed offsets from one
+    /// pointer, so the loop is the 19 vector instructions and 4 scalar ones it needs (int strides cost a sign extension
+    /// per pointer per step, which made the 4 × 2 loop front-end bound).
+    /// </summary>
+    internal static void Narrow3x4<W, V>(ref float a, nint ars, nint acs, ref float b, nint ldb, ref float c, nint ld, int k)
+        where W : struct, IVectorWidth<V> where V : struct
+    {
+        int w = W.Count;
+        nint ars2 = 2 * ars;
+        ref float c1 = ref Unsafe.Add(ref c, ld);
+        ref float c2 = ref Unsafe.Add(ref c1, ld);
+        V s00 = W.Load(ref c, 0), s01 = W.Load(ref c, w), s02 = W.Load(ref c, 2 * w), s03 = W.Load(ref c, 3 * w);
+        V s10 = W.Load(ref c1, 0), s11 = W.Load(ref c1, w), s12 = W.Load(ref c1, 2 * w), s13 = W.Load(ref c1, 3 * w);
+        V s20 = W.Load(ref c2, 0), s21 = W.Load(ref c2, w), s22 = W.Load(ref c2, 2 * w), s23 = W.Load(ref c2, 3 * w);
+        ref float ap = ref a;
+        ref float bp = ref b;
+        for (int p = k; p > 0; p--)
+        {
+            V x0 = W.Broadcast(ap), x1 = W.Broadcast(Unsafe.Add(ref ap, ars)), x2 = W.Broadcast(Unsafe.Add(ref ap, ars2));
+            V bv = W.Load(ref bp, 0);
+            s00 = W.MulAdd(x0, bv, s00); s10 = W.MulAdd(x1, bv, s10); s20 = W.MulAdd(x2, bv, s20);
+            bv = W.Load(ref bp, w);
+            s01 = W.MulAdd(x0, bv, s01); s11 = W.MulAdd(x1, bv, s11); s21 = W.MulAdd(x2, bv, s21);
+            bv = W.Load(ref bp, 2 * w);
+            s02 = W.MulAdd(x0, bv, s02); s12 = W.MulAdd(x1, bv, s12); s22 = W.MulAdd(x2, bv, s22);
+            bv = W.Load(ref bp, 3 * w);
+            s03 = W.MulAdd(x0, bv, s03); s13 = W.MulAdd(x1, bv, s13); s23 = W.MulAdd(x2, bv, s23);
+            ap = ref Unsafe.Add(ref ap, acs);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+        W.Store(s00, ref c, 0); W.Store(s01, ref c, w); W.Store(s02, ref c, 2 * w); W.Store(s03, ref c, 3 * w);
+        W.Store(s10, ref c1, 0); W.Store(s11, ref c1, w); W.Store(s12, ref c1, 2 * w); W.Store(s13, ref c1, 3 * w);
+        W.Store(s20, ref c2, 0); W.Store(s21, ref c2, w); W.Store(s22, ref c2, 2 * w); W.Store(s23, ref c2, 3 * w);
+    }
+
+    /// <summary>1 row × 4 vectors of c (the rows left below a 3-row block); rows of b are ldb apart.</summary>
+    internal static void Narrow1x4<W, V>(ref float a, nint acs, ref float b, nint ldb, ref float c, nint ld, int k)
+        where W : struct, IVectorWidth<V> where V : struct
+    {
+        int w = W.Count;
+        V s0 = W.Load(ref c, 0), s1 = W.Load(ref c, w), s2 = W.Load(ref c, 2 * w), s3 = W.Load(ref c, 3 * w);
+        ref float ap = ref a;
+        ref float bp = ref b;
+        for (int p = k; p > 0; p--)
+        {
+            V x = W.Broadcast(ap);
+            s0 = W.MulAdd(x, W.Load(ref bp, 0), s0);
+            s1 = W.MulAdd(x, W.Load(ref bp, w), s1);
+            s2 = W.MulAdd(x, W.Load(ref bp, 2 * w), s2);
+            s3 = W.MulAdd(x, W.Load(ref bp, 3 * w), s3);
+            ap = ref Unsafe.Add(ref ap, acs);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+        W.Store(s0, ref c, 0); W.Store(s1, ref c, w); W.Store(s2, ref c, 2 * w); W.Store(s3, ref c, 3 * w);
     }
 
     /// <summary>4 rows × 2 vectors of c (8 accumulators); a points at the first row's a, c at its first element; rows of b are ldb apart, of c ld.</summary>
