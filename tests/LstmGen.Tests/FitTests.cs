@@ -134,6 +134,37 @@ public class FitTests
     }
 
     [Fact]
+    public void Data_parallel_reduction_is_the_worker_order_sum_bit_for_bit()
+    {
+        // The gradient sum is split over the workers by parameter ranges: every element must still be
+        // ((0 + g0·s0) + g1·s1) + g2·s2 in worker order. One SGD(1) step makes w0 - w1 that sum exactly.
+        (float[] x, float[] y3) = SineWindows(8, 3);
+        float[] y = y3.SelectMany(v => new[] { v, v, v }).ToArray();
+        var model = new EncoderDecoderForFit(new ModelOptions { Seed = 1 });
+        float[] before = model.Weights.Parameters.ToArray();
+        model.Fit(x, y, new FitOptions { Loss = Loss.MeanSquaredError, Optimizer = new Sgd(1f), BatchSize = 8, Shuffle = false, Workers = 3, Verbose = Verbosity.Silent });
+
+        var reference = new EncoderDecoderForFit(new ModelOptions { Seed = 1 });
+        int inLen = x.Length / 8, tLen = y.Length / 8;
+        float[] sum = new float[before.Length];
+        int start = 0;
+        foreach (int count in new[] { 3, 3, 2 }) // 8 samples over 3 workers
+        {
+            reference.ComputeGradients(x.AsSpan(start * inLen, count * inLen), y.AsSpan(start * tLen, count * tLen), count, Loss.MeanSquaredError);
+            float share = (float)count / 8;
+            float[] g = reference.Gradients.Parameters;
+            for (int i = 0; i < sum.Length; i++) sum[i] += g[i] * share;
+            start += count;
+        }
+        Assert.True(sum.Length > 64 * 3, "the model must be large enough for every worker to reduce a range");
+        float[] after = model.Weights.Parameters;
+        for (int i = 0; i < sum.Length; i++)
+        {
+            Assert.True(before[i] - 1f * sum[i] == after[i], $"parameter {i}: {after[i]:R} after the step, {before[i] - sum[i]:R} from the worker-order sum");
+        }
+    }
+
+    [Fact]
     public void Early_stopping_stops_and_restores_the_best_weights()
     {
         (float[] x, float[] y) = SineWindows(128, 4);

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Threading;
 
@@ -104,6 +105,38 @@ public sealed class Evaluation
 /// <summary>Keras-style <c>fit</c> and <c>evaluate</c> for generated models.</summary>
 public static class Training
 {
+    /// <summary>
+    /// reduced[lo, hi) = Σ over workers, in worker order, of share[w] · gradients of worker w (parts with no rows skipped):
+    /// a plain multiply then add per term (never fused), so every element is the same sum at any range split.
+    /// </summary>
+    private static void ReduceGradients<TInput>(ITrainableModel<TInput>[] replicas, int[] partCount, float[] share, float[] reduced, int lo, int hi)
+        where TInput : unmanaged
+    {
+        Span<float> sum = reduced.AsSpan(lo, hi - lo);
+        sum.Clear();
+        for (int w = 0; w < replicas.Length; w++)
+        {
+            if (partCount[w] == 0) continue;
+            ReadOnlySpan<float> g = replicas[w].Gradients.Parameters.AsSpan(lo, hi - lo);
+            float s = share[w];
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var vs = new Vector<float>(s);
+                for (; i + Vector<float>.Count <= sum.Length; i += Vector<float>.Count)
+                {
+                    var product = new Vector<float>(g.Slice(i)) * vs;
+                    (new Vector<float>(sum.Slice(i)) + product).CopyTo(sum.Slice(i));
+                }
+            }
+            for (; i < sum.Length; i++)
+            {
+                float product = g[i] * s;
+                sum[i] += product;
+            }
+        }
+    }
+
     /// <summary>
     /// Trains the model as Keras's <c>model.fit</c>: <paramref name="x"/> holds the samples back to back
     /// (<see cref="ISequentialModel.InputLength"/> each), <paramref name="y"/> their targets
@@ -218,6 +251,15 @@ public static class Training
                 default, pred.AsSpan(s0 * outLen, n * outLen));
         };
 
+        var partShare = new float[workers];
+        int reduceChunk = (model.Weights.Count / workers + 63) & ~63; // whole cache lines per worker
+        Action<int> reduceBody = w =>
+        {
+            int lo = Math.Min(w * reduceChunk, reduced.Length), hi = Math.Min(lo + reduceChunk, reduced.Length);
+            if (w == workers - 1) hi = reduced.Length;
+            ReduceGradients(replicas, partCount, partShare, reduced, lo, hi);
+        };
+
         int steps = (trainN + batch - 1) / batch;
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
@@ -266,15 +308,15 @@ public static class Training
                     }
                     pool.Run(body);
                     // Each part's loss and gradients are means over its samples: weight them by its share, in worker order.
-                    Array.Clear(reduced);
+                    // The gradient sum is split over the workers by parameter ranges (each element is the same sum in
+                    // the same order whoever computes it), so it costs one worker's share instead of workers × the buffer.
                     batchLoss = 0;
                     for (int w = 0; w < workers; w++)
                     {
-                        if (partCount[w] == 0) continue;
-                        float share = (float)partCount[w] / n;
-                        TensorPrimitives.MultiplyAdd(replicas[w].Gradients.Parameters, share, reduced, reduced);
-                        batchLoss += share * partLoss[w];
+                        partShare[w] = partCount[w] == 0 ? 0f : (float)partCount[w] / n;
+                        if (partCount[w] != 0) batchLoss += partShare[w] * partLoss[w];
                     }
+                    pool.Run(reduceBody);
                     gradients = reduced;
                 }
                 if (options.OnNonFiniteLoss != NonFiniteLossAction.Continue
