@@ -286,6 +286,25 @@ public class ParallelPredictorTests
     }
 
     [Fact]
+    public void Small_batches_use_fewer_workers_and_still_equal_single_threaded_batches()
+    {
+        // Four workers, batches of 1 to 17 rows: ⌈b / 4⌉ workers run (one for b ≤ 4); every output still equals PredictBatch,
+        // and the rows a smaller call leaves to idle workers are not stale from a larger call before it.
+        var model = new ManyToOne(new ModelOptions { Seed = 2 });
+        var rng = new Random(12);
+        using var parallel = new ParallelPredictor<float>(model, workers: 4);
+        foreach (int batch in new[] { 17, 1, 4, 5, 9, 16, 2 })
+        {
+            float[] x = Enumerable.Range(0, batch * ManyToOne.InputLength).Select(_ => (float)rng.NextDouble()).ToArray();
+            var expected = new float[batch];
+            model.PredictBatch(x, expected, batch);
+            var actual = Enumerable.Repeat(float.NaN, batch).ToArray();
+            parallel.PredictBatch(x, actual, batch);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
     public void Two_core_single_predictions_equal_Predict_exactly_including_after_the_helper_sleeps()
     {
         // Sentiment: Embedding(5000, 128) -> LSTM(128): the input projection and every recurrent product are split.
@@ -375,10 +394,10 @@ public class MultiThreadAllocationTests
         // calling thread's counter sees nothing; the count over every thread sees each of them.
         var model = new AllocatingReplicas(new ManyToOne());
         using var parallel = new ParallelPredictor<float>(model, workers: 3);
-        float[] x = new float[6 * ManyToOne.InputLength];
-        var y = new float[6];
-        Assert.Equal(0, Allocations.During(() => parallel.PredictBatch(x, y, 6), 20));
-        Assert.True(Allocations.DuringOnAllThreads(() => parallel.PredictBatch(x, y, 6), repeats: 3) >= 2 * 3 * 64); // 2 workers, 3 calls
+        float[] x = new float[12 * ManyToOne.InputLength]; // 12 rows: all 3 workers run (at least 4 rows each)
+        var y = new float[12];
+        Assert.Equal(0, Allocations.During(() => parallel.PredictBatch(x, y, 12), 20));
+        Assert.True(Allocations.DuringOnAllThreads(() => parallel.PredictBatch(x, y, 12), repeats: 3) >= 2 * 3 * 64); // 2 workers, 3 calls
     }
 
     /// <summary>A model whose replicas (used on worker threads) allocate on every PredictBatch; the original does not.</summary>

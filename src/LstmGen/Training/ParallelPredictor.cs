@@ -45,6 +45,12 @@ public sealed class ParallelPredictor<TInput> : IDisposable
         };
     }
 
+    /// <summary>
+    /// The fewest rows a worker is given: a batch of b samples runs on at most ⌈b / 4⌉ workers (measured with the
+    /// benchmarks' scaling model: W1 at batch 32 is slower on 16 workers of 2 rows than on 8 of 4).
+    /// </summary>
+    public const int MinRowsPerWorker = 4;
+
     /// <summary>Number of worker threads (the calling thread is one of them).</summary>
     public int Workers => _replicas.Length;
 
@@ -56,7 +62,9 @@ public sealed class ParallelPredictor<TInput> : IDisposable
         ISequentialModel<TInput> model = _replicas[0];
         Kernels.CheckBatchLength(inputs.Length, batchSize, model.InputLength, nameof(inputs), _inputShape);
         Kernels.CheckBatchLength(outputs.Length, batchSize, model.OutputLength, nameof(outputs), _outputShape);
-        int workers = _replicas.Length;
+        // Parts of fewer than MinRowsPerWorker rows cost more in wake-ups than they save (docs/performance.md, "Beyond two
+        // cores"): a small batch uses fewer workers. Each sample is computed alike on any worker, so results do not change.
+        int workers = Math.Clamp((batchSize + MinRowsPerWorker - 1) / MinRowsPerWorker, 1, _replicas.Length);
         for (int w = 0, s = 0; w < workers; w++)
         {
             _start[w] = s;
@@ -67,7 +75,7 @@ public sealed class ParallelPredictor<TInput> : IDisposable
         _outputs = outputs;
         try
         {
-            _pool.Run(_body);
+            _pool.Run(_body, workers);
         }
         catch (AggregateException e) when (e.InnerException is ArgumentException inner)
         {
