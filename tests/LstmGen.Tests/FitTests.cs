@@ -164,6 +164,40 @@ public class FitTests
         }
     }
 
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("adamw")]
+    [InlineData("sgd-momentum")]
+    [InlineData("sgd")]
+    [InlineData("rmsprop")]
+    public void Data_parallel_optimiser_update_split_over_workers_is_bit_identical(string rule)
+    {
+        // WideLstm has 41 K parameters, every one with a gradient: with two workers each updates half. A clip value no
+        // gradient reaches keeps the update on the calling thread (clipping is not split) without changing any number:
+        // the reference.
+        var rng = new Random(8);
+        float[] x = Enumerable.Range(0, 48 * WideLstm.InputLength).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        float[] y = Enumerable.Range(0, 48).Select(_ => (float)rng.NextDouble()).ToArray();
+        Optimizer Make(float? clip) => rule switch
+        {
+            "adam" => new Adam(0.01f) { ClipValue = clip },
+            "adamw" => new AdamW(0.01f) { ClipValue = clip },
+            "sgd-momentum" => new Sgd(0.1f, momentum: 0.9f, nesterov: true) { ClipValue = clip },
+            "sgd" => new Sgd(0.1f) { ClipValue = clip },
+            _ => new RmsProp(0.01f) { ClipValue = clip },
+        };
+        float[] Train(float? clip)
+        {
+            var model = new WideLstm(new ModelOptions { Seed = 5 });
+            Assert.True(model.Weights.Count >= 2 * Optimizer.MinParametersPerWorker);
+            model.Fit(x, y, new FitOptions { Loss = Loss.MeanSquaredError, Epochs = 2, BatchSize = 16, Seed = 3, Workers = 2, Optimizer = Make(clip), Verbose = Verbosity.Silent });
+            return model.Weights.Parameters.ToArray();
+        }
+        float[] split = Train(null), serial = Train(1e30f);
+        int first = Enumerable.Range(0, split.Length).FirstOrDefault(i => split[i] != serial[i], -1);
+        Assert.True(first < 0, $"{rule}: parameter {first} differs: {(first < 0 ? 0 : split[first]):R} split vs {(first < 0 ? 0 : serial[first]):R} on one thread");
+    }
+
     [Fact]
     public void Early_stopping_stops_and_restores_the_best_weights()
     {
@@ -436,3 +470,7 @@ public class MultiThreadAllocationTests
             inner.ComputeLoss(inputs, targets, batchSize, loss, outputs);
     }
 }
+
+/// <summary>LSTM(96) on 10 features: 41 K parameters, all with a gradient at every step (no embedding rows left out).</summary>
+[Sequential, Input(6, 10), Lstm(96), Dense(1)]
+public partial class WideLstm;

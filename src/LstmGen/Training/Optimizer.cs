@@ -113,6 +113,71 @@ public abstract class Optimizer
     /// <summary>The update rule: <paramref name="step"/> counts from 1.</summary>
     protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step);
 
+    /// <summary>
+    /// True when this exact type updates each parameter from its own gradient and state only, through
+    /// <see cref="UpdateRange"/>: the built-in rules (a subclass that overrides <see cref="Update"/> is not).
+    /// </summary>
+    internal virtual bool UpdatesByRange => false;
+
+    /// <summary>
+    /// The update rule on parameters [lo, hi) of the whole buffers (state sized to all of them): the same arithmetic per
+    /// element as <see cref="Update"/>, so any split of the range gives the same weights bit for bit.
+    /// </summary>
+    internal virtual void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, long step, int lo, int hi) =>
+        throw new NotSupportedException($"{GetType().Name} does not update by range.");
+
+    // Fit's workers share the update when it goes by range: each takes whole cache lines of the parameters.
+    private float[]? _poolWeights;
+    private float[]? _poolGradients;
+    private long _poolStep;
+    private int _poolChunk;
+    private Action<int>? _poolBody;
+
+    /// <summary>Below this many parameters per worker the update stays on the calling thread (a wake-up costs more).</summary>
+    internal const int MinParametersPerWorker = 16 * 1024;
+
+    /// <summary>
+    /// <see cref="Apply(WeightStore, ReadOnlySpan{float})"/> with the update split over <paramref name="pool"/>'s workers by parameter ranges when the rule
+    /// goes by range, no clipping is set, every weight is trainable and there are enough parameters; the result is
+    /// bit-identical to <see cref="Apply(WeightStore, ReadOnlySpan{float})"/>. Allocation-free after the first call.
+    /// </summary>
+    internal void ApplyParallel(WeightStore weights, float[] gradients, WorkerPool? pool)
+    {
+        int workers = pool is null ? 1 : Math.Min(pool.Workers, weights.Count / MinParametersPerWorker);
+        if (workers < 2 || !UpdatesByRange || ClipNorm is not null || GlobalClipNorm is not null || ClipValue is not null || !weights.AllTrainable)
+        {
+            Apply(weights, gradients);
+            return;
+        }
+        Kernels.CheckLength(gradients.Length, weights.Count, nameof(gradients), "one gradient per parameter");
+        Iterations++;
+        float[] w = weights.Parameters;
+        UpdateRange(w, gradients, Iterations, 0, 0); // allocates the state on this thread, updates nothing
+        _poolWeights = w;
+        _poolGradients = gradients;
+        _poolStep = Iterations;
+        _poolChunk = (w.Length / workers + 63) & ~63;
+        _poolBody ??= worker =>
+        {
+            float[] pw = _poolWeights!;
+            int lo = Math.Min(worker * _poolChunk, pw.Length);
+            int hi = worker == _poolActive - 1 ? pw.Length : Math.Min(lo + _poolChunk, pw.Length);
+            UpdateRange(pw, _poolGradients, _poolStep, lo, hi);
+        };
+        _poolActive = workers;
+        try
+        {
+            pool!.Run(_poolBody, workers);
+        }
+        finally
+        {
+            _poolWeights = null;
+            _poolGradients = null;
+        }
+    }
+
+    private int _poolActive;
+
     private void Clip(WeightStore weights, Span<float> g)
     {
         if (ClipValue is float v)
@@ -230,15 +295,21 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
     public bool Nesterov { get; } = nesterov;
 
     /// <inheritdoc />
-    protected override void Update(Span<float> w, ReadOnlySpan<float> g, long step)
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, long step) => UpdateRange(w, g, step, 0, w.Length);
+
+    internal override bool UpdatesByRange => true;
+
+    internal override void UpdateRange(Span<float> weights, ReadOnlySpan<float> gradients, long step, int lo, int hi)
     {
         float lr = LearningRate;
         if (Momentum == 0f)
         {
-            TensorPrimitives.MultiplyAdd(g, -lr, w, w);
+            TensorPrimitives.MultiplyAdd(gradients.Slice(lo, hi - lo), -lr, weights.Slice(lo, hi - lo), weights.Slice(lo, hi - lo));
             return;
         }
-        Span<float> m = State(ref _m, w.Length);
+        Span<float> m = State(ref _m, weights.Length).AsSpan(lo, hi - lo);
+        Span<float> w = weights.Slice(lo, hi - lo);
+        ReadOnlySpan<float> g = gradients.Slice(lo, hi - lo);
         float mu = Momentum;
         int i = 0;
         if (Vector.IsHardwareAccelerated)
@@ -285,9 +356,15 @@ public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 =
     public float Epsilon { get; } = OptimizerChecks.Positive(epsilon, nameof(epsilon), nameof(Adam));
 
     /// <inheritdoc />
-    protected override void Update(Span<float> w, ReadOnlySpan<float> g, long step)
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, long step) => UpdateRange(w, g, step, 0, w.Length);
+
+    internal override bool UpdatesByRange => GetType() == typeof(Adam) || GetType() == typeof(AdamW);
+
+    internal override void UpdateRange(Span<float> weights, ReadOnlySpan<float> gradients, long step, int lo, int hi)
     {
-        Span<float> m = State(ref _m, w.Length), v = State(ref _v, w.Length);
+        Span<float> m = State(ref _m, weights.Length).AsSpan(lo, hi - lo), v = State(ref _v, weights.Length).AsSpan(lo, hi - lo);
+        Span<float> w = weights.Slice(lo, hi - lo);
+        ReadOnlySpan<float> g = gradients.Slice(lo, hi - lo);
         float lrT = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
         float a1 = 1f - Beta1, a2 = 1f - Beta2, eps = Epsilon;
         int i = 0;
@@ -327,10 +404,13 @@ public sealed class AdamW(float learningRate = 0.001f, float weightDecay = 0.004
     public float WeightDecay { get; } = OptimizerChecks.NonNegative(weightDecay, nameof(weightDecay), nameof(AdamW));
 
     /// <inheritdoc />
-    protected override void Update(Span<float> w, ReadOnlySpan<float> g, long step)
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, long step) => UpdateRange(w, g, step, 0, w.Length);
+
+    internal override void UpdateRange(Span<float> weights, ReadOnlySpan<float> gradients, long step, int lo, int hi)
     {
+        Span<float> w = weights.Slice(lo, hi - lo);
         TensorPrimitives.Multiply(w, 1f - WeightDecay * LearningRate, w);
-        base.Update(w, g, step);
+        base.UpdateRange(weights, gradients, step, lo, hi);
     }
 }
 
@@ -350,11 +430,15 @@ public sealed class RmsProp(float learningRate = 0.001f, float rho = 0.9f, float
     public float Epsilon { get; } = OptimizerChecks.Positive(epsilon, nameof(epsilon), nameof(RmsProp));
 
     /// <inheritdoc />
-    protected override void Update(Span<float> w, ReadOnlySpan<float> g, long step)
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, long step) => UpdateRange(w, g, step, 0, w.Length);
+
+    internal override bool UpdatesByRange => true;
+
+    internal override void UpdateRange(Span<float> w, ReadOnlySpan<float> g, long step, int lo, int hi)
     {
         Span<float> v = State(ref _v, w.Length);
         float lr = LearningRate, rho = Rho, eps = Epsilon;
-        for (int i = 0; i < w.Length; i++)
+        for (int i = lo; i < hi; i++)
         {
             v[i] = rho * v[i] + (1f - rho) * g[i] * g[i];
             w[i] -= lr * g[i] / MathF.Sqrt(v[i] + eps);

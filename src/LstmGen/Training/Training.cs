@@ -330,7 +330,8 @@ public static class Training
                     progress.Line(message);
                     break;
                 }
-                optimizer.Apply(model.Weights, gradients);
+                // With workers, the update is split over them too when the rule allows it (bit-identical either way).
+                optimizer.ApplyParallel(model.Weights, pool is null ? model.Gradients.Parameters : reduced, pool);
                 lossSum += (double)batchLoss * n;
                 seen += n;
                 foreach (Metric m in options.Metrics) m.Update(pred.AsSpan(0, n * outLen), yb.AsSpan(0, n * tLen), n * rowsPerSample, width);
