@@ -14,8 +14,9 @@ namespace LstmGen.Benchmarks;
 /// The model: a batch of B rows split over p workers (ParallelPredictor, Fit's Workers) costs one worker's time on
 /// ⌈B/p⌉ rows, measured on one thread (so the lower efficiency of small per-worker products is in it), plus the pool's
 /// fork and join, s per extra worker, plus for training the serial part of a Fit step (U: batch copy, finiteness check,
-/// optimiser) and the reduction of the p gradient buffers (a per buffer). It ignores contention for shared caches and
-/// memory bandwidth, which the measured columns show.
+/// optimiser update; the update is split over the workers when there are 16 K+ parameters per worker) and the reduction
+/// of the p gradient buffers (split over the workers: one pass over the parameters in all, a). It ignores contention for
+/// shared caches and memory bandwidth, which the measured columns show.
 /// </para>
 /// </summary>
 internal static class Scaling
@@ -121,19 +122,28 @@ internal static class Scaling
         FitOptions single = Options(1);
         double fitOne = Median(() => model.Fit(x, y, single), seconds) / steps;
         double gradients = Median(() => model.ComputeGradients(x.AsSpan(0, Batch * inputLength), y.AsSpan(0, Batch), Batch, loss), seconds);
+        // Fit's serial part U (batch copy, finiteness check, optimiser), and of it the optimiser update alone, which
+        // Fit splits over the workers by parameter ranges (16 K+ parameters per worker).
         double serial = Math.Max(0, fitOne - gradients);
-        // The reduction: one multiply-add of a worker's gradients into the sum per worker, after one clear.
+        var adam = new Adam();
+        float[] someGradients = model.Gradients.Parameters.ToArray();
+        double update = Median(() => adam.Apply(model.Weights, someGradients), seconds);
+        double unsplit = Math.Max(0, serial - update);
+        // The reduction: each worker sums the p gradient buffers over 1/p of the parameters (one multiply-add pass over
+        // all of them in total, a) after clearing its range.
         float[] sum = new float[parameters], part = new float[parameters];
         double reduce = Median(() => TensorPrimitives.MultiplyAdd(part, 0.5f, sum, sum), seconds);
         double clear = Median(() => Array.Clear(sum), seconds);
-        Console.WriteLine($"  {name}: Fit step on 1 worker {fitOne:F1} µs = gradients {gradients:F1} + serial U {serial:F1} (copy, checks, Adam over {parameters} parameters); reduction a = {reduce:F1} µs per worker + clear {clear:F1}");
+        Console.WriteLine($"  {name}: Fit step on 1 worker {fitOne:F1} µs = gradients {gradients:F1} + serial U {serial:F1} (of which the Adam update over {parameters} parameters {update:F1}); reduction pass a = {reduce:F1} µs + clear {clear:F1}");
         var cells = new List<string>();
         double one = 0;
         foreach (int p in Counts)
         {
             int rows = (Batch + p - 1) / p;
             double part1 = p == 1 ? gradients : Median(() => model.ComputeGradients(x.AsSpan(0, rows * inputLength), y.AsSpan(0, rows), rows, loss), seconds);
-            double predicted = part1 + serial + (p > 1 ? sync * (p - 1) + clear + reduce * p : 0);
+            int updaters = Math.Max(1, Math.Min(p, parameters / (16 * 1024)));
+            // Three pool runs per step with workers (gradients, reduction, update), each waking p - 1 of them.
+            double predicted = p == 1 ? part1 + serial : part1 + unsplit + update / updaters + 3 * sync * (p - 1) + clear / p + reduce;
             if (p == 1) one = predicted;
             string measured = "";
             if (p > 1 && p <= Environment.ProcessorCount)
