@@ -60,7 +60,11 @@ public sealed class FitOptions
     /// <summary>
     /// Data-parallel workers: each batch is split into this many contiguous parts computed on separate threads with their
     /// own workspaces, and the gradients are summed in a fixed order (deterministic for a given seed and worker count).
-    /// 1 (default) runs on the calling thread; 0 uses every core.
+    /// The sum and the optimiser update (Adam, AdamW, SGD, RMSprop without clipping, 16 K+ parameters per worker) are
+    /// split over the workers by parameter ranges, with the same result as on one thread.
+    /// 1 (default) runs on the calling thread; 0 uses every core. The default stays 1 because the result depends on the
+    /// worker count (the batch is summed in other parts): the same seed trains the same weights on every machine.
+    /// docs/performance.md ("Beyond two cores") models what more workers pay for a given model.
     /// </summary>
     public int Workers { get; init; } = 1;
 
