@@ -27,15 +27,36 @@ namespace LstmGen.Generators.Tests;
 /// <remarks>
 /// <see cref="Cases"/> declarations (ten to thirty per compilation) in the normal run; set LSTMGEN_PROPERTY_CASES (e.g.
 /// 20000) for a longer run and LSTMGEN_PROPERTY_SEED to replay one. The seed is printed, and a failure names it: each
-/// shrunk failure becomes a regular test (<see cref="HardeningTests"/>, <see cref="EdgeCaseTests"/>).
+/// shrunk failure becomes a regular test (<see cref="HardeningTests"/>, <see cref="EdgeCaseTests"/>). The compilations
+/// are drawn as one sequence from the seed and dealt round-robin to <see cref="Partitions"/> test classes
+/// (<see cref="Part1"/> to <see cref="Part4"/>), which xunit runs in parallel: together they check exactly the
+/// declarations one class would, and a failure names the seed, the part and the compilation's index in the sequence.
 /// </remarks>
-public sealed class PropertyTests(ITestOutputHelper output)
+public abstract class PropertyTests(ITestOutputHelper output)
 {
     /// <summary>
     /// Declarations checked in the normal run: 2,000, as the generator-hardening issue asks (the project's longest test
     /// on a 2-core machine). LSTMGEN_PROPERTY_CASES=20000 for a longer run.
     /// </summary>
     public const int Cases = 2000;
+
+    /// <summary>The test classes that share the compilations (one xunit collection each, so they run in parallel).</summary>
+    public const int Partitions = 4;
+
+    /// <summary>Which of the <see cref="Partitions"/> parts this class checks: compilations i with i % Partitions == Part.</summary>
+    protected abstract int Part { get; }
+
+    /// <summary>Compilations 0, 4, 8, ... of the sequence.</summary>
+    public sealed class Part1(ITestOutputHelper output) : PropertyTests(output) { protected override int Part => 0; }
+
+    /// <summary>Compilations 1, 5, 9, ... of the sequence.</summary>
+    public sealed class Part2(ITestOutputHelper output) : PropertyTests(output) { protected override int Part => 1; }
+
+    /// <summary>Compilations 2, 6, 10, ... of the sequence.</summary>
+    public sealed class Part3(ITestOutputHelper output) : PropertyTests(output) { protected override int Part => 2; }
+
+    /// <summary>Compilations 3, 7, 11, ... of the sequence.</summary>
+    public sealed class Part4(ITestOutputHelper output) : PropertyTests(output) { protected override int Part => 3; }
 
     private static string I(int v) => v < 0 ? $"({v.ToString(CultureInfo.InvariantCulture)})" : v.ToString(CultureInfo.InvariantCulture);
 
@@ -222,33 +243,59 @@ public sealed class PropertyTests(ITestOutputHelper output)
             (1, Gen.Elements("public class System { }", "namespace LstmGen { internal class Kernels { } }")))
         select (models, global);
 
+    private static int CaseCount =>
+        int.TryParse(Environment.GetEnvironmentVariable("LSTMGEN_PROPERTY_CASES"), out int n) && n > 0 ? n : Cases;
+
+    private static ulong Seed =>
+        ulong.TryParse(Environment.GetEnvironmentVariable("LSTMGEN_PROPERTY_SEED"), out ulong s) ? s : 20261130UL;
+
+    /// <summary>
+    /// The whole sequence, drawn once per process (every part draws the same): compilations of ten to thirty models drawn
+    /// with FsCheck from the seed, until the declarations reach the asked number (Sample's arguments: how many, the seed,
+    /// the size).
+    /// </summary>
+    private static readonly Lazy<(ModelCase[] Models, string Global)[]> s_sequence = new(() =>
+    {
+        int cases = CaseCount;
+        var taken = new List<(ModelCase[] Models, string Global)>();
+        int declarations = 0;
+        foreach ((ModelCase[] Models, string Global) compilation in Compilations.Sample(cases / 10 + 10, new FsCheck.Rnd(Seed, 0x9E3779B97F4A7C15UL), 30))
+        {
+            if (declarations >= cases) break;
+            taken.Add(compilation);
+            declarations += compilation.Models.Length;
+        }
+        return taken.ToArray();
+    });
+
     [Fact]
     public void Random_declarations_are_diagnosed_or_compile_cleanly()
     {
-        int cases = int.TryParse(Environment.GetEnvironmentVariable("LSTMGEN_PROPERTY_CASES"), out int n) && n > 0 ? n : Cases;
-        ulong seed = ulong.TryParse(Environment.GetEnvironmentVariable("LSTMGEN_PROPERTY_SEED"), out ulong s) ? s : 20261130UL;
-        output.WriteLine($"seed {seed} (replay with LSTMGEN_PROPERTY_SEED={seed}); {cases} declarations");
+        int cases = CaseCount;
+        ulong seed = Seed;
+        (ModelCase[] Models, string Global)[] sequence = s_sequence.Value;
+        int total = sequence.Sum(c => c.Models.Length);
+        Assert.True(total >= cases, $"only {total} declarations were drawn");
+        output.WriteLine($"seed {seed} (replay with LSTMGEN_PROPERTY_SEED={seed}); {cases} declarations in {sequence.Length} compilations, " +
+            $"part {Part + 1} of {Partitions}");
         var stats = new int[2];
         int declarations = 0, compilations = 0;
-        // Compilations of ten to thirty models drawn with FsCheck from the seed, until the declarations reach the asked
-        // number (Sample's arguments: how many, the seed, the size).
-        (ModelCase[] Models, string Global)[] sample = Compilations.Sample(cases / 10 + 10, new FsCheck.Rnd(seed, 0x9E3779B97F4A7C15UL), 30);
-        foreach ((ModelCase[] models, string global) in sample)
+        for (int index = Part; index < sequence.Length; index += Partitions)
         {
-            if (declarations >= cases) break;
+            (ModelCase[] models, string global) = sequence[index];
             try
             {
                 CheckCompilation(models, global, stats);
             }
             catch (Exception e)
             {
-                throw new Xunit.Sdk.XunitException($"Property failed (seed {seed}, compilation {compilations}):\n{Source(models, global).Text}\n{e.Message}");
+                throw new Xunit.Sdk.XunitException($"Property failed (seed {seed}, part {Part + 1} of {Partitions}, compilation {index}):\n{Source(models, global).Text}\n{e.Message}");
             }
             declarations += models.Length;
             compilations++;
         }
-        output.WriteLine($"{declarations} declarations in {compilations} compilations: {stats[0]} generated and compiled, {stats[1]} diagnosed");
-        Assert.True(declarations >= cases, $"only {declarations} declarations were drawn");
+        output.WriteLine($"part {Part + 1}: {declarations} declarations in {compilations} compilations: {stats[0]} generated and compiled, {stats[1]} diagnosed");
+        Assert.True(compilations > 0, $"part {Part + 1} got no compilation");
         Assert.True(stats[0] >= declarations / 10, $"only {stats[0]} of {declarations} random models were valid");
         Assert.True(stats[1] >= declarations / 10, $"only {stats[1]} of {declarations} random models were invalid");
     }

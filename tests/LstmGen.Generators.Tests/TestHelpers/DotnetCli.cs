@@ -15,9 +15,10 @@ internal sealed record CommandResult(string Command, int ExitCode, string Output
 }
 
 /// <summary>
-/// Runs the dotnet CLI (and built programs) for the integration tests: the dotnet that runs the tests, build servers off
-/// (a server that outlives the command would inherit the output pipes and hang the read), MSBuild variables of the
-/// test host removed, a time limit per command, and every command logged to the test output.
+/// Runs the dotnet CLI (and built programs) for the integration tests: the dotnet that runs the tests, MSBuild node reuse
+/// and the MSBuild server off (a node that outlives the command would inherit the output pipes and hang the read), the
+/// compiler server only where a command asks for it (-p:UseSharedCompilation=true; VBCSCompiler starts with pipes of its
+/// own), MSBuild variables of the test host removed, a time limit per command, and every command logged to the test output.
 /// </summary>
 internal static class DotnetCli
 {
@@ -72,6 +73,7 @@ internal static class DotnetCli
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
         start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         start.Environment["UseSharedCompilation"] = "false";
 
         string command = fileName + " " + string.Join(" ", arguments);
@@ -97,7 +99,11 @@ internal static class DotnetCli
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
-        process.WaitForExit(); // drains the asynchronous output
+        // Drains the asynchronous output; bounded, so that a child that kept the pipes open cannot hang the test.
+        if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
+        {
+            lock (output) output.AppendLine("(the output pipes stayed open after the process exited)");
+        }
         var result = new CommandResult(command, exited ? process.ExitCode : -1, output.ToString(), stopwatch.Elapsed);
         log.WriteLine($"$ {command}  (exit {result.ExitCode}, {result.Elapsed.TotalSeconds:F1} s)");
         if (!exited)

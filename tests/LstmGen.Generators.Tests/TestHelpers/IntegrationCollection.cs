@@ -3,8 +3,9 @@ using Xunit;
 namespace LstmGen.Generators.Tests.TestHelpers;
 
 /// <summary>
-/// The slow tests (the dotnet CLI, timings): one collection that xunit runs alone, after the parallel unit tests, so that
-/// they neither slow the others down nor are timed while the others run.
+/// The timing tests (<see cref="GeneratorTimingTests"/>): one collection that xunit runs alone, after the parallel tests, so
+/// that they are not timed while the others run. (<see cref="PackageTests"/>, mostly waiting on child dotnet processes,
+/// runs beside the unit tests.)
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class IntegrationCollection
