@@ -227,14 +227,18 @@ public static class Compare
         return 8.0 * lanes * 2 * Iterations / seconds / 1e9;
     }
 
-    private static (double Median, double P10, double P90, int N) Time(Action run, double seconds)
+    /// <summary>
+    /// Runs <paramref name="run"/> <paramref name="warmups"/> times and for a quarter of <paramref name="seconds"/> (JIT
+    /// tiers), then times it for <paramref name="seconds"/> and at least <paramref name="minSamples"/> calls.
+    /// </summary>
+    internal static (double Median, double P10, double P90, int N) Time(Action run, double seconds, int warmups = 20, int minSamples = 50)
     {
-        for (int i = 0; i < 20; i++) run(); // warm up (JIT tiers)
+        for (int i = 0; i < warmups; i++) run();
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed.TotalSeconds < seconds / 4) run();
         var samples = new List<double>();
         var total = Stopwatch.StartNew();
-        while ((total.Elapsed.TotalSeconds < seconds || samples.Count < 50) && samples.Count < 200_000)
+        while ((total.Elapsed.TotalSeconds < seconds || samples.Count < minSamples) && samples.Count < 200_000)
         {
             long start = Stopwatch.GetTimestamp();
             run();

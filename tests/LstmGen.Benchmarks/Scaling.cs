@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Linq;
 using System.Numerics.Tensors;
 
@@ -157,18 +156,6 @@ internal static class Scaling
         return $"| {name} | {string.Join(" | ", cells)} |";
     }
 
-    private static double Median(Action run, double seconds)
-    {
-        for (int i = 0; i < 3; i++) run();
-        var samples = new List<double>();
-        var total = Stopwatch.StartNew();
-        while ((total.Elapsed.TotalSeconds < seconds || samples.Count < 5) && samples.Count < 100_000)
-        {
-            long start = Stopwatch.GetTimestamp();
-            run();
-            samples.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
-        }
-        samples.Sort();
-        return samples[samples.Count / 2];
-    }
+    // Few warm-up calls and samples: W4 takes about 0.4 s a call and is timed at five batch sizes.
+    private static double Median(Action run, double seconds) => Compare.Time(run, seconds, warmups: 3, minSamples: 5).Median;
 }
