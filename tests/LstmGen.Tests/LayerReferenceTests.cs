@@ -217,18 +217,8 @@ public class LayerReferenceTests
 
     private static string Show(object? value) => value is int[] a ? "[" + string.Join(",", a) + "]" : value?.ToString() ?? "null";
 
-    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what, float absolute = 1e-5f)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            float tolerance = absolute * MathF.Max(1f, MathF.Abs(expected[i]));
-            if (!(MathF.Abs(expected[i] - actual[i]) <= tolerance))
-            {
-                Assert.Fail($"{what}: element {i} is {actual[i]:R}, expected {expected[i]:R} (|diff| {MathF.Abs(expected[i] - actual[i]):E2} > {tolerance:E1}).");
-            }
-        }
-    }
+    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what, float absolute = 1e-5f) =>
+        TrainingReferenceTests.AssertClose(expected, actual, what, absolute);
 
     /// <summary>Within 1e-5 (relative above 1) and within 1e-4 × the largest |expected| of the tensor.</summary>
     private static void AssertGradient(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)

@@ -253,7 +253,8 @@ public class TrainingReferenceTests
 
     private static void AssertClose(float expected, float actual, string what) => AssertClose([expected], [actual], what);
 
-    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what, float absolute = 1e-5f)
+    /// <summary>Every element within <paramref name="absolute"/> × max(1, |expected|) (absolute below 1, relative above).</summary>
+    internal static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what, float absolute = 1e-5f)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
