@@ -371,7 +371,9 @@ public abstract class PropertyTests(ITestOutputHelper output)
             }
         }
 
-        Diagnostic[] misplaced = compilation.GetDiagnostics().Where(d => d.Id == "CS0592").ToArray();
+        // The output compilation's diagnostics: the compiler's on the source (CS0592 below) and on the generated code.
+        ImmutableArray<Diagnostic> compiler = run.Output.GetDiagnostics();
+        Diagnostic[] misplaced = compiler.Where(d => d.Id == "CS0592").ToArray();
         for (int i = 0; i < spans.Length; i++)
         {
             // An error is LstmGen's own, or the compiler's CS0592 ([Sequential] on a struct: its AttributeUsage admits classes only).
@@ -391,7 +393,7 @@ public abstract class PropertyTests(ITestOutputHelper output)
         }
 
         // No error and no warning located in generated code.
-        Diagnostic[] problems = run.Output.GetDiagnostics()
+        Diagnostic[] problems = compiler
             .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } t && generated.Contains(t))
             .ToArray();
         Assert.True(problems.Length == 0, "generated code has diagnostics:\n" + string.Join("\n", problems.Select(Describe)));
