@@ -13,6 +13,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using LstmGen.Generators.Tests.TestHelpers;
 using Xunit;
 
 namespace LstmGen.Generators.Tests;
@@ -56,7 +57,6 @@ public sealed class DocumentationTests
 
     private static readonly Lazy<DocSet> Docs = new(() => DocSet.Load(RepositoryRoot()));
 
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
 
     private static readonly Lazy<ImmutableArray<DiagnosticAnalyzer>> SdkAnalyzers = new(LoadSdkAnalyzers);
 
@@ -208,7 +208,7 @@ public sealed class DocumentationTests
             warningLevel: 9999,
             allowUnsafe: false,
             deterministic: true);
-        CSharpCompilation compilation = CSharpCompilation.Create("DocSnippet", trees, References.Value, options);
+        CSharpCompilation compilation = CSharpCompilation.Create("DocSnippet", trees, GeneratorDriverHelper.References, options);
 
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new SequentialGenerator().AsSourceGenerator()], parseOptions: Parse);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
@@ -342,27 +342,6 @@ public sealed class DocumentationTests
             }
         }
         throw new InvalidOperationException($"No LstmGen.sln above {AppContext.BaseDirectory}.");
-    }
-
-    /// <summary>The running framework's assemblies (as a console app references them) and the LstmGen runtime.</summary>
-    private static ImmutableArray<MetadataReference> LoadReferences()
-    {
-        var paths = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        string tpa = (string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "";
-        string framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        foreach (string path in tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            // Only the shared framework: a user's console app does not see the test's xunit or Roslyn assemblies.
-            if (string.Equals(Path.GetDirectoryName(path), framework, StringComparison.Ordinal))
-            {
-                paths.TryAdd(Path.GetFileNameWithoutExtension(path), path);
-            }
-        }
-        foreach (Assembly assembly in new[] { typeof(LstmGen.SequentialAttribute).Assembly, typeof(System.Numerics.Tensors.TensorPrimitives).Assembly })
-        {
-            paths[Path.GetFileNameWithoutExtension(assembly.Location)] = assembly.Location;
-        }
-        return paths.Values.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
     }
 
     /// <summary>
