@@ -14,7 +14,9 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using LstmGen.Generators.Tests.TestHelpers;
+using System.Threading.Tasks;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace LstmGen.Generators.Tests;
 
@@ -33,6 +35,9 @@ namespace LstmGen.Generators.Tests;
 /// bad examples of the diagnostics pages).</item>
 /// <item><c>&lt;!-- compile: skip REASON --&gt;</c>: not compiled, for the reason given (required).</item>
 /// </list>
+/// <c>&lt;!-- output: NAME --&gt;</c> before a plain code block says that the program of unit NAME prints these lines: the
+/// program is built, run in a folder of its own (with the files of samples/data whose names its code quotes, as the
+/// walkthrough tells a reader to copy them) and must print every line of the block, in order, exactly.
 /// Lines after the first line of the comment, up to <c>--&gt;</c>, are hidden setup code put before the block (for
 /// example the variables a fragment uses). <c>&lt;!-- compile-preamble: CODE --&gt;</c> anywhere in a file adds CODE (for
 /// example <c>global using LstmGen;</c>) to every block of that file. A C# block without a marker fails the test, and so
@@ -40,7 +45,7 @@ namespace LstmGen.Generators.Tests;
 /// the Markdown file and line; Info diagnostics (LSTMGEN201), which a build does not show, count only in an <c>expect</c>
 /// block that lists them.
 /// </summary>
-public sealed class DocumentationTests
+public sealed class DocumentationTests(ITestOutputHelper log)
 {
     /// <summary>The implicit usings of a <c>dotnet new console</c> project (ImplicitUsings enabled).</summary>
     private const string ImplicitUsings = """
@@ -187,11 +192,94 @@ public sealed class DocumentationTests
         }
     }
 
-    /// <summary>
-    /// Compiles a unit with the generator and the analyzers; returns its problems as <c>file:line: severity ID: message</c>
-    /// (LSTMGEN diagnostics of any severity, others from warning up; suppressed ones left out).
-    /// </summary>
-    private static string[] Compile(DocUnit unit)
+    /// <summary>The units whose printed output the docs show (<c>&lt;!-- output: NAME --&gt;</c>).</summary>
+    public static TheoryData<string> UnitsWithOutput()
+    {
+        var data = new TheoryData<string>();
+        foreach (string id in Docs.Value.Outputs.Keys.Order(StringComparer.Ordinal))
+        {
+            data.Add(id);
+        }
+        return data;
+    }
+
+    [Fact]
+    public void The_walkthrough_programs_have_their_output_shown()
+    {
+        Assert.Contains("docs/walkthrough.md#forecaster", Docs.Value.Outputs.Keys);
+        Assert.Contains("docs/walkthrough.md#classifier", Docs.Value.Outputs.Keys);
+    }
+
+    [Theory]
+    [MemberData(nameof(UnitsWithOutput))]
+    public async Task Program_prints_what_the_docs_show(string id)
+    {
+        DocUnit unit = Docs.Value.Units.Single(u => u.Id == id);
+        DocOutput shown = Docs.Value.Outputs[id];
+        string root = RepositoryRoot();
+        string dir = Path.Combine(Path.GetTempPath(), "lstmgen-doc-run-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            (Compilation output, _) = Generate(unit);
+            using (FileStream pe = File.Create(Path.Combine(dir, "DocSnippet.dll")))
+            {
+                Microsoft.CodeAnalysis.Emit.EmitResult emitted = output.Emit(pe);
+                Assert.True(emitted.Success, $"{id} does not build:\n" + string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(Describe)));
+            }
+            // A framework-dependent app without a deps.json: the host loads the assemblies beside it.
+            int major = Environment.Version.Major;
+            File.WriteAllText(Path.Combine(dir, "DocSnippet.runtimeconfig.json"),
+                $"{{ \"runtimeOptions\": {{ \"tfm\": \"net{major}.0\", \"framework\": {{ \"name\": \"Microsoft.NETCore.App\", \"version\": \"{major}.0.0\" }} }} }}\n");
+            foreach (Assembly assembly in new[] { typeof(LstmGen.SequentialAttribute).Assembly, typeof(System.Numerics.Tensors.TensorPrimitives).Assembly })
+            {
+                File.Copy(assembly.Location, Path.Combine(dir, Path.GetFileName(assembly.Location)));
+            }
+            string code = string.Join("\n", unit.Blocks.Select(b => b.Code));
+            string[] data = Directory.GetFiles(Path.Combine(root, "samples", "data"), "*", SearchOption.AllDirectories)
+                .Where(f => code.Contains($"\"{Path.GetFileName(f)}\"", StringComparison.Ordinal))
+                .ToArray();
+            foreach (string file in data)
+            {
+                File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+            }
+
+            CommandResult run = await DotnetCli.RunDotnetAsync(log, dir, TimeSpan.FromMinutes(5), "DocSnippet.dll");
+            Assert.True(run.ExitCode == 0, $"{id} failed, with the data files {string.Join(", ", data.Select(Path.GetFileName))}:\n{run}");
+            string[] printed = run.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+            int from = 0;
+            foreach (string line in shown.Lines)
+            {
+                int at = Array.IndexOf(printed, line, from);
+                Assert.True(at >= 0, $"{shown.File}:{shown.FirstLine}: the docs show '{line}' (after the lines before it), which {id} did not print. It printed:\n{run.Output}");
+                from = at + 1;
+            }
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    [Fact]
+    public void Output_markers_name_a_unit_of_their_file_and_precede_a_plain_block()
+    {
+        string[] unit = ["<!-- compile: unit demo -->", "```csharp", "Console.WriteLine(\"hi\");", "```"];
+        DocSet good = DocSet.FromLines("a.md", [.. unit, "<!-- output: demo -->", "```", "hi", "```"]);
+        Assert.Empty(good.Problems);
+        Assert.Equal(["hi"], good.Outputs["a.md#demo"].Lines);
+        Assert.Equal(7, good.Outputs["a.md#demo"].FirstLine); // the line of "hi"
+
+        Assert.Contains("which is no 'compile: unit other'", Assert.Single(DocSet.FromLines("a.md", [.. unit, "<!-- output: other -->", "```", "hi", "```"]).Problems), StringComparison.Ordinal);
+        Assert.Contains("before a C# block", Assert.Single(DocSet.FromLines("a.md", [.. unit, "<!-- output: demo -->", "```csharp", "hi", "```"]).Problems), StringComparison.Ordinal);
+        Assert.Contains("not followed by a code block", Assert.Single(DocSet.FromLines("a.md", [.. unit, "<!-- output: demo -->", "prose", "```", "hi", "```"]).Problems), StringComparison.Ordinal);
+        Assert.Contains("not followed by a code block", Assert.Single(DocSet.FromLines("a.md", [.. unit, "<!-- output: demo -->"]).Problems), StringComparison.Ordinal);
+        Assert.Contains("a second output marker", Assert.Single(DocSet.FromLines("a.md", [.. unit, "<!-- output: demo -->", "```", "hi", "```", "<!-- output: demo -->", "```", "hi", "```"]).Problems), StringComparison.Ordinal);
+        Assert.Contains("must be '<!-- output: UNIT -->' on one line", Assert.Single(DocSet.FromLines("a.md", [.. unit, "<!-- output: two words -->", "```", "hi", "```"]).Problems), StringComparison.Ordinal);
+    }
+
+    /// <summary>The unit's compilation (as <see cref="BuildTrees"/> lays it out) with the generator's code, and the generator's diagnostics.</summary>
+    private static (Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics) Generate(DocUnit unit)
     {
         var trees = new List<SyntaxTree>
         {
@@ -214,7 +302,16 @@ public sealed class DocumentationTests
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
         GeneratorRunResult result = Assert.Single(driver.GetRunResult().Results);
         Assert.Null(result.Exception);
+        return (output, generatorDiagnostics);
+    }
 
+    /// <summary>
+    /// Compiles a unit with the generator and the analyzers; returns its problems as <c>file:line: severity ID: message</c>
+    /// (LSTMGEN diagnostics of any severity, others from warning up; suppressed ones left out).
+    /// </summary>
+    private static string[] Compile(DocUnit unit)
+    {
+        (Compilation output, ImmutableArray<Diagnostic> generatorDiagnostics) = Generate(unit);
         var exceptions = new List<Exception>();
         var analyzerOptions = new CompilationWithAnalyzersOptions(
             new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
@@ -396,6 +493,9 @@ public sealed class DocumentationTests
     /// <summary>One code block: its Markdown file, the 1-based line of its first code line, its code, and its hidden setup with the line of the setup's first line.</summary>
     private sealed record DocBlock(string File, int FirstLine, string Code, string[] Setup, int SetupLine);
 
+    /// <summary>What a unit's program prints, as the Markdown shows it: the block's lines and the 1-based line of the first.</summary>
+    private sealed record DocOutput(string File, int FirstLine, string[] Lines);
+
     /// <summary>What is compiled as one project: a block, or the blocks of one <c>unit</c>.</summary>
     private sealed record DocUnit(string Id, string File, DocKind Kind, string[]? Expected, List<DocBlock> Blocks, string Preamble);
 
@@ -407,6 +507,9 @@ public sealed class DocumentationTests
         public List<DocUnit> Units { get; } = [];
 
         public List<string> Problems { get; } = [];
+
+        /// <summary>The output blocks (<c>&lt;!-- output: NAME --&gt;</c>), by the id of the unit whose program prints them.</summary>
+        public Dictionary<string, DocOutput> Outputs { get; } = new(StringComparer.Ordinal);
 
         public static DocSet Load(string root)
         {
@@ -423,6 +526,15 @@ public sealed class DocumentationTests
             return set;
         }
 
+        /// <summary>One Markdown file's units, outputs and problems (for the marker tests).</summary>
+        public static DocSet FromLines(string file, params string[] lines)
+        {
+            var set = new DocSet();
+            set.Files.Add(file);
+            set.Read(file, lines);
+            return set;
+        }
+
         private static readonly Regex Fence = new(@"^(?<indent>\s*)(?<fence>`{3,}|~{3,})\s*(?<lang>[^\s`]*)", RegexOptions.Compiled);
 
         private void Read(string file, string[] lines)
@@ -430,10 +542,25 @@ public sealed class DocumentationTests
             var preamble = new StringBuilder();
             var units = new Dictionary<string, DocUnit>(StringComparer.Ordinal);
             (string Mode, string[] Setup, int Line, int SetupLine)? pending = null;
+            (string Unit, int Line)? pendingOutput = null;
+            var outputs = new List<(string Unit, int Line, DocOutput Output)>();
             for (int i = 0; i < lines.Length; i++)
             {
                 string line = lines[i];
                 string trimmed = line.Trim();
+                Match outputMarker = Regex.Match(trimmed, @"^<!--\s*output:\s*(?<unit>[A-Za-z0-9_-]+)\s*-->$");
+                if (outputMarker.Success || trimmed.StartsWith("<!-- output", StringComparison.Ordinal))
+                {
+                    if (!outputMarker.Success || pending is not null || pendingOutput is not null)
+                    {
+                        Problems.Add($"{file}:{i + 1}: an output marker must be '<!-- output: UNIT -->' on one line, before a code block, and not between a compile marker and its block");
+                        pending = null;
+                        pendingOutput = null;
+                        continue;
+                    }
+                    pendingOutput = (outputMarker.Groups["unit"].Value, i + 1);
+                    continue;
+                }
                 if (trimmed.StartsWith("<!-- compile", StringComparison.Ordinal))
                 {
                     if (pending is { } stale)
@@ -480,6 +607,11 @@ public sealed class DocumentationTests
                         Problems.Add($"{file}:{orphan.Line}: a compile marker not followed by a C# code block");
                         pending = null;
                     }
+                    if (trimmed.Length > 0 && pendingOutput is { } lost)
+                    {
+                        Problems.Add($"{file}:{lost.Line}: an output marker not followed by a code block");
+                        pendingOutput = null;
+                    }
                     continue;
                 }
                 // A fenced block: find its end (same fence character, at least as long).
@@ -498,6 +630,19 @@ public sealed class DocumentationTests
                 }
                 string lang = fence.Groups["lang"].Value.ToLowerInvariant();
                 bool csharp = lang is "csharp" or "cs" or "c#";
+                if (pendingOutput is { } printed)
+                {
+                    pendingOutput = null;
+                    if (csharp)
+                    {
+                        Problems.Add($"{file}:{printed.Line}: an output marker before a C# block (it goes before the block that shows what the program prints)");
+                    }
+                    else
+                    {
+                        outputs.Add((printed.Unit, printed.Line, new DocOutput(file, open + 2, code.ToArray())));
+                    }
+                    continue;
+                }
                 if (!csharp)
                 {
                     if (pending is { } wrong)
@@ -552,6 +697,21 @@ public sealed class DocumentationTests
             if (pending is { } last)
             {
                 Problems.Add($"{file}:{last.Line}: a compile marker not followed by a C# code block");
+            }
+            if (pendingOutput is { } unfinished)
+            {
+                Problems.Add($"{file}:{unfinished.Line}: an output marker not followed by a code block");
+            }
+            foreach ((string name, int markerLine, DocOutput output) in outputs)
+            {
+                if (!units.TryGetValue(name, out DocUnit? unit))
+                {
+                    Problems.Add($"{file}:{markerLine}: an output marker for '{name}', which is no 'compile: unit {name}' of this file");
+                }
+                else if (!Outputs.TryAdd(unit.Id, output))
+                {
+                    Problems.Add($"{file}:{markerLine}: a second output marker for '{name}'");
+                }
             }
             // The preamble applies to the whole file, wherever it is written.
             for (int u = 0; u < Units.Count; u++)
