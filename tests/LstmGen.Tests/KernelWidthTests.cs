@@ -136,6 +136,53 @@ public class KernelWidthTests
         Assert.Equal(System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported, KernelInfo.FusedMultiplyAdd);
     }
 
+    /// <summary>
+    /// The prepacked product (a recurrent layer's per-step product over its kernel packed once per batch): the same bits as
+    /// Gemm with accumulate, whether PackPanels packed (256-bit CPUs without AVX-512: W1's and W4's shapes, 3-row blocks and
+    /// 1-row tails) or returned empty (then b is read), and packing exactly where the per-call product would pack.
+    /// </summary>
+    [Theory]
+    [InlineData(32, 512, 128)]  // W1 at batch 32: packed (rows of b 512 floats apart)
+    [InlineData(4, 256, 64)]    // W5 at batch 4: packed, one 3-row block and a 1-row tail
+    [InlineData(7, 64, 16)]     // packed: two 3-row blocks and a tail, two panels
+    [InlineData(20, 1056, 40)]  // packed (n ≥ 1024), 33 panels
+    [InlineData(3, 512, 128)]   // 3 rows: not packed (the product packs from 4 rows)
+    [InlineData(16, 96, 24)]    // 96 columns: a multiple of 32, not of 64: not packed
+    [InlineData(8, 200, 50)]    // not a multiple of 32: not packed
+    public void Prepacked_product_is_Gemm_bit_for_bit(int m, int n, int k)
+    {
+        var rng = new Random(m * 7919 + n * 31 + k + 1);
+        float[] a = Random(rng, m * k), b = Random(rng, k * n), c0 = Random(rng, m * n);
+        float[] expected = (float[])c0.Clone();
+        Kernels.Gemm(a, b, expected, m, n, k, accumulate: true);
+
+        float[] buffer = new float[k * n];
+        ReadOnlySpan<float> packed = Kernels.PackPanels(b, buffer, m, n, k);
+        bool packs = !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && n % 32 == 0 && m >= 4 && (n % 64 == 0 || m >= 16 && n >= 1024);
+        Assert.Equal(packs, !packed.IsEmpty);
+        float[] c = (float[])c0.Clone();
+        Kernels.GemmPrepacked(a, packed, b, c, m, n, k);
+        AssertBitwise(expected, c, $"prepacked product ({m}x{k})·({k}x{n}), {(packed.IsEmpty ? "not packed" : "packed")}");
+
+        float[] unpacked = (float[])c0.Clone();
+        Kernels.GemmPrepacked(a, default, b, unpacked, m, n, k);
+        AssertBitwise(expected, unpacked, $"prepacked product ({m}x{k})·({k}x{n}) given no panels");
+    }
+
+    [Fact]
+    public void Prepacked_product_rejects_short_buffers_and_wrong_panels()
+    {
+        float[] a = new float[32 * 128], b = new float[128 * 512], c = new float[32 * 512];
+        Assert.Contains("buffer has 100 floats", Assert.Throws<ArgumentException>(() => Kernels.PackPanels(b, new float[100], 32, 512, 128)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Kernels.PackPanels(new float[10], new float[128 * 512], 32, 512, 128));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.PackPanels(b, new float[128 * 512], -1, 512, 128));
+        if (!Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated)
+        {
+            Assert.Contains("packed has 64 floats", Assert.Throws<ArgumentException>(() => Kernels.GemmPrepacked(a, new float[64], b, c, 32, 512, 128)).Message, StringComparison.Ordinal);
+        }
+        Assert.Throws<ArgumentException>(() => Kernels.GemmPrepacked(a, default, b, new float[10], 32, 512, 128));
+    }
+
     private static float[] Random(Random rng, int length)
     {
         var v = new float[length];

@@ -11,6 +11,13 @@ public partial class NoForgetBias;
 [Sequential, Input(20), Embedding(5000, 128, MaskZero = true), Lstm(128), Dense(1, Activation = Activation.Sigmoid)]
 public partial class Sentiment;
 
+/// <summary>
+/// Recurrent products from packed panels at batch 4 and more on AVX2: forward over 4 × 64 gate columns, backward over 64
+/// unit columns, in both layers (a sequence-returning one feeding a many-to-one one).
+/// </summary>
+[Sequential(Seed = 3), Input(6, 5), Lstm(64, ReturnSequences = true), Lstm(64), Dense(1)]
+public partial class PanelLstm;
+
 [Sequential, Input(10, 1), Lstm(50, ReturnSequences = true, Name = "encoder"), Lstm(50), Dense(1, Name = "head")]
 public partial class NamedLayers;
 

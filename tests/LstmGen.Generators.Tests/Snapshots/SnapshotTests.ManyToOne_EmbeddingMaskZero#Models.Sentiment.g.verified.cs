@@ -56,6 +56,7 @@ namespace Models
         private readonly float[] __z2; // lstm gates per step (i, f, c, o), by input step
         private readonly float[] __c2; // lstm cell state per processed step
         private readonly float[] __h2; // lstm output per processed step
+        private readonly float[] __rp2; // lstm recurrent kernel in 32-column panels, packed once per batch
         private readonly float[] __y3; // dense output (batch, 1)
         private readonly float[] __d3; // gradient with respect to dense's output
         private readonly float[] __wT3; // dense kernel transposed
@@ -65,6 +66,7 @@ namespace Models
         private readonly float[] __dht2; // lstm total output gradient of the current step
         private readonly float[] __dcc2; // lstm cell-state gradient carried to the previous step
         private readonly float[] __rT2; // lstm recurrent kernel transposed
+        private readonly float[] __rTp2; // lstm transposed recurrent kernel in 32-column panels, packed once per batch
         private readonly float[] __kT2; // lstm kernel transposed
         private readonly float[] __d1; // gradient with respect to embedding's output
         private readonly float[] __out; // model output of a chunk (batch-major), for the loss
@@ -102,6 +104,7 @@ namespace Models
             __z2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10240, "lstm gates per step (i, f, c, o), by input step"));
             __c2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "lstm cell state per processed step"));
             __h2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "lstm output per processed step"));
+            __rp2 = global::LstmGen.Kernels.AllocateAligned(65536);
             __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "dense output (batch, 1)"));
             __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "gradient with respect to dense's output"));
             __wT3 = global::LstmGen.Kernels.AllocateAligned(128);
@@ -111,6 +114,7 @@ namespace Models
             __dht2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 128, "lstm total output gradient of the current step"));
             __dcc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 128, "lstm cell-state gradient carried to the previous step"));
             __rT2 = global::LstmGen.Kernels.AllocateAligned(65536);
+            __rTp2 = global::LstmGen.Kernels.AllocateAligned(65536);
             __kT2 = global::LstmGen.Kernels.AllocateAligned(65536);
             __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "gradient with respect to embedding's output"));
             __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "model output of a chunk (batch-major), for the loss"));
@@ -305,6 +309,7 @@ namespace Models
             global::System.Span<float> c2 = new global::System.Span<float>(__c2, 0, nb * 2560);
             global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 2560);
             global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 705536, 65536);
+            global::System.ReadOnlySpan<float> rp2 = global::LstmGen.Kernels.PackPanels(r2, __rp2, nb, 512, 128);
             global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 640000, 65536), new global::System.Span<float>(__p, 771072, 512), z2, nb * 20, 512, 128);
             global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 512), default, default, c2.Slice(0, nb * 128), h2.Slice(0, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(0, nb));
             for (int s = 1; s < 20; s++)
@@ -313,7 +318,7 @@ namespace Models
                 global::System.Span<float> zt = z2.Slice(nb * 512 * t, nb * 512);
                 global::System.ReadOnlySpan<float> prevC = c2.Slice(nb * 128 * (s - 1), nb * 128);
                 global::System.ReadOnlySpan<float> prevH = h2.Slice(nb * 128 * (s - 1), nb * 128);
-                global::LstmGen.Kernels.Gemm(prevH, r2, zt, nb, 512, 128, accumulate: true);
+                global::LstmGen.Kernels.GemmPrepacked(prevH, rp2, r2, zt, nb, 512, 128);
                 global::LstmGen.Kernels.LstmStep(zt, prevC, prevH, c2.Slice(nb * 128 * s, nb * 128), h2.Slice(nb * 128 * s, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
             }
             global::System.ReadOnlySpan<float> a2 = h2.Slice(nb * 2432, nb * 128);
@@ -356,6 +361,7 @@ namespace Models
                 global::System.Span<float> dcc = new global::System.Span<float>(__dcc2, 0, nb * 128);
                 dhc.Clear();
                 dcc.Clear();
+                global::System.ReadOnlySpan<float> rTp = global::LstmGen.Kernels.PackPanels(__rT2, __rTp2, nb, 128, 512);
                 for (int s = 19; s >= 0; s--)
                 {
                     int t = s;
@@ -364,7 +370,8 @@ namespace Models
                     global::LstmGen.Kernels.LstmStepBackward(z.Slice(nb * 512 * t, nb * 512), c.Slice(nb * 128 * s, nb * 128), s > 0 ? c.Slice(nb * 128 * (s - 1), nb * 128) : default, dht, dcc, dzt, nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
                     if (s > 0)
                     {
-                        global::LstmGen.Kernels.Gemm(dzt, __rT2, dhc, nb, 128, 512, accumulate: false);
+                        dhc.Clear();
+                        global::LstmGen.Kernels.GemmPrepacked(dzt, rTp, __rT2, dhc, nb, 128, 512);
                         global::LstmGen.Kernels.AddMaskedRows(dht, dhc, mask1.Slice(nb * t, nb), nb, 128);
                     }
                 }

@@ -1,0 +1,110 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen;
+
+public static partial class Kernels
+{
+    // Columns per prepacked panel: the 3 × 4-vector kernel's width at 256 bits.
+    private const int PrepackedPanel = 32;
+
+    /// <summary>
+    /// Prepares <paramref name="b"/> (k × n, row-major) for the <see cref="GemmPrepacked"/> products of <paramref name="m"/>
+    /// rows that follow: where <see cref="Gemm"/> would copy b into cache-sized panels on every call (the 256-bit product
+    /// with 4 or more rows and rows of b a multiple of 64 floats apart, or a large product), copies b once into
+    /// <paramref name="buffer"/> as 32-column panels of full depth and returns that part of it. Elsewhere (a CPU with
+    /// AVX-512 or without AVX2, n not a multiple of 32, few rows, a thread that splits its products with a helper) it
+    /// copies nothing and returns an empty span, which <see cref="GemmPrepacked"/> takes as "use b". A recurrent layer
+    /// packs its recurrent kernel once per batch and runs one product per time step over it.
+    /// </summary>
+    /// <param name="b">The right operand, k × n, row-major.</param>
+    /// <param name="buffer">At least k × n floats; overwritten when b is packed.</param>
+    /// <param name="m">Rows of the products that will use the packed operand.</param>
+    /// <param name="n">Columns of b.</param>
+    /// <param name="k">Rows of b (the products' depth).</param>
+    /// <returns>The packed operand (k × n floats of <paramref name="buffer"/>), or an empty span when packing does not pay.</returns>
+    public static ReadOnlySpan<float> PackPanels(ReadOnlySpan<float> b, Span<float> buffer, int m, int n, int k)
+    {
+        CheckGemm(0, b.Length, 0, 0, n, k);
+        if (m < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(m), $"Matrix sizes must be non-negative (m={m}).");
+        }
+        if (!UsesPanels(m, n, k))
+        {
+            return default;
+        }
+        if (buffer.Length < k * n)
+        {
+            throw new ArgumentException($"buffer has {buffer.Length} floats, the packed ({k}x{n}) operand needs {k * n}.", nameof(buffer));
+        }
+        ref float src = ref MemoryMarshal.GetReference(b);
+        ref float dst = ref MemoryMarshal.GetReference(buffer);
+        for (int j = 0; j < n; j += PrepackedPanel)
+        {
+            // Panel j / 32: rows 0..k-1 of columns j..j+31, one after another.
+            ref float panel = ref Unsafe.Add(ref dst, j * k);
+            for (int q = 0; q < k; q++)
+            {
+                ref float row = ref Unsafe.Add(ref src, q * n + j);
+                ref float to = ref Unsafe.Add(ref panel, q * PrepackedPanel);
+                Vector256.LoadUnsafe(ref row).StoreUnsafe(ref to);
+                Vector256.LoadUnsafe(ref row, 8).StoreUnsafe(ref to, 8);
+                Vector256.LoadUnsafe(ref row, 16).StoreUnsafe(ref to, 16);
+                Vector256.LoadUnsafe(ref row, 24).StoreUnsafe(ref to, 24);
+            }
+        }
+        return buffer.Slice(0, k * n);
+    }
+
+    /// <summary>
+    /// <c>c += a · b</c> with <paramref name="a"/> (m, k), <paramref name="b"/> (k, n) and <paramref name="c"/> (m, n)
+    /// row-major, reading b from <paramref name="packed"/> when <see cref="PackPanels"/> packed it for m rows (empty:
+    /// from b). The result is <see cref="Gemm"/>'s with <c>accumulate: true</c>, bit for bit: every element of c is the
+    /// same multiply-add chain over the depth in order, whichever operand it reads.
+    /// </summary>
+    /// <param name="a">The left operand, m × k.</param>
+    /// <param name="packed">b as <see cref="PackPanels"/> returned it for m rows, or empty.</param>
+    /// <param name="b">The right operand, k × n (read when <paramref name="packed"/> is empty).</param>
+    /// <param name="c">The product is added to its first m × n floats.</param>
+    /// <param name="m">Rows of a and c.</param>
+    /// <param name="n">Columns of b and c.</param>
+    /// <param name="k">Columns of a, rows of b.</param>
+    public static void GemmPrepacked(ReadOnlySpan<float> a, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k)
+    {
+        CheckGemm(a.Length, b.Length, c.Length, m, n, k);
+        if (packed.IsEmpty || !UsesPanels(m, n, k))
+        {
+            GemmCore(ref MemoryMarshal.GetReference(a), k, 1, ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, n, k);
+            return;
+        }
+        if (packed.Length != k * n)
+        {
+            throw new ArgumentException($"packed has {packed.Length} floats, expected {k * n} (PackPanels's result for ({k}x{n}) and {m} rows).", nameof(packed));
+        }
+        ref float ar = ref MemoryMarshal.GetReference(a);
+        ref float pr = ref MemoryMarshal.GetReference(packed);
+        ref float cr = ref MemoryMarshal.GetReference(c);
+        for (int j = 0; j < n; j += PrepackedPanel)
+        {
+            ref float panel = ref Unsafe.Add(ref pr, j * k);
+            int i = 0;
+            for (; i + 3 <= m; i += 3)
+            {
+                Narrow3x4<Width256, Vector256<float>>(ref Unsafe.Add(ref ar, i * k), k, 1, ref panel, PrepackedPanel, ref Unsafe.Add(ref cr, i * n + j), n, k);
+            }
+            for (; i < m; i++)
+            {
+                Narrow1x4<Width256, Vector256<float>>(ref Unsafe.Add(ref ar, i * k), 1, ref panel, PrepackedPanel, ref Unsafe.Add(ref cr, i * n + j), n, k);
+            }
+        }
+    }
+
+    // Where Gemm on this thread would take the packed 256-bit path for the whole product (GemmColumns), and no column
+    // helper splits it: the products GemmPrepacked can run from full-depth panels with the same result.
+    private static bool UsesPanels(int m, int n, int k) =>
+        !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && k > 0 && m > 0 && n >= PrepackedPanel &&
+        (n & (PrepackedPanel - 1)) == 0 && ShouldPack256(m, n, k) && !ColumnHelper.IsInstalled;
+}
