@@ -32,13 +32,14 @@ public static partial class Kernels
         {
             throw new ArgumentOutOfRangeException(nameof(m), $"Matrix sizes must be non-negative (m={m}).");
         }
-        if (!UsesPanels(m, n, k))
-        {
-            return default;
-        }
+        // Checked on every CPU, whether or not this one packs: a short buffer is the caller's error everywhere.
         if (buffer.Length < k * n)
         {
             throw new ArgumentException($"buffer has {buffer.Length} floats, the packed ({k}x{n}) operand needs {k * n}.", nameof(buffer));
+        }
+        if (!UsesPanels(m, n, k))
+        {
+            return default;
         }
         ref float src = ref MemoryMarshal.GetReference(b);
         ref float dst = ref MemoryMarshal.GetReference(buffer);
@@ -75,14 +76,14 @@ public static partial class Kernels
     public static void GemmPrepacked(ReadOnlySpan<float> a, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k)
     {
         CheckGemm(a.Length, b.Length, c.Length, m, n, k);
+        if (!packed.IsEmpty && packed.Length != k * n)
+        {
+            throw new ArgumentException($"packed has {packed.Length} floats, expected {k * n} (PackPanels's result for ({k}x{n}) and {m} rows).", nameof(packed));
+        }
         if (packed.IsEmpty || !UsesPanels(m, n, k))
         {
             GemmCore(ref MemoryMarshal.GetReference(a), k, 1, ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, n, k);
             return;
-        }
-        if (packed.Length != k * n)
-        {
-            throw new ArgumentException($"packed has {packed.Length} floats, expected {k * n} (PackPanels's result for ({k}x{n}) and {m} rows).", nameof(packed));
         }
         ref float ar = ref MemoryMarshal.GetReference(a);
         ref float pr = ref MemoryMarshal.GetReference(packed);
