@@ -231,7 +231,7 @@ public sealed class DocumentationTests(ITestOutputHelper log)
             int major = Environment.Version.Major;
             File.WriteAllText(Path.Combine(dir, "DocSnippet.runtimeconfig.json"),
                 $"{{ \"runtimeOptions\": {{ \"tfm\": \"net{major}.0\", \"framework\": {{ \"name\": \"Microsoft.NETCore.App\", \"version\": \"{major}.0.0\" }} }} }}\n");
-            foreach (Assembly assembly in new[] { typeof(LstmGen.SequentialAttribute).Assembly, typeof(System.Numerics.Tensors.TensorPrimitives).Assembly })
+            foreach (Assembly assembly in GeneratorDriverHelper.RuntimeAssemblies)
             {
                 File.Copy(assembly.Location, Path.Combine(dir, Path.GetFileName(assembly.Location)));
             }

@@ -22,7 +22,7 @@ namespace LstmGen.Generators.Tests;
 /// by PackageReference from a local folder source (System.Numerics.Tensors comes from the default source), declares models,
 /// builds with warnings as errors (so the generator and code-fix assemblies must load cleanly in the compiler) and
 /// runs; the outputs are checked against hand-computed values. Finally an invalid model must fail the build with the
-/// packaged analyzer's LSTMGEN104. About 40-60 s, mostly in the child dotnet processes, so it runs beside the unit tests
+/// packaged analyzer's LSTMGEN104. About 10-15 s, mostly in the child dotnet processes, so it runs beside the unit tests
 /// (a collection of its own), and its builds use the compiler server (<see cref="Server"/>). Filter out with
 /// <c>--filter Category!=Integration</c>.
 /// </summary>

@@ -185,30 +185,42 @@ public static partial class Kernels
             ref float bp = ref Unsafe.Add(ref b, p0 * ld);
             for (int j = 0; j < n32; j += Panel)
             {
-                ref float src = ref Unsafe.Add(ref bp, j);
-                for (int q = 0; q < kk; q++)
-                {
-                    ref float row = ref Unsafe.Add(ref src, q * ld);
-                    ref float dst = ref Unsafe.Add(ref pr, q * Panel);
-                    Vector256.LoadUnsafe(ref row).StoreUnsafe(ref dst);
-                    Vector256.LoadUnsafe(ref row, 8).StoreUnsafe(ref dst, 8);
-                    Vector256.LoadUnsafe(ref row, 16).StoreUnsafe(ref dst, 16);
-                    Vector256.LoadUnsafe(ref row, 24).StoreUnsafe(ref dst, 24);
-                }
-                int i = 0;
-                for (; i + 3 <= m; i += 3)
-                {
-                    Narrow3x4<Width256, Vector256<float>>(ref Unsafe.Add(ref ap, i * ars), ars, acs, ref pr, Panel, ref Unsafe.Add(ref c, i * ld + j), ld, kk);
-                }
-                for (; i < m; i++)
-                {
-                    Narrow1x4<Width256, Vector256<float>>(ref Unsafe.Add(ref ap, i * ars), acs, ref pr, Panel, ref Unsafe.Add(ref c, i * ld + j), ld, kk);
-                }
+                CopyPanel32(ref Unsafe.Add(ref bp, j), ld, ref pr, kk);
+                PanelRows256(ref ap, ars, acs, ref pr, ref Unsafe.Add(ref c, j), m, ld, kk);
             }
             if (n32 < cols)
             {
                 GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, n32), ref Unsafe.Add(ref c, n32), m, cols - n32, kk, ld);
             }
+        }
+    }
+
+    // Copies 32 columns of `rows` rows of b (rows ld floats apart) to a contiguous panel, 32 floats per row.
+    private static void CopyPanel32(ref float b, int ld, ref float panel, int rows)
+    {
+        for (int q = 0; q < rows; q++)
+        {
+            ref float row = ref Unsafe.Add(ref b, q * ld);
+            ref float dst = ref Unsafe.Add(ref panel, q * 32);
+            Vector256.LoadUnsafe(ref row).StoreUnsafe(ref dst);
+            Vector256.LoadUnsafe(ref row, 8).StoreUnsafe(ref dst, 8);
+            Vector256.LoadUnsafe(ref row, 16).StoreUnsafe(ref dst, 16);
+            Vector256.LoadUnsafe(ref row, 24).StoreUnsafe(ref dst, 24);
+        }
+    }
+
+    // 32 columns of c (m rows, ld floats apart; c points at the first column) += A · panel, with `depth` rows of a
+    // contiguous 32-column panel: 3-row blocks of the 3 × 4-vector kernel, then single rows.
+    private static void PanelRows256(ref float a, int ars, int acs, ref float panel, ref float c, int m, int ld, int depth)
+    {
+        int i = 0;
+        for (; i + 3 <= m; i += 3)
+        {
+            Narrow3x4<Width256, Vector256<float>>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref panel, 32, ref Unsafe.Add(ref c, i * ld), ld, depth);
+        }
+        for (; i < m; i++)
+        {
+            Narrow1x4<Width256, Vector256<float>>(ref Unsafe.Add(ref a, i * ars), acs, ref panel, 32, ref Unsafe.Add(ref c, i * ld), ld, depth);
         }
     }
 

@@ -46,16 +46,7 @@ public static partial class Kernels
         for (int j = 0; j < n; j += PrepackedPanel)
         {
             // Panel j / 32: rows 0..k-1 of columns j..j+31, one after another.
-            ref float panel = ref Unsafe.Add(ref dst, j * k);
-            for (int q = 0; q < k; q++)
-            {
-                ref float row = ref Unsafe.Add(ref src, q * n + j);
-                ref float to = ref Unsafe.Add(ref panel, q * PrepackedPanel);
-                Vector256.LoadUnsafe(ref row).StoreUnsafe(ref to);
-                Vector256.LoadUnsafe(ref row, 8).StoreUnsafe(ref to, 8);
-                Vector256.LoadUnsafe(ref row, 16).StoreUnsafe(ref to, 16);
-                Vector256.LoadUnsafe(ref row, 24).StoreUnsafe(ref to, 24);
-            }
+            CopyPanel32(ref Unsafe.Add(ref src, j), n, ref Unsafe.Add(ref dst, j * k), k);
         }
         return buffer.Slice(0, k * n);
     }
@@ -90,16 +81,7 @@ public static partial class Kernels
         ref float cr = ref MemoryMarshal.GetReference(c);
         for (int j = 0; j < n; j += PrepackedPanel)
         {
-            ref float panel = ref Unsafe.Add(ref pr, j * k);
-            int i = 0;
-            for (; i + 3 <= m; i += 3)
-            {
-                Narrow3x4<Width256, Vector256<float>>(ref Unsafe.Add(ref ar, i * k), k, 1, ref panel, PrepackedPanel, ref Unsafe.Add(ref cr, i * n + j), n, k);
-            }
-            for (; i < m; i++)
-            {
-                Narrow1x4<Width256, Vector256<float>>(ref Unsafe.Add(ref ar, i * k), 1, ref panel, PrepackedPanel, ref Unsafe.Add(ref cr, i * n + j), n, k);
-            }
+            PanelRows256(ref ar, k, 1, ref Unsafe.Add(ref pr, j * k), ref Unsafe.Add(ref cr, j), m, n, k);
         }
     }
 

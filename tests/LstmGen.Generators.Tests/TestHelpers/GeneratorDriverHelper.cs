@@ -64,6 +64,10 @@ internal static class GeneratorDriverHelper
     /// </summary>
     public static ImmutableArray<MetadataReference> References => s_references.Value;
 
+    /// <summary>The LstmGen runtime and its one dependency, System.Numerics.Tensors: what a user's app gets from the package.</summary>
+    public static readonly System.Reflection.Assembly[] RuntimeAssemblies =
+        [typeof(LstmGen.SequentialAttribute).Assembly, typeof(System.Numerics.Tensors.TensorPrimitives).Assembly];
+
     private static ImmutableArray<MetadataReference> LoadReferences()
     {
         var paths = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -76,7 +80,7 @@ internal static class GeneratorDriverHelper
                 paths.TryAdd(Path.GetFileNameWithoutExtension(path), path);
             }
         }
-        foreach (System.Reflection.Assembly assembly in new[] { typeof(LstmGen.SequentialAttribute).Assembly, typeof(System.Numerics.Tensors.TensorPrimitives).Assembly })
+        foreach (System.Reflection.Assembly assembly in RuntimeAssemblies)
         {
             paths[Path.GetFileNameWithoutExtension(assembly.Location)] = assembly.Location;
         }
