@@ -324,6 +324,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -475,5 +476,6 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 96, 36), __rT1b, 3, 12);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 72, 24), __kT1b, 2, 12);
         }
+        #nullable enable
     }
 }

@@ -349,6 +349,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -560,5 +561,6 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 176, 64), __rT1b, 4, 16);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 128, 48), __kT1b, 3, 16);
         }
+        #nullable enable
     }
 }

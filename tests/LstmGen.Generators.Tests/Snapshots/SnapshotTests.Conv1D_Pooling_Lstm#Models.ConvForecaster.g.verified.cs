@@ -320,6 +320,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -465,5 +466,6 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 104, 512), __kT3, 8, 64);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 96), __kT1, 12, 8);
         }
+        #nullable enable
     }
 }

@@ -355,6 +355,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int nb, bool training)
         {
@@ -560,5 +561,6 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 1064, 48), __rT3b, 4, 12);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 968, 96), __kT3b, 8, 12);
         }
+        #nullable enable
     }
 }

@@ -265,6 +265,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -305,5 +306,6 @@ namespace Models
         {
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 8), __wT1, 4, 2);
         }
+        #nullable enable
     }
 }

@@ -263,6 +263,7 @@ partial class GlobalModel : global::LstmGen.ITrainableModel<float>
         }
     }
 
+    #nullable disable
     // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
     private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
     {
@@ -303,4 +304,5 @@ partial class GlobalModel : global::LstmGen.ITrainableModel<float>
     {
         global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 8), __wT1, 4, 2);
     }
+    #nullable enable
 }

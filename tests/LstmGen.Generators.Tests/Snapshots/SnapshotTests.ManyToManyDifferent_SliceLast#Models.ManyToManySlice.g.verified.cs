@@ -305,6 +305,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -421,5 +422,6 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 128, 256), __rT1, 8, 32);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 128), __kT1, 4, 32);
         }
+        #nullable enable
     }
 }

@@ -304,6 +304,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -421,5 +422,6 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 40, 100), __rT2, 5, 20);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 40), __kT2, 2, 20);
         }
+        #nullable enable
     }
 }

@@ -324,6 +324,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -498,6 +499,7 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 200, 10000), __rT1, 50, 200);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 200), __kT1, 1, 200);
         }
+        #nullable enable
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>
         public Streamer OpenStream() => new Streamer(this);

@@ -293,6 +293,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int nb)
         {
@@ -392,6 +393,7 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 705536, 65536), __rT2, 128, 512);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 640000, 65536), __kT2, 128, 512);
         }
+        #nullable enable
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>
         public Streamer OpenStream() => new Streamer(this);

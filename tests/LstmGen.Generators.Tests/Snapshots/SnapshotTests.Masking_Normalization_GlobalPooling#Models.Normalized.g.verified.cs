@@ -377,6 +377,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb, bool training)
         {
@@ -566,5 +567,6 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 36, 72), __kT5, 4, 18);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 24), __kT2, 6, 4);
         }
+        #nullable enable
     }
 }

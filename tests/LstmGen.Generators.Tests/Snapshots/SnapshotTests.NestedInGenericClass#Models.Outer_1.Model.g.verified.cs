@@ -298,6 +298,7 @@ namespace Models
                 }
             }
 
+            #nullable disable
             // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
             private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
             {
@@ -388,6 +389,7 @@ namespace Models
                 global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 16, 16), __rT1, 2, 8);
                 global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 16), __kT1, 2, 8);
             }
+            #nullable enable
 
             /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>
             public Streamer OpenStream() => new Streamer(this);

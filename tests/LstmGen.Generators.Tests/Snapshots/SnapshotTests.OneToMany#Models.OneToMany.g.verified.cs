@@ -299,6 +299,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -407,5 +408,6 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 72, 144), __rT2, 6, 24);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 72), __kT2, 3, 24);
         }
+        #nullable enable
     }
 }

@@ -275,6 +275,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -332,5 +333,6 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 40, 24), __wT2, 8, 3);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 32), __wT1, 4, 8);
         }
+        #nullable enable
     }
 }

@@ -288,6 +288,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb)
         {
@@ -378,6 +379,7 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 24, 36), __rT1, 3, 12);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 24), __kT1, 2, 12);
         }
+        #nullable enable
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>
         public Streamer OpenStream() => new Streamer(this);

@@ -360,6 +360,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> stateH, global::System.Span<float> stateC, int nb)
         {
@@ -447,6 +448,7 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 60, 100), __rT1, 5, 20);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 60), __kT1, 3, 20);
         }
+        #nullable enable
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>
         public Streamer OpenStream() => new Streamer(this);

@@ -329,6 +329,7 @@ namespace Models
             }
         }
 
+        #nullable disable
         // Runs nb <= MaxBatch checked samples. Tensors are time-major (steps, batch, features) inside.
         private void __Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int nb, bool training)
         {
@@ -486,6 +487,7 @@ namespace Models
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 12, 36), __rT1, 6, 6);
             global::LstmGen.Kernels.Transpose(new global::System.Span<float>(__p, 0, 12), __kT1, 2, 6);
         }
+        #nullable enable
 
         /// <summary>Opens a stream that runs this model one step at a time, with its own recurrent state (initially zero).</summary>
         public Streamer OpenStream() => new Streamer(this);
