@@ -230,8 +230,8 @@ public sealed partial class SequentialGenerator
                 string size = b.PerBatch
                     ? $"global::LstmGen.Kernels.WorkspaceLength(maxBatch, {Num(b.PerSample)}, \"{Escape(b.Comment)}\")"
                     : Num(b.PerSample);
-                w.Line(b.ElementType == "float"
-                    ? $"{b.Field} = global::LstmGen.Kernels.AllocateAligned({size});"
+                w.Line(b.Allocation is not null ? $"{b.Field} = {b.Allocation};"
+                    : b.ElementType == "float" ? $"{b.Field} = global::LstmGen.Kernels.AllocateAligned({size});"
                     : $"{b.Field} = new {b.ElementType}[{size}];");
             }
             w.Close();

@@ -148,6 +148,48 @@ public class FitTests
     }
 
     [Fact]
+    public void Panel_buffers_are_allocated_only_where_packing_pays_and_outputs_do_not_depend_on_them()
+    {
+        // A model for single samples never packs (fewer than 4 rows), so it holds no panels; one for batches of 8 holds
+        // them where this CPU packs (AVX2 without AVX-512). The generated fields, read by name: __rp{layer} (forward) and
+        // __rTp{layer} (backward), for both LSTM(64) layers.
+        static float[] Field(PanelLstm m, string name) =>
+            (float[])typeof(PanelLstm).GetField(name, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(m)!;
+        var single = new PanelLstm(new ModelOptions { MaxBatch = 1 });
+        var batched = new PanelLstm(new ModelOptions { MaxBatch = 8 });
+        foreach (string name in new[] { "__rp1", "__rp2", "__rTp1", "__rTp2" })
+        {
+            Assert.Empty(Field(single, name));
+            Assert.Empty(Field(single.CreateReplica(), name));
+        }
+        Assert.Equal(Kernels.PanelBuffer(8, 256, 64).Length, Field(batched, "__rp1").Length);
+        Assert.Equal(Kernels.PanelBuffer(8, 256, 64).Length, Field(batched, "__rp2").Length);
+        Assert.Equal(Kernels.PanelBuffer(8, 64, 256).Length, Field(batched, "__rTp1").Length);
+        Assert.Equal(Kernels.PanelBuffer(8, 64, 256).Length, Field(batched, "__rTp2").Length);
+        Assert.Equal(Kernels.PanelBuffer(8, 256, 64).Length, Field(batched.CreateReplica(), "__rp1").Length);
+
+        // Same weights (same seed), one sample at a time against batches of 8: the same outputs, loss and gradients.
+        var rng = new Random(12);
+        float[] x = Enumerable.Range(0, 8 * PanelLstm.InputLength).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] y = Enumerable.Range(0, 8).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] o1 = new float[8], o8 = new float[8];
+        single.PredictBatch(x, o1, 8);
+        batched.PredictBatch(x, o8, 8);
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.True(Math.Abs(o1[i] - o8[i]) <= 1e-6f, $"sample {i}: {o1[i]} one at a time, {o8[i]} in a batch of 8");
+        }
+        float l1 = single.ComputeGradients(x, y, 8, Loss.MeanSquaredError);
+        float l8 = batched.ComputeGradients(x, y, 8, Loss.MeanSquaredError);
+        Assert.True(Math.Abs(l1 - l8) <= 1e-6f * Math.Max(1, Math.Abs(l8)), $"loss {l1} against {l8}");
+        float[] g1 = single.Gradients.Parameters.ToArray(), g8 = batched.Gradients.Parameters.ToArray();
+        for (int i = 0; i < g8.Length; i++)
+        {
+            Assert.True(Math.Abs(g1[i] - g8[i]) <= 1e-5f * Math.Max(1, Math.Abs(g8[i])), $"gradient {i}: {g1[i]} against {g8[i]}");
+        }
+    }
+
+    [Fact]
     public void Data_parallel_gradients_equal_single_worker_gradients()
     {
         // One Fit step with SGD: w1 - w0 = -lr * g, whatever the worker count.

@@ -181,6 +181,50 @@ public class KernelWidthTests
         Assert.Throws<ArgumentException>(() => Kernels.GemmPrepacked(a, default, b, new float[10], 32, 512, 128));
     }
 
+    /// <summary>
+    /// PanelBuffer gives k × n floats exactly where PackPanels packs for some batch up to maxRows on this CPU, and an empty
+    /// array elsewhere; with its buffer, every smaller batch that packs still gets Gemm's bits; an empty buffer packs
+    /// nothing (the product reads b) on every CPU.
+    /// </summary>
+    [Theory]
+    [InlineData(32, 512, 128)]  // W1's recurrent kernel at batch 32
+    [InlineData(1, 512, 128)]   // single-sample inference: never packs
+    [InlineData(3, 256, 64)]    // fewer than 4 rows: never packs
+    [InlineData(4, 256, 64)]    // W5 at batch 4
+    [InlineData(64, 200, 50)]   // not a multiple of 32
+    [InlineData(16, 96, 24)]    // a multiple of 32, not of 64
+    [InlineData(20, 1056, 40)]  // large: packs from 16 rows
+    public void Panel_buffers_exist_only_where_packing_pays_for_some_batch(int maxRows, int n, int k)
+    {
+        float[] buffer = Kernels.PanelBuffer(maxRows, n, k);
+        var rng = new Random(maxRows * 131 + n + k);
+        float[] b = Random(rng, k * n);
+        bool anyPacks = false;
+        for (int m = 1; m <= maxRows; m++)
+        {
+            bool packs = !Kernels.PackPanels(b, new float[k * n], m, n, k).IsEmpty;
+            anyPacks |= packs;
+            ReadOnlySpan<float> packed = Kernels.PackPanels(b, buffer, m, n, k);
+            Assert.Equal(packs, !packed.IsEmpty); // the buffer serves every batch that packs
+            float[] a = Random(rng, m * k), c0 = Random(rng, m * n);
+            float[] expected = (float[])c0.Clone(), c = (float[])c0.Clone();
+            Kernels.Gemm(a, b, expected, m, n, k, accumulate: true);
+            Kernels.GemmPrepacked(a, packed, b, c, m, n, k);
+            AssertBitwise(expected, c, $"({m}x{k})·({k}x{n}) with a panel buffer for {maxRows} rows");
+        }
+        Assert.Equal(anyPacks ? k * n : 0, buffer.Length);
+        Assert.True(Kernels.PackPanels(b, [], maxRows, n, k).IsEmpty, "an empty buffer packs nothing");
+    }
+
+    [Fact]
+    public void Panel_buffers_refuse_negative_sizes()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.PanelBuffer(-1, 512, 128));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.PanelBuffer(8, -512, 128));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.PanelBuffer(8, 512, -128));
+        Assert.Empty(Kernels.PanelBuffer(0, 512, 128));
+    }
+
     private static float[] Random(Random rng, int length)
     {
         var v = new float[length];

@@ -6,8 +6,11 @@ using LstmGen.Generators.Validation;
 
 namespace LstmGen.Generators.Emit;
 
-/// <summary>A workspace array of the generated model, sized per sample and multiplied by MaxBatch at construction.</summary>
-internal sealed record Buffer(string Field, string ElementType, int PerSample, string Comment, bool PerBatch = true);
+/// <summary>
+/// A workspace array of the generated model, sized per sample and multiplied by MaxBatch at construction; or of a fixed
+/// size; or made by <see cref="Allocation"/> (an expression that may read <c>maxBatch</c>) when it is not null.
+/// </summary>
+internal sealed record Buffer(string Field, string ElementType, int PerSample, string Comment, bool PerBatch = true, string? Allocation = null);
 
 /// <summary>State shared by the layer units while the model's methods are written: the writer, workspaces, transposes.</summary>
 internal sealed class EmitContext
@@ -54,6 +57,17 @@ internal sealed class EmitContext
     public string AddFixedBuffer(string field, int size, string comment)
     {
         Buffers.Add(new Buffer(field, "float", size, comment, PerBatch: false));
+        return field;
+    }
+
+    /// <summary>
+    /// A buffer for <c>Kernels.PackPanels</c> of a (k × n) right operand: k × n floats where packing can pay for up to
+    /// MaxBatch rows on the CPU that runs the model, empty elsewhere (<c>Kernels.PanelBuffer</c> decides at construction).
+    /// </summary>
+    public string AddPanelBuffer(string field, int n, int k, string comment)
+    {
+        Buffers.Add(new Buffer(field, "float", n * k, comment, PerBatch: false,
+            Allocation: $"global::LstmGen.Kernels.PanelBuffer(maxBatch, {Num(n)}, {Num(k)})"));
         return field;
     }
 

@@ -91,7 +91,7 @@ internal sealed class LstmUnit : RecurrentUnit
         bool panels = steps > 1 && gates % 32 == 0;
         if (panels)
         {
-            string buffer = ctx.AddFixedBuffer($"__rp{id}", units * gates, $"{layer.Name} recurrent kernel in 32-column panels, packed once per batch");
+            string buffer = ctx.AddPanelBuffer($"__rp{id}", gates, units, $"{layer.Name} recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)");
             w.Line($"{ReadOnlySpan}<float> rp{id} = {Kernels}.PackPanels(r{id}, {buffer}, nb, {Num(gates)}, {Num(units)});");
         }
         string x = ProjectionInput(ctx, layer, id);
@@ -155,7 +155,7 @@ internal sealed class LstmUnit : RecurrentUnit
         bool panels = steps > 1 && units % 32 == 0;
         if (panels)
         {
-            string buffer = ctx.AddFixedBuffer($"__rTp{id}", units * gates, $"{l.Name} transposed recurrent kernel in 32-column panels, packed once per batch");
+            string buffer = ctx.AddPanelBuffer($"__rTp{id}", units, gates, $"{l.Name} transposed recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)");
             w.Line($"{ReadOnlySpan}<float> rTp = {Kernels}.PackPanels({rT}, {buffer}, nb, {Num(units)}, {Num(gates)});");
         }
         w.Open($"for (int s = {Num(steps - 1)}; s >= 0; s--)");

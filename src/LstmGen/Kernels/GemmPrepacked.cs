@@ -20,7 +20,10 @@ public static partial class Kernels
     /// packs its recurrent kernel once per batch and runs one product per time step over it.
     /// </summary>
     /// <param name="b">The right operand, k × n, row-major.</param>
-    /// <param name="buffer">At least k × n floats; overwritten when b is packed.</param>
+    /// <param name="buffer">
+    /// At least k × n floats, overwritten when b is packed; or empty, as <see cref="PanelBuffer"/> returns it where packing
+    /// never pays, and then nothing is packed. A buffer of any other length is refused on every CPU.
+    /// </param>
     /// <param name="m">Rows of the products that will use the packed operand.</param>
     /// <param name="n">Columns of b.</param>
     /// <param name="k">Rows of b (the products' depth).</param>
@@ -32,12 +35,13 @@ public static partial class Kernels
         {
             throw new ArgumentOutOfRangeException(nameof(m), $"Matrix sizes must be non-negative (m={m}).");
         }
-        // Checked on every CPU, whether or not this one packs: a short buffer is the caller's error everywhere.
-        if (buffer.Length < k * n)
+        // Checked on every CPU, whether or not this one packs: a short buffer is the caller's error everywhere. An empty
+        // one is PanelBuffer's "packing never pays here".
+        if (!buffer.IsEmpty && buffer.Length < k * n)
         {
-            throw new ArgumentException($"buffer has {buffer.Length} floats, the packed ({k}x{n}) operand needs {k * n}.", nameof(buffer));
+            throw new ArgumentException($"buffer has {buffer.Length} floats, the packed ({k}x{n}) operand needs {k * n} (or none, as PanelBuffer returns where packing never pays).", nameof(buffer));
         }
-        if (!UsesPanels(m, n, k))
+        if (buffer.IsEmpty || !UsesPanels(m, n, k))
         {
             return default;
         }
@@ -49,6 +53,27 @@ public static partial class Kernels
             CopyPanel32(ref Unsafe.Add(ref src, j), n, ref Unsafe.Add(ref dst, j * k), k);
         }
         return buffer.Slice(0, k * n);
+    }
+
+    /// <summary>
+    /// A buffer for <see cref="PackPanels"/> of a (k × n) operand used by products of up to <paramref name="maxRows"/>
+    /// rows: k × n floats (64-byte aligned) where packing pays for some of those row counts on this CPU (AVX2 without
+    /// AVX-512, n a multiple of 32, and 4 or more rows with rows of b a multiple of 64 floats apart, or a large product);
+    /// an empty array elsewhere, so that a model that never packs (an AVX-512 or non-AVX2 CPU, single-sample inference)
+    /// does not hold a copy of its recurrent kernels. Packing pays for m rows only if it pays for more, so the answer for
+    /// <paramref name="maxRows"/> covers every smaller batch.
+    /// </summary>
+    /// <param name="maxRows">The most rows a product over the packed operand will have (the model's MaxBatch).</param>
+    /// <param name="n">Columns of b.</param>
+    /// <param name="k">Rows of b.</param>
+    /// <returns>k × n floats, or an empty array where no product of up to maxRows rows packs on this CPU.</returns>
+    public static float[] PanelBuffer(int maxRows, int n, int k)
+    {
+        if (maxRows < 0 || n < 0 || k < 0)
+        {
+            throw new ArgumentOutOfRangeException(maxRows < 0 ? nameof(maxRows) : n < 0 ? nameof(n) : nameof(k), $"Sizes must be non-negative (maxRows={maxRows}, n={n}, k={k}).");
+        }
+        return PanelsPay(maxRows, n, k) ? AllocateAligned(checked(k * n)) : [];
     }
 
     /// <summary>
@@ -87,7 +112,11 @@ public static partial class Kernels
 
     // Where Gemm on this thread would take the packed 256-bit path for the whole product (GemmColumns), and no column
     // helper splits it: the products GemmPrepacked can run from full-depth panels with the same result.
-    private static bool UsesPanels(int m, int n, int k) =>
+    private static bool UsesPanels(int m, int n, int k) => PanelsPay(m, n, k) && !ColumnHelper.IsInstalled;
+
+    // The CPU and size part of UsesPanels (the column helper is installed per thread, per scope). Monotone in m:
+    // ShouldPack256 only asks for at least so many rows.
+    private static bool PanelsPay(int m, int n, int k) =>
         !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && k > 0 && m > 0 && n >= PrepackedPanel &&
-        (n & (PrepackedPanel - 1)) == 0 && ShouldPack256(m, n, k) && !ColumnHelper.IsInstalled;
+        (n & (PrepackedPanel - 1)) == 0 && ShouldPack256(m, n, k);
 }

@@ -63,7 +63,7 @@ namespace Models
         private readonly float[] __z3; // lstm gates per step (i, f, c, o), by input step
         private readonly float[] __c3; // lstm cell state per processed step
         private readonly float[] __h3; // lstm output per processed step
-        private readonly float[] __rp3; // lstm recurrent kernel in 32-column panels, packed once per batch
+        private readonly float[] __rp3; // lstm recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
         private readonly float[] __y4; // dense output (batch, 1)
         private readonly float[] __d0; // gradient with respect to the input (time-major)
         private readonly float[] __d4; // gradient with respect to dense's output
@@ -117,7 +117,7 @@ namespace Models
             __z3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 896, "lstm gates per step (i, f, c, o), by input step"));
             __c3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 224, "lstm cell state per processed step"));
             __h3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 224, "lstm output per processed step"));
-            __rp3 = global::LstmGen.Kernels.AllocateAligned(1024);
+            __rp3 = global::LstmGen.Kernels.PanelBuffer(maxBatch, 64, 16);
             __y4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "dense output (batch, 1)"));
             __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 120, "gradient with respect to the input (time-major)"));
             __d4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "gradient with respect to dense's output"));

@@ -56,7 +56,7 @@ namespace Models
         private readonly float[] __z2; // lstm gates per step (i, f, c, o), by input step
         private readonly float[] __c2; // lstm cell state per processed step
         private readonly float[] __h2; // lstm output per processed step
-        private readonly float[] __rp2; // lstm recurrent kernel in 32-column panels, packed once per batch
+        private readonly float[] __rp2; // lstm recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
         private readonly float[] __y3; // dense output (batch, 1)
         private readonly float[] __d3; // gradient with respect to dense's output
         private readonly float[] __wT3; // dense kernel transposed
@@ -66,7 +66,7 @@ namespace Models
         private readonly float[] __dht2; // lstm total output gradient of the current step
         private readonly float[] __dcc2; // lstm cell-state gradient carried to the previous step
         private readonly float[] __rT2; // lstm recurrent kernel transposed
-        private readonly float[] __rTp2; // lstm transposed recurrent kernel in 32-column panels, packed once per batch
+        private readonly float[] __rTp2; // lstm transposed recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
         private readonly float[] __kT2; // lstm kernel transposed
         private readonly float[] __d1; // gradient with respect to embedding's output
         private readonly float[] __out; // model output of a chunk (batch-major), for the loss
@@ -104,7 +104,7 @@ namespace Models
             __z2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 10240, "lstm gates per step (i, f, c, o), by input step"));
             __c2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "lstm cell state per processed step"));
             __h2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "lstm output per processed step"));
-            __rp2 = global::LstmGen.Kernels.AllocateAligned(65536);
+            __rp2 = global::LstmGen.Kernels.PanelBuffer(maxBatch, 512, 128);
             __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "dense output (batch, 1)"));
             __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "gradient with respect to dense's output"));
             __wT3 = global::LstmGen.Kernels.AllocateAligned(128);
@@ -114,7 +114,7 @@ namespace Models
             __dht2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 128, "lstm total output gradient of the current step"));
             __dcc2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 128, "lstm cell-state gradient carried to the previous step"));
             __rT2 = global::LstmGen.Kernels.AllocateAligned(65536);
-            __rTp2 = global::LstmGen.Kernels.AllocateAligned(65536);
+            __rTp2 = global::LstmGen.Kernels.PanelBuffer(maxBatch, 128, 512);
             __kT2 = global::LstmGen.Kernels.AllocateAligned(65536);
             __d1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "gradient with respect to embedding's output"));
             __out = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "model output of a chunk (batch-major), for the loss"));
