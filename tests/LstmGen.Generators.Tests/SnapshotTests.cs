@@ -55,6 +55,18 @@ public sealed class SnapshotTests
         public partial class RnnDropout;
         """, "Models.RnnDropout.g.cs");
 
+    /// <summary>
+    /// Recurrent kernels packed once per batch: the GRU (reset after, recurrent dropout: the dropped-gradient path) over
+    /// 3 × 32 columns forward and 32 backward, the SimpleRNN over 32 both ways; panel buffers from Kernels.PanelBuffer.
+    /// </summary>
+    [Fact]
+    public void Gru_SimpleRnn_PackedPanels() => VerifyModel("""
+        namespace Models;
+
+        [Sequential, Input(4, 3), Gru(32, ReturnSequences = true, RecurrentDropout = 0.1), SimpleRnn(32), Dense(1)]
+        public partial class RecurrentPanels;
+        """, "Models.RecurrentPanels.g.cs");
+
     [Fact]
     public void Dropout_SpatialDropout_Activation() => VerifyModel("""
         namespace Models;

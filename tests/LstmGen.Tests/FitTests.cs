@@ -117,34 +117,47 @@ public class FitTests
         Assert.Equal(loss1, model.ComputeGradients(tokens, labels, 8, Loss.BinaryCrossEntropy));
     }
 
-    [Fact]
-    public void Recurrent_products_from_packed_panels_give_the_unpacked_outputs_and_gradients_bit_for_bit()
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    [InlineData("simple_rnn")]
+    public void Recurrent_products_from_packed_panels_give_the_unpacked_outputs_and_gradients_bit_for_bit(string layer)
     {
-        // Outside a splitter scope the LSTMs pack their recurrent kernels once per batch (PackPanels) and run every step's
-        // product from the panels (forward) and from the panels of the transposed kernel (backward); inside one, with a
-        // column helper installed, they read the kernels as they are (the per-step Gemm). Same bits either way.
+        // Outside a splitter scope the recurrent layers pack their recurrent kernels once per batch (PackPanels) and run
+        // every step's product from the panels (forward) and from the panels of the transposed kernel (backward); inside
+        // one, with a column helper installed, they read the kernels as they are (the per-step Gemm). Same bits either
+        // way. Two instances of the same seed, one call each: the same dropout masks (the GRU drops its recurrent state).
         if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
-            Assert.False(Kernels.PackPanels(new float[64 * 256], new float[64 * 256], 8, 256, 64).IsEmpty); // forward
-            Assert.False(Kernels.PackPanels(new float[256 * 64], new float[256 * 64], 8, 64, 256).IsEmpty); // backward
+            Assert.False(Kernels.PackPanels(new float[64 * 256], new float[64 * 256], 8, 256, 64).IsEmpty); // LSTM forward
+            Assert.False(Kernels.PackPanels(new float[64 * 192], new float[64 * 192], 8, 192, 64).IsEmpty); // GRU forward
+            Assert.False(Kernels.PackPanels(new float[64 * 64], new float[64 * 64], 8, 64, 64).IsEmpty); // SimpleRNN forward
+            Assert.False(Kernels.PackPanels(new float[256 * 64], new float[256 * 64], 8, 64, 256).IsEmpty); // LSTM backward
         }
-        var model = new PanelLstm();
+        ITrainableModel<float> Create() => layer switch
+        {
+            "lstm" => new PanelLstm(),
+            "gru" => new PanelGru(),
+            _ => new PanelSimpleRnn(),
+        };
         var rng = new Random(11);
-        float[] x = Enumerable.Range(0, 8 * PanelLstm.InputLength).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        ITrainableModel<float> model = Create();
+        float[] x = Enumerable.Range(0, 8 * model.InputLength).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[] y = Enumerable.Range(0, 8).Select(_ => (float)rng.NextDouble()).ToArray();
         var out1 = new float[8];
         float loss1 = model.ComputeGradients(x, y, 8, Loss.MeanSquaredError, outputs: out1);
         float[] g1 = model.Gradients.Parameters.ToArray();
+        ITrainableModel<float> other = Create();
         using var splitter = new ProductSplitter();
         var out2 = new float[8];
         float loss2;
         using (splitter.Enter())
         {
-            loss2 = model.ComputeGradients(x, y, 8, Loss.MeanSquaredError, outputs: out2);
+            loss2 = other.ComputeGradients(x, y, 8, Loss.MeanSquaredError, outputs: out2);
         }
         Assert.Equal(out1, out2);
         Assert.Equal(loss1, loss2);
-        Assert.Equal(g1, model.Gradients.Parameters.ToArray());
+        Assert.Equal(g1, other.Gradients.Parameters.ToArray());
     }
 
     [Fact]

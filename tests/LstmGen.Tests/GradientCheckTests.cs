@@ -83,13 +83,21 @@ public class GradientCheckTests
         new Checker(model, c, Loss.MeanSquaredError, targets, seed, name).Run();
     }
 
-    [Fact]
-    public void Lstm_products_from_packed_panels_match_finite_differences()
+    [Theory]
+    [InlineData("panel_lstm")]
+    [InlineData("panel_simple_rnn")]
+    public void Recurrent_products_from_packed_panels_match_finite_differences(string name)
     {
-        // Two LSTM(64) at batch 8: on AVX2 their per-step products run from kernels packed once per batch, forward (4 × 64
-        // gate columns) and backward (the transposed kernel, 64 unit columns), with the generated code around them (the
-        // backward clears the carried gradient before it accumulates). The reference models run batches of 2 or fewer.
-        const string name = "panel_lstm";
+        // Two recurrent layers of 64 units at batch 8: on AVX2 their per-step products run from kernels packed once per
+        // batch, forward (4 or 1 × 64 columns) and backward (the transposed kernel, 64 unit columns), with the generated
+        // code around them (the backward clears the carried gradient before it accumulates). The reference models run
+        // batches of 2 or fewer. The GRU's (which drops its recurrent state in training) is NewLayerGradientTests's
+        // panel_gru, with its dropout masks replayed.
+        ISequentialModel model = name switch
+        {
+            "panel_lstm" => new Models.PanelLstm(),
+            _ => new Models.PanelSimpleRnn(),
+        };
         int seed = StableSeed(name);
         var rng = new Random(seed);
         var c = new ReferenceCase
@@ -97,10 +105,10 @@ public class GradientCheckTests
             Name = name,
             InputShape = [6, 5],
             Batch = 8,
-            Input = Enumerable.Range(0, 8 * Models.PanelLstm.InputLength).Select(_ => rng.NextDouble() * 2 - 1).ToArray(),
+            Input = Enumerable.Range(0, 8 * model.InputLength).Select(_ => rng.NextDouble() * 2 - 1).ToArray(),
         };
         float[] targets = Enumerable.Range(0, 8).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
-        new Checker(new Models.PanelLstm(), c, Loss.MeanSquaredError, targets, seed, name).Run();
+        new Checker(model, c, Loss.MeanSquaredError, targets, seed, name).Run();
     }
 
     [Theory]

@@ -43,6 +43,10 @@ public class NewLayerGradientTests
         ["masked_bidirectional_sequences"] = () => new MaskedBidirectionalSequences(new ModelOptions { Seed = 21, MaxBatch = 2 }),
         ["conv_no_bias_pools"] = () => new ConvNoBiasPools(new ModelOptions { Seed = 22, MaxBatch = 2 }),
         ["masked_gru"] = () => new MaskedGru(new ModelOptions { Seed = 23, MaxBatch = 2 }),
+        // Batches of 8 in one pass: on AVX2 the recurrent products run from kernels packed once per batch (the GRU's
+        // second layer drops its recurrent state in training, so its backward takes the dropped-gradient path).
+        ["panel_gru"] = () => new PanelGru(new ModelOptions { Seed = 24, MaxBatch = 8 }),
+        ["panel_simple_rnn"] = () => new PanelSimpleRnn(new ModelOptions { Seed = 25, MaxBatch = 8 }),
     };
 
     [Theory]
@@ -57,7 +61,7 @@ public class NewLayerGradientTests
     {
         ISequentialModel model = Factories[name]();
         var rng = new Random(Seed(name));
-        const int batch = 3;
+        int batch = name.StartsWith("panel_", StringComparison.Ordinal) ? 8 : 3;
         float[] p = model.Weights.Parameters;
         for (int i = 0; i < p.Length; i++) p[i] += 0.2f * ((float)rng.NextDouble() - 0.5f); // biases off zero, weights varied
         float[] targets = Enumerable.Range(0, batch * model.OutputLength).Select(_ => (float)rng.NextDouble()).ToArray();

@@ -18,6 +18,17 @@ public partial class Sentiment;
 [Sequential(Seed = 3), Input(6, 5), Lstm(64, ReturnSequences = true), Lstm(64), Dense(1)]
 public partial class PanelLstm;
 
+/// <summary>
+/// The GRU (reset after, Keras 3's default) and SimpleRNN versions: forward over 3 × 64 and 64 columns, backward over 64
+/// unit columns; the second GRU drops its recurrent state in training (its backward takes the dropped-gradient path).
+/// </summary>
+[Sequential(Seed = 5), Input(6, 5), Gru(64, ReturnSequences = true), Gru(64, RecurrentDropout = 0.25), Dense(1)]
+public partial class PanelGru;
+
+/// <inheritdoc cref="PanelGru"/>
+[Sequential(Seed = 7), Input(6, 5), SimpleRnn(64, ReturnSequences = true), SimpleRnn(64), Dense(1)]
+public partial class PanelSimpleRnn;
+
 [Sequential, Input(10, 1), Lstm(50, ReturnSequences = true, Name = "encoder"), Lstm(50), Dense(1, Name = "head")]
 public partial class NamedLayers;
 
