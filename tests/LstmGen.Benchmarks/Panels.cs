@@ -6,11 +6,12 @@ using System.Linq;
 namespace LstmGen.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/LstmGen.Benchmarks -- panels [--quick]</c>: the recurrent products of W1, W4
-/// and W5 as a batch runs them, T steps over one recurrent kernel, two ways in alternation: <see cref="Kernels.Gemm"/>
-/// per step (which packs the kernel into cache-sized panels at every step) and <see cref="Kernels.PackPanels"/> once
-/// then <see cref="Kernels.GemmPrepacked"/> per step (the pack's time included). Alternating rounds share the machine's
-/// noise; the table gives the median and the best round of each, per step.
+/// <c>dotnet run -c Release --project tests/LstmGen.Benchmarks -- panels [--quick]</c>: the recurrent products of W1, W4,
+/// W5 (LSTMs), W6 (GRU) and W7 (SimpleRNN; the same product forward and backward) as a batch runs them, T steps over
+/// one recurrent kernel, two ways in alternation: <see cref="Kernels.Gemm"/> per step (which packs the kernel into
+/// cache-sized panels at every step) and <see cref="Kernels.PackPanels"/> once then <see cref="Kernels.GemmPrepacked"/>
+/// per step (the pack's time included). Alternating rounds share the machine's noise; the table gives the median and
+/// the best round of each, per step.
 /// </summary>
 internal static class Panels
 {
@@ -27,6 +28,10 @@ internal static class Panels
             ("W4 forward (64x512)·(512x2048)", 64, 2048, 512, 20),
             ("W4 backward (64x2048)·(2048x512)", 64, 512, 2048, 10),
             ("W5 forward (32x64)·(64x256)", 32, 256, 64, 32),
+            ("W5 backward (32x256)·(256x64)", 32, 64, 256, 32),
+            ("W6 GRU forward (32x64)·(64x192)", 32, 192, 64, 64),
+            ("W6 GRU backward (32x192)·(192x64)", 32, 64, 192, 64),
+            ("W7 SimpleRNN (32x64)·(64x64)", 32, 64, 64, 64),
         })
         {
             var rng = new Random(1);
