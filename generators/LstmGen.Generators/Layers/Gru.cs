@@ -99,14 +99,9 @@ internal sealed class GruUnit : RecurrentUnit
         string Pre(Step s) => pre ? ", " + s.AtInput($"zp{id}", g3) : "";
         if (spec.ResetAfter)
         {
-            // As the LSTM's: the recurrent kernel packed once per batch where the per-step product would pack it every
-            // step; each step's projection is then the recurrent bias plus the prepacked product (GemmBias's sum).
-            bool panels = steps > 1 && g3 % 32 == 0;
-            if (panels)
-            {
-                string buffer = ctx.AddPanelBuffer($"__rp{id}", g3, units, $"{layer.Name} recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)");
-                w.Line($"{ReadOnlySpan}<float> rp{id} = {Kernels}.PackPanels(r{id}, {buffer}, nb, {Num(g3)}, {Num(units)});");
-            }
+            // Where the kernel is packed once per batch, each step's projection is the recurrent bias rows plus the
+            // prepacked product (GemmBias's sum).
+            string? rp = PackOncePerBatch(ctx, $"__rp{id}", $"rp{id}", $"r{id}", steps, g3, units, $"{layer.Name} recurrent kernel");
             // Step 0: h_prev is zero, so its recurrent projection is the recurrent bias.
             w.Line($"{Kernels}.SetRows({recurrentBias}, {first.AtInput($"q{id}", g3)}, nb, {Num(g3)});");
             w.Line($"{Kernels}.GruStep({first.AtInput($"z{id}", g3)}, {first.AtInput($"q{id}", g3)}, default, h{id}.Slice(0, {Nb(units)}), nb, {Num(units)}, {act}, {rec}, {first.Mask(layer)}{Pre(first)});");
@@ -116,10 +111,10 @@ internal sealed class GruUnit : RecurrentUnit
                 string qt = step.Local($"{Span}<float>", "qt", step.AtInput($"q{id}", g3));
                 string prevH = step.Local($"{ReadOnlySpan}<float>", "prevH", step.Previous($"h{id}", units));
                 string operand = RecurrentOperand(ctx, layer, id, step, prevH);
-                if (panels)
+                if (rp is not null)
                 {
                     w.Line($"{Kernels}.SetRows({recurrentBias}, {qt}, nb, {Num(g3)});");
-                    w.Line($"{Kernels}.GemmPrepacked({operand}, rp{id}, r{id}, {qt}, nb, {Num(g3)}, {Num(units)});");
+                    EmitRecurrentProduct(ctx, operand, rp, $"r{id}", qt, g3, units, accumulate: true);
                 }
                 else
                 {
@@ -201,13 +196,8 @@ internal sealed class GruUnit : RecurrentUnit
             w.Line($"{ReadOnlySpan}<float> zp = new {ReadOnlySpan}<float>(__zp{id}, 0, {Nb(steps * g3)});");
             preArg = $", zp.Slice({Nb(g3)} * t, {Nb(g3)})";
         }
-        // Reset after: the transposed kernel in panels, once per batch, where the per-step product would pack it every step.
-        bool panels = spec.ResetAfter && steps > 1 && units % 32 == 0;
-        if (panels)
-        {
-            string buffer = ctx.AddPanelBuffer($"__rTp{id}", units, g3, $"{l.Name} transposed recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)");
-            w.Line($"{ReadOnlySpan}<float> rTp = {Kernels}.PackPanels({uT}, {buffer}, nb, {Num(units)}, {Num(g3)});");
-        }
+        // Reset after: the per-step product over the whole transposed kernel, from panels where it is packed once per batch.
+        string? rTp = spec.ResetAfter ? PackOncePerBatch(ctx, $"__rTp{id}", "rTp", uT, steps, units, g3, $"{l.Name} transposed recurrent kernel") : null;
         w.Open($"for (int s = {Num(steps - 1)}; s >= 0; s--)");
         w.Line(backwards ? $"int t = {Num(steps - 1)} - s;" : "int t = s;");
         if (spec.ReturnSequences)
@@ -228,23 +218,13 @@ internal sealed class GruUnit : RecurrentUnit
             w.Open("if (s > 0)");
             if (dropped)
             {
-                if (panels)
-                {
-                    w.Line("dhr.Clear();");
-                    w.Line($"{Kernels}.GemmPrepacked(dqt, rTp, {uT}, dhr, nb, {Num(units)}, {Num(g3)});");
-                }
-                else
-                {
-                    w.Line($"{Kernels}.Gemm(dqt, {uT}, dhr, nb, {Num(units)}, {Num(g3)}, accumulate: false);");
-                }
+                EmitRecurrentProduct(ctx, "dqt", rTp, uT, "dhr", units, g3, accumulate: false);
                 MaskRecurrentGradient(ctx, l, id, "dhr");
                 w.Line("global::System.Numerics.Tensors.TensorPrimitives.Add(dhc, dhr, dhc);");
             }
             else
             {
-                w.Line(panels
-                    ? $"{Kernels}.GemmPrepacked(dqt, rTp, {uT}, dhc, nb, {Num(units)}, {Num(g3)});"
-                    : $"{Kernels}.Gemm(dqt, {uT}, dhc, nb, {Num(units)}, {Num(g3)}, accumulate: true);");
+                EmitRecurrentProduct(ctx, "dqt", rTp, uT, "dhc", units, g3, accumulate: true);
             }
             w.Close();
         }

@@ -86,14 +86,7 @@ internal sealed class LstmUnit : RecurrentUnit
             ctx.Workspace($"zp{id}", $"__zp{id}", steps * gates, $"{layer.Name} gate pre-activations, by input step (gelu/swish backward)");
         }
         w.Line($"{ReadOnlySpan}<float> r{id} = {Weight(recurrent)};");
-        // Gate widths in whole 32-column panels: the recurrent kernel is packed once per batch where the per-step product
-        // would pack it at every step (PackPanels decides at run time, from the batch and the CPU; empty: not packed).
-        bool panels = steps > 1 && gates % 32 == 0;
-        if (panels)
-        {
-            string buffer = ctx.AddPanelBuffer($"__rp{id}", gates, units, $"{layer.Name} recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)");
-            w.Line($"{ReadOnlySpan}<float> rp{id} = {Kernels}.PackPanels(r{id}, {buffer}, nb, {Num(gates)}, {Num(units)});");
-        }
+        string? rp = PackOncePerBatch(ctx, $"__rp{id}", $"rp{id}", $"r{id}", steps, gates, units, $"{layer.Name} recurrent kernel");
         string x = ProjectionInput(ctx, layer, id);
         RecurrentMask(ctx, layer, id);
         w.Line($"{Kernels}.GemmBias({x}, {Weight(kernel)}, {bias}, z{id}, {Nb(steps)}, {Num(gates)}, {Num(inF)});");
@@ -110,9 +103,7 @@ internal sealed class LstmUnit : RecurrentUnit
             string prevH = step.Local($"{ReadOnlySpan}<float>", "prevH", step.Previous($"h{id}", units));
             string operand = RecurrentOperand(ctx, layer, id, step, prevH);
             string stepPre = pre ? ", " + step.AtInput($"zp{id}", gates) : "";
-            w.Line(panels
-                ? $"{Kernels}.GemmPrepacked({operand}, rp{id}, r{id}, {zt}, nb, {Num(gates)}, {Num(units)});"
-                : $"{Kernels}.Gemm({operand}, r{id}, {zt}, nb, {Num(gates)}, {Num(units)}, accumulate: true);");
+            EmitRecurrentProduct(ctx, operand, rp, $"r{id}", zt, gates, units, accumulate: true);
             w.Line($"{Kernels}.LstmStep({zt}, {prevC}, {prevH}, {step.At($"c{id}", units)}, {step.At($"h{id}", units)}, nb, {Num(units)}, {act}, {rec}, {step.Mask(layer)}{stepPre});");
         });
     }
@@ -151,13 +142,7 @@ internal sealed class LstmUnit : RecurrentUnit
             preArg = $", zp.Slice({Nb(gates)} * t, {Nb(gates)})";
         }
         ctx.Transposes.Add($"{Kernels}.Transpose({Weight(recurrent)}, {rT}, {Num(units)}, {Num(gates)});");
-        // The transposed kernel in panels, once per batch, where the per-step product would pack it at every step.
-        bool panels = steps > 1 && units % 32 == 0;
-        if (panels)
-        {
-            string buffer = ctx.AddPanelBuffer($"__rTp{id}", units, gates, $"{l.Name} transposed recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)");
-            w.Line($"{ReadOnlySpan}<float> rTp = {Kernels}.PackPanels({rT}, {buffer}, nb, {Num(units)}, {Num(gates)});");
-        }
+        string? rTp = PackOncePerBatch(ctx, $"__rTp{id}", "rTp", rT, steps, units, gates, $"{l.Name} transposed recurrent kernel");
         w.Open($"for (int s = {Num(steps - 1)}; s >= 0; s--)");
         w.Line(backwards ? $"int t = {Num(steps - 1)} - s;" : "int t = s;");
         if (sequences)
@@ -171,15 +156,7 @@ internal sealed class LstmUnit : RecurrentUnit
         w.Line($"{Span}<float> dzt = dz.Slice({Nb(gates)} * t, {Nb(gates)});");
         w.Line($"{Kernels}.LstmStepBackward(z.Slice({Nb(gates)} * t, {Nb(gates)}), c.Slice({Nb(units)} * s, {Nb(units)}), s > 0 ? c.Slice({Nb(units)} * (s - 1), {Nb(units)}) : default, dht, dcc, dzt, nb, {Num(units)}, {act}, {rec}, {maskAt("t")}{preArg});");
         w.Open("if (s > 0)");
-        if (panels)
-        {
-            w.Line("dhc.Clear();");
-            w.Line($"{Kernels}.GemmPrepacked(dzt, rTp, {rT}, dhc, nb, {Num(units)}, {Num(gates)});");
-        }
-        else
-        {
-            w.Line($"{Kernels}.Gemm(dzt, {rT}, dhc, nb, {Num(units)}, {Num(gates)}, accumulate: false);");
-        }
+        EmitRecurrentProduct(ctx, "dzt", rTp, rT, "dhc", units, gates, accumulate: false);
         MaskRecurrentGradient(ctx, l, id, "dhc");
         if (l.Masked)
         {

@@ -404,6 +404,42 @@ internal abstract class RecurrentUnit : LayerUnit
     }
 
     /// <summary>
+    /// Where a per-step product reads a (k × n) recurrent kernel (<paramref name="kernel"/>) at every step of a batch and n
+    /// is a whole number of 32-column panels, declares the layer's panel buffer and packs the kernel into it once per
+    /// batch (<c>Kernels.PackPanels</c> decides at run time, from the batch and the CPU; empty: not packed). Returns the
+    /// packed local's name for <see cref="EmitRecurrentProduct"/>, or null when the layer runs one step or n does not fit.
+    /// </summary>
+    protected static string? PackOncePerBatch(EmitContext ctx, string field, string local, string kernel, int steps, int n, int k, string what)
+    {
+        if (steps <= 1 || n % 32 != 0)
+        {
+            return null;
+        }
+        string buffer = ctx.AddPanelBuffer(field, n, k, $"{what} in 32-column panels, packed once per batch (empty where that never pays)");
+        ctx.W.Line($"{ReadOnlySpan}<float> {local} = {Kernels}.PackPanels({kernel}, {buffer}, nb, {Num(n)}, {Num(k)});");
+        return local;
+    }
+
+    /// <summary>
+    /// A step's recurrent product <c>c (nb × n) = a · kernel</c>, or <c>+=</c> when <paramref name="accumulate"/>: from
+    /// the panels <paramref name="packed"/> (<see cref="PackOncePerBatch"/>) when the layer packs, with the same bits as
+    /// the plain <c>Kernels.Gemm</c> it runs otherwise.
+    /// </summary>
+    protected static void EmitRecurrentProduct(EmitContext ctx, string a, string? packed, string kernel, string c, int n, int k, bool accumulate)
+    {
+        if (packed is null)
+        {
+            ctx.W.Line($"{Kernels}.Gemm({a}, {kernel}, {c}, nb, {Num(n)}, {Num(k)}, accumulate: {(accumulate ? "true" : "false")});");
+            return;
+        }
+        if (!accumulate)
+        {
+            ctx.W.Line($"{c}.Clear();");
+        }
+        ctx.W.Line($"{Kernels}.GemmPrepacked({a}, {packed}, {kernel}, {c}, nb, {Num(n)}, {Num(k)});");
+    }
+
+    /// <summary>
     /// Backward: the initial carried output gradient of a direction: zero, or the gradient of the trained final state
     /// (the model's last layer, not bidirectional).
     /// </summary>

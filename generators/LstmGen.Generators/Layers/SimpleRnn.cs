@@ -66,13 +66,7 @@ internal sealed class SimpleRnnUnit : RecurrentUnit
         ctx.Workspace($"z{id}", $"__z{id}", steps * units, $"{layer.Name} pre-activations per step, by input step");
         ctx.Workspace($"h{id}", $"__h{id}", steps * units, $"{layer.Name} output per processed step");
         w.Line($"{ReadOnlySpan}<float> r{id} = {Weight(layer.Weights[firstWeight + 1])};");
-        // As the LSTM's: the recurrent kernel packed once per batch where the per-step product would pack it every step.
-        bool panels = steps > 1 && units % 32 == 0;
-        if (panels)
-        {
-            string buffer = ctx.AddPanelBuffer($"__rp{id}", units, units, $"{layer.Name} recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)");
-            w.Line($"{ReadOnlySpan}<float> rp{id} = {Kernels}.PackPanels(r{id}, {buffer}, nb, {Num(units)}, {Num(units)});");
-        }
+        string? rp = PackOncePerBatch(ctx, $"__rp{id}", $"rp{id}", $"r{id}", steps, units, units, $"{layer.Name} recurrent kernel");
         string x = ProjectionInput(ctx, layer, id);
         RecurrentMask(ctx, layer, id);
         w.Line($"{Kernels}.GemmBias({x}, {Weight(layer.Weights[firstWeight])}, {bias}, z{id}, {Nb(steps)}, {Num(units)}, {Num(inF)});");
@@ -83,9 +77,7 @@ internal sealed class SimpleRnnUnit : RecurrentUnit
             string zt = step.Local($"{Span}<float>", "zt", step.AtInput($"z{id}", units));
             string prevH = step.Local($"{ReadOnlySpan}<float>", "prevH", step.Previous($"h{id}", units));
             string operand = RecurrentOperand(ctx, layer, id, step, prevH);
-            w.Line(panels
-                ? $"{Kernels}.GemmPrepacked({operand}, rp{id}, r{id}, {zt}, nb, {Num(units)}, {Num(units)});"
-                : $"{Kernels}.Gemm({operand}, r{id}, {zt}, nb, {Num(units)}, {Num(units)}, accumulate: true);");
+            EmitRecurrentProduct(ctx, operand, rp, $"r{id}", zt, units, units, accumulate: true);
             w.Line($"{Kernels}.SimpleRnnStep({zt}, {prevH}, {step.At($"h{id}", units)}, nb, {Num(units)}, {act}, {step.Mask(layer)});");
         });
     }
@@ -111,12 +103,7 @@ internal sealed class SimpleRnnUnit : RecurrentUnit
         w.Line($"{Span}<float> dhc = new {Span}<float>(__dhc{id}, 0, {Nb(units)});");
         w.Line($"{Span}<float> dht = new {Span}<float>(__dht{id}, 0, {Nb(units)});");
         InitCarried(ctx, "dhc", bstep, 0);
-        bool panels = steps > 1 && units % 32 == 0;
-        if (panels)
-        {
-            string buffer = ctx.AddPanelBuffer($"__rTp{id}", units, units, $"{l.Name} transposed recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)");
-            w.Line($"{ReadOnlySpan}<float> rTp = {Kernels}.PackPanels({uT}, {buffer}, nb, {Num(units)}, {Num(units)});");
-        }
+        string? rTp = PackOncePerBatch(ctx, $"__rTp{id}", "rTp", uT, steps, units, units, $"{l.Name} transposed recurrent kernel");
         w.Open($"for (int s = {Num(steps - 1)}; s >= 0; s--)");
         w.Line(backwards ? $"int t = {Num(steps - 1)} - s;" : "int t = s;");
         if (spec.ReturnSequences)
@@ -130,15 +117,7 @@ internal sealed class SimpleRnnUnit : RecurrentUnit
         w.Line($"{Span}<float> dzt = dz.Slice({Nb(units)} * t, {Nb(units)});");
         w.Line($"{Kernels}.SimpleRnnStepBackward(z.Slice({Nb(units)} * t, {Nb(units)}), h.Slice({Nb(units)} * s, {Nb(units)}), dht, dzt, nb, {Num(units)}, {Activation(spec.Activation)}, {mask});");
         w.Open("if (s > 0)");
-        if (panels)
-        {
-            w.Line("dhc.Clear();");
-            w.Line($"{Kernels}.GemmPrepacked(dzt, rTp, {uT}, dhc, nb, {Num(units)}, {Num(units)});");
-        }
-        else
-        {
-            w.Line($"{Kernels}.Gemm(dzt, {uT}, dhc, nb, {Num(units)}, {Num(units)}, accumulate: false);");
-        }
+        EmitRecurrentProduct(ctx, "dzt", rTp, uT, "dhc", units, units, accumulate: false);
         MaskRecurrentGradient(ctx, l, id, "dhc");
         if (l.Masked)
         {
