@@ -57,16 +57,36 @@ public static class Compare
             peer = RunPeer(quick, only);
         }
 
+        Dictionary<(string, string), double> torchSharp = new();
+        if (args.Contains("--torchsharp"))
+        {
+            torchSharp = RunTorchSharpPeer(quick, only);
+        }
+
+        static string Column(Dictionary<(string, string), double> times, string workload, string variant, double oursUs, out string ratio)
+        {
+            if (!times.TryGetValue((workload, variant), out double t))
+            {
+                ratio = "-";
+                return "-";
+            }
+            ratio = (t / oursUs).ToString("F1", CultureInfo.InvariantCulture) + "x";
+            return t.ToString("F1", CultureInfo.InvariantCulture);
+        }
+
         Console.WriteLine();
-        Console.WriteLine($"{"workload",-8} {"variant",-38} {"LstmGen us",12} {"PyTorch us",12} {"speed-up",9}");
+        Console.WriteLine($"{"workload",-8} {"variant",-38} {"LstmGen us",12} {"PyTorch us",12} {"speed-up",9}" +
+                          (torchSharp.Count > 0 ? $" {"TorchSharp us",14} {"speed-up",9}" : ""));
         foreach (var r in ours)
         {
             string baseVariant = r.Variant.Split(' ')[0];
-            string torch = peer.TryGetValue((r.Workload, baseVariant), out double t) ? t.ToString("F1", CultureInfo.InvariantCulture) : "-";
-            string ratio = peer.ContainsKey((r.Workload, baseVariant)) ? (t / r.MedianUs).ToString("F1", CultureInfo.InvariantCulture) + "x" : "-";
-            Console.WriteLine($"{r.Workload,-8} {r.Variant,-38} {r.MedianUs.ToString(r.MedianUs < 10 ? "F3" : "F1", CultureInfo.InvariantCulture),12} {torch,12} {ratio,9}");
+            string torch = Column(peer, r.Workload, baseVariant, r.MedianUs, out string ratio);
+            string sharp = Column(torchSharp, r.Workload, baseVariant, r.MedianUs, out string sharpRatio);
+            Console.WriteLine($"{r.Workload,-8} {r.Variant,-38} {r.MedianUs.ToString(r.MedianUs < 10 ? "F3" : "F1", CultureInfo.InvariantCulture),12} {torch,12} {ratio,9}" +
+                              (torchSharp.Count > 0 ? $" {sharp,14} {sharpRatio,9}" : ""));
         }
-        Console.WriteLine("PyTorch: best of 1 and 2 threads (see the peer's own table above for each); LstmGen: one thread unless the variant says 2 workers.");
+        Console.WriteLine("PyTorch" + (torchSharp.Count > 0 ? " and TorchSharp" : "") + ": best of 1 and 2 threads (see the peers' own tables above for each); " +
+                          "LstmGen: one thread unless the variant says 2 workers.");
         if (onnx.Count > 0)
         {
             // On a shared machine the first measurement may have run under load: the better of two is the core's peak.
@@ -287,12 +307,7 @@ public static class Compare
             }
         }
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
-        foreach (JsonElement row in doc.RootElement.GetProperty("results").EnumerateArray())
-        {
-            var key = (row.GetProperty("workload").GetString()!, row.GetProperty("variant").GetString()!);
-            double median = row.GetProperty("median_us").GetDouble();
-            result[key] = result.TryGetValue(key, out double best) ? Math.Min(best, median) : median;
-        }
+        ReadPeerResults(doc, result);
         if (doc.RootElement.TryGetProperty("checks", out JsonElement checks))
         {
             foreach (JsonProperty c in checks.EnumerateObject())
@@ -303,6 +318,54 @@ public static class Compare
             }
         }
         if (check is not null) File.Delete(check);
+        File.Delete(json);
+        return result;
+    }
+
+    /// <summary>A peer's rows (torch_peer.py's JSON format): the best median over its thread counts, by (workload, variant).</summary>
+    private static void ReadPeerResults(JsonDocument doc, Dictionary<(string, string), double> result)
+    {
+        foreach (JsonElement row in doc.RootElement.GetProperty("results").EnumerateArray())
+        {
+            var key = (row.GetProperty("workload").GetString()!, row.GetProperty("variant").GetString()!);
+            double median = row.GetProperty("median_us").GetDouble();
+            result[key] = result.TryGetValue(key, out double best) ? Math.Min(best, median) : median;
+        }
+    }
+
+    /// <summary>
+    /// The TorchSharp peer (tests/LstmGen.TorchSharpPeer/run.sh: W1–W5 of torch_peer.py in TorchSharp 0.107, at 1 and 2
+    /// threads), when <c>compare --torchsharp</c> asks for it; empty if it cannot run (the script says why).
+    /// </summary>
+    private static Dictionary<(string, string), double> RunTorchSharpPeer(bool quick, string[] only)
+    {
+        var result = new Dictionary<(string, string), double>();
+        string[] known = ["W1", "W2", "W3", "W4", "W5"];
+        string[] asked = only.Length > 0 ? only.Where(known.Contains).ToArray() : known;
+        string? script = FindPeerScript()?.Replace(Path.Combine("LstmGen.Benchmarks", "peer", "torch_peer.py"), Path.Combine("LstmGen.TorchSharpPeer", "run.sh"), StringComparison.Ordinal);
+        if (asked.Length == 0 || script is null || !File.Exists(script))
+        {
+            Console.WriteLine("TorchSharp peer not run: no W1-W5 workload asked, or tests/LstmGen.TorchSharpPeer/run.sh not found.");
+            return result;
+        }
+        string json = Path.Combine(Path.GetTempPath(), $"lstmgen-torchsharp-{Environment.ProcessId}.json");
+        var psi = new ProcessStartInfo("bash") { ArgumentList = { script, "--threads", "1,2", "--json", json, "--only", string.Join(',', asked) }, UseShellExecute = false };
+        if (quick) psi.ArgumentList.Add("--quick");
+        Console.WriteLine();
+        Console.WriteLine($"Running the TorchSharp peer: bash {string.Join(' ', psi.ArgumentList)}");
+        using (Process p = Process.Start(psi)!)
+        {
+            p.WaitForExit();
+            if (p.ExitCode != 0 || !File.Exists(json))
+            {
+                Console.WriteLine($"TorchSharp peer failed (exit {p.ExitCode}).");
+                return result;
+            }
+        }
+        using (JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            ReadPeerResults(doc, result);
+        }
         File.Delete(json);
         return result;
     }

@@ -4,8 +4,8 @@ using BenchmarkDotNet.Running;
 namespace LstmGen.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/LstmGen.Benchmarks -- compare [--quick] [--no-peer] [--no-onnx] [--only W1,W3]</c>: LstmGen beside ONNX
-/// Runtime and PyTorch in one run. <c>-- scaling [--quick]</c>: the 1-16 worker model of W1, W4 and W5 (Scaling.cs). <c>-- panels [--quick]</c>: the recurrent
+/// <c>dotnet run -c Release --project tests/LstmGen.Benchmarks -- compare [--quick] [--no-peer] [--no-onnx] [--torchsharp] [--only W1,W3]</c>: LstmGen
+/// beside ONNX Runtime and PyTorch in one run (and TorchSharp with --torchsharp: tests/LstmGen.TorchSharpPeer/run.sh). <c>-- scaling [--quick]</c>: the 1-16 worker model of W1, W4 and W5 (Scaling.cs). <c>-- panels [--quick]</c>: the recurrent
 /// products with the kernel packed per step and packed once (Panels.cs). Any other arguments go to BenchmarkDotNet's switcher (e.g. <c>--filter *</c>).
 /// </summary>
 internal static class Program
