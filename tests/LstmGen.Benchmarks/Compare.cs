@@ -271,7 +271,7 @@ public static class Compare
     private static Dictionary<(string, string), double> RunPeer(bool quick, string[] only)
     {
         var result = new Dictionary<(string, string), double>();
-        string? script = FindPeerScript();
+        string? script = FindRepositoryFile("tests", "LstmGen.Benchmarks", "peer", "torch_peer.py");
         if (script is null || !File.Exists("/usr/bin/python3"))
         {
             Console.WriteLine("PyTorch peer not run: tests/LstmGen.Benchmarks/peer/torch_peer.py or /usr/bin/python3 not found.");
@@ -295,16 +295,9 @@ public static class Compare
             psi.ArgumentList.Add("--check");
             psi.ArgumentList.Add(check);
         }
-        Console.WriteLine();
-        Console.WriteLine($"Running the PyTorch peer: /usr/bin/python3 {string.Join(' ', psi.ArgumentList)}");
-        using (Process p = Process.Start(psi)!)
+        if (!RunPeerProcess("PyTorch", psi, json, "; is python3-torch installed? (apt-get install python3-torch libopenblas0-pthread)"))
         {
-            p.WaitForExit();
-            if (p.ExitCode != 0 || !File.Exists(json))
-            {
-                Console.WriteLine($"PyTorch peer failed (exit {p.ExitCode}); is python3-torch installed? (apt-get install python3-torch libopenblas0-pthread)");
-                return result;
-            }
+            return result;
         }
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
         ReadPeerResults(doc, result);
@@ -342,8 +335,8 @@ public static class Compare
         var result = new Dictionary<(string, string), double>();
         string[] known = ["W1", "W2", "W3", "W4", "W5"];
         string[] asked = only.Length > 0 ? only.Where(known.Contains).ToArray() : known;
-        string? script = FindPeerScript()?.Replace(Path.Combine("LstmGen.Benchmarks", "peer", "torch_peer.py"), Path.Combine("LstmGen.TorchSharpPeer", "run.sh"), StringComparison.Ordinal);
-        if (asked.Length == 0 || script is null || !File.Exists(script))
+        string? script = FindRepositoryFile("tests", "LstmGen.TorchSharpPeer", "run.sh");
+        if (asked.Length == 0 || script is null)
         {
             Console.WriteLine("TorchSharp peer not run: no W1-W5 workload asked, or tests/LstmGen.TorchSharpPeer/run.sh not found.");
             return result;
@@ -351,16 +344,9 @@ public static class Compare
         string json = Path.Combine(Path.GetTempPath(), $"lstmgen-torchsharp-{Environment.ProcessId}.json");
         var psi = new ProcessStartInfo("bash") { ArgumentList = { script, "--threads", "1,2", "--json", json, "--only", string.Join(',', asked) }, UseShellExecute = false };
         if (quick) psi.ArgumentList.Add("--quick");
-        Console.WriteLine();
-        Console.WriteLine($"Running the TorchSharp peer: bash {string.Join(' ', psi.ArgumentList)}");
-        using (Process p = Process.Start(psi)!)
+        if (!RunPeerProcess("TorchSharp", psi, json, "."))
         {
-            p.WaitForExit();
-            if (p.ExitCode != 0 || !File.Exists(json))
-            {
-                Console.WriteLine($"TorchSharp peer failed (exit {p.ExitCode}).");
-                return result;
-            }
+            return result;
         }
         using (JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json)))
         {
@@ -370,11 +356,27 @@ public static class Compare
         return result;
     }
 
-    private static string? FindPeerScript()
+    /// <summary>Runs a peer to completion; false (and says so) if it failed or wrote no <paramref name="json"/>.</summary>
+    private static bool RunPeerProcess(string peer, ProcessStartInfo psi, string json, string failureHint)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Running the {peer} peer: {psi.FileName} {string.Join(' ', psi.ArgumentList)}");
+        using Process p = Process.Start(psi)!;
+        p.WaitForExit();
+        if (p.ExitCode != 0 || !File.Exists(json))
+        {
+            Console.WriteLine($"{peer} peer failed (exit {p.ExitCode}){failureHint}");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>A file of the repository (path parts from its root), found from the running build's folder upwards.</summary>
+    private static string? FindRepositoryFile(params string[] parts)
     {
         for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
-            string candidate = Path.Combine(d.FullName, "tests", "LstmGen.Benchmarks", "peer", "torch_peer.py");
+            string candidate = Path.Combine([d.FullName, .. parts]);
             if (File.Exists(candidate)) return candidate;
         }
         return null;
