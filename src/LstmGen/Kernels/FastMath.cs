@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace LstmGen;
@@ -137,6 +138,31 @@ internal static class FastMath
     {
         float ax = MathF.Abs(x);
         return MathF.CopySign(1f - 2f / (Exp(ax + ax) + 1f), x);
+    }
+
+    /// <summary>y = tanh(x) elementwise, at the widest vector width (the same function as the fused LSTM cell's); y may alias x.</summary>
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (y.Length < x.Length)
+        {
+            throw new ArgumentException($"FastMath.Tanh: destination has {y.Length} floats, fewer than the source's {x.Length}.", nameof(y));
+        }
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16) Tanh(Vector512.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8) Tanh(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i + 4 <= n; i += 4) Tanh(Vector128.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref ys, i) = Tanh(Unsafe.Add(ref xs, i));
     }
 }
 

@@ -210,7 +210,7 @@ public static partial class Kernels
     }
 
     // 32 columns of c (m rows, ld floats apart; c points at the first column) += A · panel, with `depth` rows of a
-    // contiguous 32-column panel: 3-row blocks of the 3 × 4-vector kernel, then single rows.
+    // contiguous 32-column panel: 3-row blocks of the 3 × 4-vector kernel, then the 2 or 1 rows left (2 × 4, 1 × 4).
     private static void PanelRows256(ref float a, int ars, int acs, ref float panel, ref float c, int m, int ld, int depth)
     {
         int i = 0;
@@ -218,7 +218,11 @@ public static partial class Kernels
         {
             Narrow3x4<Width256, Vector256<float>>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref panel, 32, ref Unsafe.Add(ref c, i * ld), ld, depth);
         }
-        for (; i < m; i++)
+        if (m - i == 2)
+        {
+            Narrow2x4<Width256, Vector256<float>>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref panel, 32, ref Unsafe.Add(ref c, i * ld), ld, depth);
+        }
+        else if (m - i == 1)
         {
             Narrow1x4<Width256, Vector256<float>>(ref Unsafe.Add(ref a, i * ars), acs, ref panel, 32, ref Unsafe.Add(ref c, i * ld), ld, depth);
         }

@@ -7,7 +7,7 @@ public static partial class Kernels
     /// <summary>
     /// c (m × cols) += A · b with 256- or 128-bit vectors (<typeparamref name="W"/>), for CPUs or NativeAOT instruction
     /// sets without AVX-512. Register blocks sized for 16 vector registers: 3 rows × 4 vectors (12 accumulators, 3
-    /// broadcasts and 4 loads per 12 multiply-adds), 4 rows × 2 vectors for a 2-vector column tail, or 1 row × 8
+    /// broadcasts and 4 loads per 12 multiply-adds; 2 or 1 rows × 4 vectors for the rows left), 4 rows × 2 vectors for a 2-vector column tail, or 1 row × 8
     /// vectors when there are fewer than 3 rows (a batch-1 step: eight independent chains hide the latency of the
     /// multiply-add). Columns left over are done by a last vector overlapping the ones before, keeping their lanes,
     /// and scalar code below one vector. Each element is one chain of <see cref="Simd.MulAdd(float, float, float)"/>
@@ -31,7 +31,8 @@ public static partial class Kernels
             {
                 int i = 0;
                 for (; i + 3 <= m; i += 3) Narrow3x4<W, V>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref Unsafe.Add(ref b, j), ld, ref Unsafe.Add(ref c, i * ld + j), ld, k);
-                for (; i < m; i++) Narrow1x4<W, V>(ref Unsafe.Add(ref a, i * ars), acs, ref Unsafe.Add(ref b, j), ld, ref Unsafe.Add(ref c, i * ld + j), ld, k);
+                if (m - i == 2) Narrow2x4<W, V>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref Unsafe.Add(ref b, j), ld, ref Unsafe.Add(ref c, i * ld + j), ld, k);
+                else if (m - i == 1) Narrow1x4<W, V>(ref Unsafe.Add(ref a, i * ars), acs, ref Unsafe.Add(ref b, j), ld, ref Unsafe.Add(ref c, i * ld + j), ld, k);
             }
         }
         for (; j + 2 * w <= cols; j += 2 * w)
@@ -96,7 +97,38 @@ public static partial class Kernels
         W.Store(s20, ref c2, 0); W.Store(s21, ref c2, w); W.Store(s22, ref c2, 2 * w); W.Store(s23, ref c2, 3 * w);
     }
 
-    /// <summary>1 row × 4 vectors of c (the rows left below a 3-row block); rows of b are ldb apart.</summary>
+    /// <summary>
+    /// 2 rows × 4 vectors of c (the two rows left below the 3-row blocks, as at batch 32: 8 accumulators, 2 broadcasts
+    /// and 4 loads per 8 multiply-adds, where two 1 × 4 passes load each vector of b twice); rows of b are ldb apart.
+    /// </summary>
+    internal static void Narrow2x4<W, V>(ref float a, nint ars, nint acs, ref float b, nint ldb, ref float c, nint ld, int k)
+        where W : struct, IVectorWidth<V> where V : struct
+    {
+        int w = W.Count;
+        ref float c1 = ref Unsafe.Add(ref c, ld);
+        V s00 = W.Load(ref c, 0), s01 = W.Load(ref c, w), s02 = W.Load(ref c, 2 * w), s03 = W.Load(ref c, 3 * w);
+        V s10 = W.Load(ref c1, 0), s11 = W.Load(ref c1, w), s12 = W.Load(ref c1, 2 * w), s13 = W.Load(ref c1, 3 * w);
+        ref float ap = ref a;
+        ref float bp = ref b;
+        for (int p = k; p > 0; p--)
+        {
+            V x0 = W.Broadcast(ap), x1 = W.Broadcast(Unsafe.Add(ref ap, ars));
+            V bv = W.Load(ref bp, 0);
+            s00 = W.MulAdd(x0, bv, s00); s10 = W.MulAdd(x1, bv, s10);
+            bv = W.Load(ref bp, w);
+            s01 = W.MulAdd(x0, bv, s01); s11 = W.MulAdd(x1, bv, s11);
+            bv = W.Load(ref bp, 2 * w);
+            s02 = W.MulAdd(x0, bv, s02); s12 = W.MulAdd(x1, bv, s12);
+            bv = W.Load(ref bp, 3 * w);
+            s03 = W.MulAdd(x0, bv, s03); s13 = W.MulAdd(x1, bv, s13);
+            ap = ref Unsafe.Add(ref ap, acs);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+        W.Store(s00, ref c, 0); W.Store(s01, ref c, w); W.Store(s02, ref c, 2 * w); W.Store(s03, ref c, 3 * w);
+        W.Store(s10, ref c1, 0); W.Store(s11, ref c1, w); W.Store(s12, ref c1, 2 * w); W.Store(s13, ref c1, 3 * w);
+    }
+
+    /// <summary>1 row × 4 vectors of c (a row left below the 3-row blocks); rows of b are ldb apart.</summary>
     internal static void Narrow1x4<W, V>(ref float a, nint acs, ref float b, nint ldb, ref float c, nint ld, int k)
         where W : struct, IVectorWidth<V> where V : struct
     {
