@@ -31,9 +31,9 @@ public class KernelWidthTests
     [InlineData(2, 7, 4)]       // one masked 128-bit vector, one 256-bit
     [InlineData(3, 70, 9)]      // 1 × 8-vector blocks (batch-1 form) and edges
     [InlineData(4, 8, 3)]
-    [InlineData(5, 37, 17)]     // 3 × 4-vector blocks and two 1 × 4 rows (128 bits), 4 × 2-vector blocks (256), a masked last vector
+    [InlineData(5, 37, 17)]     // a 3 × 4-vector block and a 2 × 4 tail (128 bits), 4 × 2-vector blocks (256), a masked last vector
     [InlineData(7, 100, 21)]    // 3 × 4-vector blocks, a 1 × 4 row tail, a masked last vector
-    [InlineData(8, 48, 13)]     // 3 × 4 and 4 × 2-vector blocks with two-row tails
+    [InlineData(8, 48, 13)]     // 3 × 4 blocks with a 2 × 4 tail (128 bits), 4 × 2-vector blocks (256)
     [InlineData(9, 200, 33)]
     [InlineData(6, 128, 50)]
     [InlineData(1, 512, 40)]
@@ -142,7 +142,7 @@ public class KernelWidthTests
     /// 1-row tails) or returned empty (then b is read), and packing exactly where the per-call product would pack.
     /// </summary>
     [Theory]
-    [InlineData(32, 512, 128)]  // W1 at batch 32: packed (rows of b 512 floats apart)
+    [InlineData(32, 512, 128)]  // W1 at batch 32: packed (rows of b 512 floats apart), ten 3-row blocks and a 2-row tail
     [InlineData(4, 256, 64)]    // W5 at batch 4: packed, one 3-row block and a 1-row tail
     [InlineData(7, 64, 16)]     // packed: two 3-row blocks and a tail, two panels
     [InlineData(20, 1056, 40)]  // packed (n ≥ 1024), 33 panels

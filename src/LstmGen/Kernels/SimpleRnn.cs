@@ -17,7 +17,7 @@ public static partial class Kernels
         if (mask.IsEmpty)
         {
             z.Slice(0, rows * units).CopyTo(h);
-            Activate(activation, h, rows, units);
+            ActivateCell(activation, h, rows, units);
             return;
         }
         for (int r = 0; r < rows; r++)
@@ -29,7 +29,7 @@ public static partial class Kernels
                 continue;
             }
             z.Slice(r * units, units).CopyTo(hr);
-            Activate(activation, hr, 1, units);
+            ActivateCell(activation, hr, 1, units);
         }
     }
 
@@ -60,6 +60,15 @@ public static partial class Kernels
         GemmBias(x, kernel, bias, z, 1, units, inputs);
         Gemm(h, recurrent, z, 1, units, units, accumulate: true);
         z.CopyTo(h);
-        Activate(activation, h, 1, units);
+        ActivateCell(activation, h, 1, units);
+    }
+
+    // The cell's activation, in place: tanh (Keras's default) with FastMath's vectorised tanh, as the LSTM and GRU cells
+    // (about 2.5× faster than TensorPrimitives.Tanh, which evaluates exp in double precision); others as Activate. The
+    // batch and streaming steps both go through here, so a stream still equals Predict.
+    private static void ActivateCell(Activation activation, Span<float> h, int rows, int units)
+    {
+        if (activation == Activation.Tanh) FastMath.Tanh(h.Slice(0, rows * units), h);
+        else Activate(activation, h, rows, units);
     }
 }
