@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Numerics.Tensors;
+
+namespace LstmGen.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/LstmGen.Benchmarks -- cells [--quick]</c>: the per-step pieces a training
+/// step repeats, in alternating rounds (medians of the rounds' best of 7 repetitions):
+/// the prepacked recurrent product of W1 at 30, 31 and 32 rows, per row (30 rows are ten 3-row blocks; 31 and 32 add a
+/// 1- or 2-row tail, which should cost no more per row than the blocks); the SimpleRNN step at W7's shape (32 × 64)
+/// against the same copy with <see cref="TensorPrimitives.Tanh{T}(ReadOnlySpan{T}, Span{T})"/> (what the step ran
+/// before it used the LSTM cell's tanh); and the LSTM forward and backward steps at W5's shape (32 rows × 64 units),
+/// per cell.
+/// </summary>
+internal static class Cells
+{
+    public static int Run(string[] args)
+    {
+        int rounds = args.Contains("--quick") ? 5 : 30;
+        var rng = new Random(3);
+        float[] Values(int n, float lo, float hi)
+        {
+            var v = Kernels.AllocateAligned(n);
+            for (int i = 0; i < n; i++) v[i] = lo + (hi - lo) * (float)rng.NextDouble();
+            return v;
+        }
+
+        // W1's recurrent product (rows × 128)·(128 × 512), the kernel packed once.
+        float[] a = Values(32 * 128, 0, 1), r = Values(128 * 512, -0.5f, 0.5f), c = Kernels.AllocateAligned(32 * 512), buffer = Kernels.AllocateAligned(128 * 512);
+        float[] packed = Kernels.PackPanels(r, buffer, 32, 512, 128).ToArray();
+        // W7's SimpleRNN step and W5's LSTM steps.
+        const int Rows = 32, Units = 64;
+        float[] zs = Values(Rows * Units, -2, 2), hs = Kernels.AllocateAligned(Rows * Units);
+        float[] z = Values(Rows * 4 * Units, -2, 2), zw = Kernels.AllocateAligned(z.Length), cPrev = Values(Rows * Units, -1, 1);
+        float[] cell = Kernels.AllocateAligned(Rows * Units), h = Kernels.AllocateAligned(Rows * Units);
+        float[] dh = Values(Rows * Units, -0.1f, 0.1f), dc = Kernels.AllocateAligned(Rows * Units), dz = Kernels.AllocateAligned(z.Length);
+
+        var names = new[] { "product, 30 rows (per row)", "product, 31 rows (per row)", "product, 32 rows (per row)",
+            "SimpleRNN step 32x64", "  same, TensorPrimitives.Tanh", "LSTM forward step 32x64 (per cell)", "LSTM backward step 32x64 (per cell)" };
+        var runs = new Action[]
+        {
+            () => Kernels.GemmPrepacked(a.AsSpan(0, 30 * 128), packed, r, c, 30, 512, 128),
+            () => Kernels.GemmPrepacked(a.AsSpan(0, 31 * 128), packed, r, c, 31, 512, 128),
+            () => Kernels.GemmPrepacked(a, packed, r, c, 32, 512, 128),
+            () => Kernels.SimpleRnnStep(zs, default, hs, Rows, Units, Activation.Tanh, default),
+            () => { zs.AsSpan().CopyTo(hs); TensorPrimitives.Tanh(hs, hs); },
+            () => { z.AsSpan().CopyTo(zw); Kernels.LstmStep(zw, cPrev, default, cell, h, Rows, Units, Activation.Tanh, Activation.Sigmoid, default); },
+            () => { Kernels.LstmStepBackward(zw, cell, cPrev, dh, dc, dz, Rows, Units, Activation.Tanh, Activation.Sigmoid, default); },
+        };
+        double[] per = [30, 31, 32, 1, 1, Rows * Units, Rows * Units];
+        var samples = names.Select(_ => new List<double>()).ToArray();
+        foreach (Action run in runs) for (int i = 0; i < 200; i++) run(); // JIT tiers
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int j = 0; j < runs.Length; j++)
+            {
+                double best = double.MaxValue;
+                for (int rep = 0; rep < 7; rep++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    for (int q = 0; q < 20; q++) runs[j]();
+                    best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalMicroseconds / 20);
+                }
+                samples[j].Add(best / per[j]);
+            }
+        }
+        Console.WriteLine($"Per-step pieces ({rounds} alternating rounds, median of each round's best of 7; µs, ns per cell for the LSTM steps)");
+        for (int j = 0; j < names.Length; j++)
+        {
+            double median = Median(samples[j]);
+            string value = j >= 5 ? $"{median * 1000:F2} ns" : $"{median:F3} µs";
+            Console.WriteLine($"{names[j],-40} {value,12}");
+        }
+        Console.WriteLine($"32 rows / 30 rows, per row: {Median(samples[2]) / Median(samples[0]):F3}; 31 / 30: {Median(samples[1]) / Median(samples[0]):F3}");
+        Console.WriteLine($"SimpleRNN step: TensorPrimitives.Tanh / the cell's tanh: {Median(samples[4]) / Median(samples[3]):F2}");
+        return 0;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted[sorted.Count / 2];
+    }
+}
