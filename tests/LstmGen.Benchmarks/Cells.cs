@@ -10,7 +10,8 @@ namespace LstmGen.Benchmarks;
 /// <c>dotnet run -c Release --project tests/LstmGen.Benchmarks -- cells [--quick]</c>: the per-step pieces a training
 /// step repeats, in alternating rounds (medians of the rounds' best of 7 repetitions):
 /// the prepacked recurrent product of W1 at 30, 31 and 32 rows, per row (30 rows are ten 3-row blocks; 31 and 32 add a
-/// 1- or 2-row tail, which should cost no more per row than the blocks); the SimpleRNN step at W7's shape (32 × 64)
+/// 1- or 2-row tail, which should cost no more per row than the blocks); W2's recurrent products, whose column counts
+/// (200 and 50) leave a tail narrower than a 4-vector block; the SimpleRNN step at W7's shape (32 × 64)
 /// against the same copy with <see cref="TensorPrimitives.Tanh{T}(ReadOnlySpan{T}, Span{T})"/> (what the step ran
 /// before it used the LSTM cell's tanh); and the LSTM forward and backward steps at W5's shape (32 rows × 64 units),
 /// per cell.
@@ -38,19 +39,26 @@ internal static class Cells
         float[] cell = Kernels.AllocateAligned(Rows * Units), h = Kernels.AllocateAligned(Rows * Units);
         float[] dh = Values(Rows * Units, -0.1f, 0.1f), dc = Kernels.AllocateAligned(Rows * Units), dz = Kernels.AllocateAligned(z.Length);
 
+        // W2's recurrent products (LSTM(50): 200 gate columns, 6 full 32-column blocks and an 8-column tail; backward 50
+        // columns, a 48-column block and a 2-column tail).
+        float[] h50 = Values(32 * 200, 0, 1), r50 = Values(50 * 200, -0.5f, 0.5f), z50 = Kernels.AllocateAligned(32 * 200);
+
         var names = new[] { "product, 30 rows (per row)", "product, 31 rows (per row)", "product, 32 rows (per row)",
+            "W2 forward (32x50)·(50x200)", "W2 backward (32x200)·(200x50)",
             "SimpleRNN step 32x64", "  same, TensorPrimitives.Tanh", "LSTM forward step 32x64 (per cell)", "LSTM backward step 32x64 (per cell)" };
         var runs = new Action[]
         {
             () => Kernels.GemmPrepacked(a.AsSpan(0, 30 * 128), packed, r, c, 30, 512, 128),
             () => Kernels.GemmPrepacked(a.AsSpan(0, 31 * 128), packed, r, c, 31, 512, 128),
             () => Kernels.GemmPrepacked(a, packed, r, c, 32, 512, 128),
+            () => Kernels.Gemm(h50.AsSpan(0, 32 * 50), r50, z50, 32, 200, 50, accumulate: true),
+            () => Kernels.Gemm(h50, r50, z50.AsSpan(0, 32 * 50), 32, 50, 200, accumulate: false),
             () => Kernels.SimpleRnnStep(zs, default, hs, Rows, Units, Activation.Tanh, default),
             () => { zs.AsSpan().CopyTo(hs); TensorPrimitives.Tanh(hs, hs); },
             () => { z.AsSpan().CopyTo(zw); Kernels.LstmStep(zw, cPrev, default, cell, h, Rows, Units, Activation.Tanh, Activation.Sigmoid, default); },
             () => { Kernels.LstmStepBackward(zw, cell, cPrev, dh, dc, dz, Rows, Units, Activation.Tanh, Activation.Sigmoid, default); },
         };
-        double[] per = [30, 31, 32, 1, 1, Rows * Units, Rows * Units];
+        double[] per = [30, 31, 32, 1, 1, 1, 1, Rows * Units, Rows * Units];
         var samples = names.Select(_ => new List<double>()).ToArray();
         foreach (Action run in runs) for (int i = 0; i < 200; i++) run(); // JIT tiers
         for (int round = 0; round < rounds; round++)
@@ -71,11 +79,11 @@ internal static class Cells
         for (int j = 0; j < names.Length; j++)
         {
             double median = Median(samples[j]);
-            string value = j >= 5 ? $"{median * 1000:F2} ns" : $"{median:F3} µs";
+            string value = j >= 7 ? $"{median * 1000:F2} ns" : $"{median:F3} µs";
             Console.WriteLine($"{names[j],-40} {value,12}");
         }
         Console.WriteLine($"32 rows / 30 rows, per row: {Median(samples[2]) / Median(samples[0]):F3}; 31 / 30: {Median(samples[1]) / Median(samples[0]):F3}");
-        Console.WriteLine($"SimpleRNN step: TensorPrimitives.Tanh / the cell's tanh: {Median(samples[4]) / Median(samples[3]):F2}");
+        Console.WriteLine($"SimpleRNN step: TensorPrimitives.Tanh / the cell's tanh: {Median(samples[6]) / Median(samples[5]):F2}");
         return 0;
     }
 
