@@ -157,6 +157,13 @@ internal static class FastMath
         if (Vector256.IsHardwareAccelerated)
         {
             for (; i + 8 <= n; i += 8) Tanh(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+            if (i < n && n >= 8)
+            {
+                // The last 1–7 elements as the last 8, keeping the lanes already done (y may alias x).
+                nuint t = (nuint)(n - 8);
+                Vector256.ConditionalSelect(Width256.LanesFrom(i - (n - 8)), Tanh(Vector256.LoadUnsafe(ref xs, t)), Vector256.LoadUnsafe(ref ys, t)).StoreUnsafe(ref ys, t);
+                i = n;
+            }
         }
         if (Vector128.IsHardwareAccelerated)
         {
@@ -208,6 +215,25 @@ public static partial class Kernels
                 i.StoreUnsafe(ref z, (nuint)u); f.StoreUnsafe(ref zf, (nuint)u); g.StoreUnsafe(ref zg, (nuint)u); o.StoreUnsafe(ref zo, (nuint)u);
                 cn.StoreUnsafe(ref c, (nuint)u);
                 (o * FastMath.Tanh(cn)).StoreUnsafe(ref h, (nuint)u);
+            }
+            if (u < units && units >= 8)
+            {
+                // The last 1–7 units as the last 8, keeping the lanes already done (their z holds activations and c
+                // may alias cPrev, so they are recomputed from other inputs and discarded). Each new lane is the scalar
+                // tail's computation, which is the same operations: results are unchanged, without 5 scalar exps a unit.
+                nuint t = (nuint)(units - 8);
+                var keepNew = Width256.LanesFrom(u - (units - 8));
+                var zi = Vector256.LoadUnsafe(ref z, t); var zfv = Vector256.LoadUnsafe(ref zf, t);
+                var zgv = Vector256.LoadUnsafe(ref zg, t); var zov = Vector256.LoadUnsafe(ref zo, t);
+                var i = Vector256.ConditionalSelect(keepNew, FastMath.Sigmoid(zi), zi);
+                var f = Vector256.ConditionalSelect(keepNew, FastMath.Sigmoid(zfv), zfv);
+                var g = Vector256.ConditionalSelect(keepNew, FastMath.Tanh(zgv), zgv);
+                var o = Vector256.ConditionalSelect(keepNew, FastMath.Sigmoid(zov), zov);
+                var cn = hasPrev ? Simd.MulAdd(f, Vector256.LoadUnsafe(ref cPrev, t), i * g) : i * g;
+                i.StoreUnsafe(ref z, t); f.StoreUnsafe(ref zf, t); g.StoreUnsafe(ref zg, t); o.StoreUnsafe(ref zo, t);
+                Vector256.ConditionalSelect(keepNew, o * FastMath.Tanh(cn), Vector256.LoadUnsafe(ref h, t)).StoreUnsafe(ref h, t);
+                Vector256.ConditionalSelect(keepNew, cn, Vector256.LoadUnsafe(ref c, t)).StoreUnsafe(ref c, t);
+                u = units;
             }
         }
         if (Vector128.IsHardwareAccelerated)
