@@ -7,10 +7,11 @@ public static partial class Kernels
     /// <summary>
     /// c (m × cols) += A · b with 256- or 128-bit vectors (<typeparamref name="W"/>), for CPUs or NativeAOT instruction
     /// sets without AVX-512. Register blocks sized for 16 vector registers: 3 rows × 4 vectors (12 accumulators, 3
-    /// broadcasts and 4 loads per 12 multiply-adds; 2 or 1 rows × 4 vectors for the rows left), 4 rows × 2 vectors for a 2-vector column tail, or 1 row × 8
-    /// vectors when there are fewer than 3 rows (a batch-1 step: eight independent chains hide the latency of the
-    /// multiply-add). Columns left over are done by a last vector overlapping the ones before, keeping their lanes,
-    /// and scalar code below one vector. Each element is one chain of <see cref="Simd.MulAdd(float, float, float)"/>
+    /// broadcasts and 4 loads per 12 multiply-adds; 2 or 1 rows × 4 vectors for the rows left), 4 rows × 2 vectors for
+    /// a 2-vector column tail, or 1 row × 8 vectors when there are fewer than 3 rows (a batch-1 step: eight independent
+    /// chains hide the latency of the multiply-add). A one-vector column tail runs 8 rows at a time (EdgeColumn), and
+    /// columns left over are done by a last vector overlapping the ones before, keeping their lanes, and scalar code
+    /// below one vector. Each element is one chain of <see cref="Simd.MulAdd(float, float, float)"/>
     /// over p in order, as at every width. A's element (i, p) is at a[i * ars + p * acs]; rows of b and c are ld apart.
     /// </summary>
     internal static void GemmNarrow<W, V>(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
