@@ -289,7 +289,7 @@ public static class Compare
             psi.ArgumentList.Add("--only");
             psi.ArgumentList.Add(string.Join(',', only));
         }
-        string? check = TorchCheck.Write(only); // W6–W8: PyTorch recomputes LstmGen's outputs with LstmGen's weights
+        string? check = TorchCheck.Write(only); // PyTorch recomputes LstmGen's outputs with LstmGen's weights
         if (check is not null)
         {
             psi.ArgumentList.Add("--check");
@@ -301,18 +301,25 @@ public static class Compare
         }
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
         ReadPeerResults(doc, result);
-        if (doc.RootElement.TryGetProperty("checks", out JsonElement checks))
-        {
-            foreach (JsonProperty c in checks.EnumerateObject())
-            {
-                double diff = c.Value.GetProperty("max_abs_diff").GetDouble();
-                Console.WriteLine($"{(diff <= 1e-5 ? "Same function" : "DIFFERENT FUNCTIONS (the timings compare different models)")}: {c.Name} PyTorch with " +
-                                  $"LstmGen's weights vs LstmGen's outputs, max |diff| {diff:E1} over {c.Value.GetProperty("outputs").GetInt32()} outputs (bound 1e-5)");
-            }
-        }
+        PrintChecks("PyTorch", doc);
         if (check is not null) File.Delete(check);
         File.Delete(json);
         return result;
+    }
+
+    /// <summary>
+    /// Prints a peer's same-function checks (its "checks" object: per workload, the largest |difference| between the
+    /// peer's outputs with LstmGen's weights and LstmGen's outputs), each as same function or not within 1e-5.
+    /// </summary>
+    private static void PrintChecks(string peer, JsonDocument doc)
+    {
+        if (!doc.RootElement.TryGetProperty("checks", out JsonElement checks)) return;
+        foreach (JsonProperty c in checks.EnumerateObject())
+        {
+            double diff = c.Value.GetProperty("max_abs_diff").GetDouble();
+            Console.WriteLine($"{(diff <= 1e-5 ? "Same function" : "DIFFERENT FUNCTIONS (the timings compare different models)")}: {c.Name} {peer} with " +
+                              $"LstmGen's weights vs LstmGen's outputs, max |diff| {diff:E1} over {c.Value.GetProperty("outputs").GetInt32()} outputs (bound 1e-5)");
+        }
     }
 
     /// <summary>A peer's rows (torch_peer.py's JSON format): the best median over its thread counts, by (workload, variant).</summary>
@@ -344,14 +351,23 @@ public static class Compare
         string json = Path.Combine(Path.GetTempPath(), $"lstmgen-torchsharp-{Environment.ProcessId}.json");
         var psi = new ProcessStartInfo("bash") { ArgumentList = { script, "--threads", "1,2", "--json", json, "--only", string.Join(',', asked) }, UseShellExecute = false };
         if (quick) psi.ArgumentList.Add("--quick");
+        string? check = TorchCheck.Write(asked); // TorchSharp recomputes LstmGen's outputs with LstmGen's weights
+        if (check is not null)
+        {
+            psi.ArgumentList.Add("--check");
+            psi.ArgumentList.Add(check);
+        }
         if (!RunPeerProcess("TorchSharp", psi, json, "."))
         {
+            if (check is not null) File.Delete(check);
             return result;
         }
         using (JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json)))
         {
             ReadPeerResults(doc, result);
+            PrintChecks("TorchSharp", doc);
         }
+        if (check is not null) File.Delete(check);
         File.Delete(json);
         return result;
     }

@@ -14,7 +14,8 @@ namespace LstmGen.TorchSharpPeer;
 /// <summary>
 /// The workloads of tests/LstmGen.Benchmarks/peer/torch_peer.py (W1-W5: same models, shapes, losses, Adam, seed and
 /// timing rule) in TorchSharp, as a .NET user would write them (a dispose scope per call). Prints a table and, with
-/// --json FILE, writes the rows in torch_peer.py's format. Arguments: --threads 1,2 --only W1,W4 --quick --json FILE.
+/// --json FILE, writes the rows in torch_peer.py's format. Arguments: --threads 1,2 --only W1,W4 --quick --json FILE
+/// --check FILE (LstmGen's weights, inputs and outputs, written by compare: see SameFunctionChecks).
 /// </summary>
 public static class Program
 {
@@ -25,6 +26,7 @@ public static class Program
         int[] threads = [1, 2];
         string[] only = [];
         string? json = null;
+        string? check = null;
         bool quick = false;
         for (int i = 0; i < args.Length; i++)
         {
@@ -34,11 +36,13 @@ public static class Program
                 case "--only": only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries); break;
                 case "--json": json = args[++i]; break;
                 case "--quick": quick = true; break;
+                case "--check": check = args[++i]; break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
             }
         }
         var budget = new Budget(quick);
         Console.WriteLine($"TorchSharp {typeof(torch).Assembly.GetName().Version} (libtorch {torch.__version__}), threads {string.Join(",", threads)}");
+        Dictionary<string, (double MaxAbsDiff, int Outputs)> checks = check is null ? [] : SameFunctionChecks(check);
         var rows = new List<Row>();
         var workloads = new (string Name, Func<int, Budget, IEnumerable<Row>> Run)[]
         {
@@ -62,6 +66,7 @@ public static class Program
             {
                 peer = "TorchSharp",
                 results = rows.Select(r => new { workload = r.Workload, variant = r.Variant, threads = r.Threads, median_us = r.MedianUs, p10_us = r.P10Us, p90_us = r.P90Us, iterations = r.Iterations }),
+                checks = checks.ToDictionary(c => c.Key, c => new { max_abs_diff = c.Value.MaxAbsDiff, outputs = c.Value.Outputs }),
             };
             File.WriteAllText(json, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
         }
@@ -138,6 +143,14 @@ public static class Program
 
         public W1Model(bool logits) : base("W1") { this.logits = logits; RegisterComponents(); }
 
+        public void Load(Dictionary<string, Tensor> w)
+        {
+            using var noGrad = torch.no_grad();
+            emb.weight!.copy_(w["embedding/embeddings"]);
+            LoadLstm(lstm, w, "lstm");
+            LoadDense(head, w);
+        }
+
         public override Tensor forward(Tensor tokens)
         {
             var (y, _, _) = lstm.forward(emb.forward(tokens));
@@ -155,6 +168,14 @@ public static class Program
 
         public W2Model() : base("W2") => RegisterComponents();
 
+        public void Load(Dictionary<string, Tensor> w)
+        {
+            using var noGrad = torch.no_grad();
+            LoadLstm(l1, w, "lstm");
+            LoadLstm(l2, w, "lstm_1");
+            LoadDense(head, w);
+        }
+
         public override Tensor forward(Tensor x)
         {
             var (y1, _, _) = l1.forward(x);
@@ -171,11 +192,97 @@ public static class Program
 
         public W5Model() : base("W5") => RegisterComponents();
 
+        public void Load(Dictionary<string, Tensor> w)
+        {
+            using var noGrad = torch.no_grad();
+            LoadLstm(lstm, w, "lstm");
+            LoadDense(head, w);
+        }
+
         public override Tensor forward(Tensor x)
         {
             var (y, _, _) = lstm.forward(x);
             return head.forward(y.select(1, -1));
         }
+    }
+
+    /// <summary>Keras's LSTM weights (gates i, f, c, o = torch's i, f, g, o; one bias, torch's second zero) into <paramref name="lstm"/>.</summary>
+    private static void LoadLstm(LSTM lstm, Dictionary<string, Tensor> w, string layer)
+    {
+        lstm.get_parameter("weight_ih_l0")!.copy_(w[layer + "/kernel"].t());
+        lstm.get_parameter("weight_hh_l0")!.copy_(w[layer + "/recurrent_kernel"].t());
+        lstm.get_parameter("bias_ih_l0")!.copy_(w[layer + "/bias"]);
+        lstm.get_parameter("bias_hh_l0")!.zero_();
+    }
+
+    private static void LoadDense(Linear head, Dictionary<string, Tensor> w)
+    {
+        head.weight!.copy_(w["dense/kernel"].t());
+        head.bias!.copy_(w["dense/bias"]);
+    }
+
+    /// <summary>
+    /// --check FILE (written by compare, as for torch_peer.py): for W1, W2, W4 and W5, LstmGen's weights (Keras names and
+    /// layout), a batch of inputs and LstmGen's outputs; this peer's models with those weights recompute the outputs. The
+    /// largest |difference| per workload goes to the JSON's "checks", so compare can say whether the timings compare the
+    /// same function. Other workloads in the file (W6-W8) are not models of this peer and are skipped.
+    /// </summary>
+    private static Dictionary<string, (double MaxAbsDiff, int Outputs)> SameFunctionChecks(string path)
+    {
+        var result = new Dictionary<string, (double, int)>();
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+        foreach (JsonProperty c in doc.RootElement.EnumerateObject())
+        {
+            if (c.Name is not ("W1" or "W2" or "W4" or "W5")) continue;
+            using var scope = torch.NewDisposeScope();
+            JsonElement e = c.Value;
+            var w = new Dictionary<string, Tensor>();
+            foreach (JsonElement entry in e.GetProperty("weights").EnumerateArray())
+            {
+                string[] parts = entry.GetProperty("name").GetString()!.Split('/');
+                long[] shape = entry.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+                float[] values = entry.GetProperty("values").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+                w[parts[^2] + "/" + parts[^1]] = torch.tensor(values).reshape(shape);
+            }
+            long[] inputShape = [e.GetProperty("batch").GetInt64(), .. e.GetProperty("inputShape").EnumerateArray().Select(d => d.GetInt64())];
+            double[] input = e.GetProperty("input").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            float[] want = e.GetProperty("output").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            Tensor y;
+            using (torch.no_grad())
+            {
+                switch (c.Name)
+                {
+                    case "W1":
+                        var m1 = new W1Model(logits: false);
+                        m1.Load(w);
+                        m1.eval();
+                        y = m1.forward(torch.tensor(input.Select(v => (long)v).ToArray()).reshape(inputShape));
+                        break;
+                    case "W2":
+                        var m2 = new W2Model();
+                        m2.Load(w);
+                        m2.eval();
+                        y = m2.forward(torch.tensor(input.Select(v => (float)v).ToArray()).reshape(inputShape));
+                        break;
+                    case "W4":
+                        var m4 = nn.LSTM(128, 512, batchFirst: true);
+                        LoadLstm(m4, w, "lstm");
+                        m4.eval();
+                        (y, _, _) = m4.forward(torch.tensor(input.Select(v => (float)v).ToArray()).reshape(inputShape));
+                        break;
+                    default:
+                        var m5 = new W5Model();
+                        m5.Load(w);
+                        m5.eval();
+                        y = m5.forward(torch.tensor(input.Select(v => (float)v).ToArray()).reshape(inputShape));
+                        break;
+                }
+            }
+            double diff = (y.reshape(-1) - torch.tensor(want)).abs().max().item<float>();
+            result[c.Name] = (diff, want.Length);
+            Console.WriteLine($"check {c.Name}: TorchSharp with LstmGen's weights, max |diff| from LstmGen's outputs {diff:E1}");
+        }
+        return result;
     }
 
     private static IEnumerable<Row> RunW1(int threads, Budget budget)

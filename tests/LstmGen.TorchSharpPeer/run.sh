@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the TorchSharp peer (W1-W5 of torch_peer.py in TorchSharp 0.107 / libtorch 2.10) on Debian 12.
 #
-#   bash tests/LstmGen.TorchSharpPeer/run.sh [--threads 1,2] [--only W1,W5] [--quick] [--json FILE]
+#   bash tests/LstmGen.TorchSharpPeer/run.sh [--threads 1,2] [--only W1,W5] [--quick] [--json FILE] [--check FILE]
 #
 # TorchSharp's native library needs GLIBCXX 3.4.32 (GCC 13+); Debian 12 has 3.4.30, and Debian 13's libstdc++ in turn
 # needs its glibc 2.38+. So this script fetches Debian 13's libc6, libstdc++6 and libgcc-s1 packages once (apt-get

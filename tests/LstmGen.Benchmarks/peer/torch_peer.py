@@ -298,14 +298,32 @@ class W8ConvLstm(nn.Module):
         return self.head(y[:, -1])
 
 
+class W4Lstm(nn.Module):
+    """LSTM(128->512) with every step's output (run_w4 times a bare nn.LSTM of this shape)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(128, 512, batch_first=True)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return y
+
+
 def load_keras_weights(model, weights):
-    """Sets a W6-W8 torch model from LstmGen's weights (Keras layout and names)."""
+    """Sets a torch model of W1, W2, W4-W8 from LstmGen's weights (Keras layout and names)."""
     w = {e["name"].split("/")[-2] + "/" + e["name"].split("/")[-1]:
          torch.tensor(e["values"], dtype=torch.float32).reshape(e["shape"]) for e in weights}
 
     def gru_reorder(t):  # Keras gate blocks z, r, h -> torch r, z, n (last axis)
         z, r, h = t.chunk(3, dim=-1)
         return torch.cat([r, z, h], dim=-1)
+
+    def lstm(module, name):  # Keras gates i, f, c, o = torch i, f, g, o; one Keras bias, torch's two summed
+        module.weight_ih_l0.copy_(w[name + "/kernel"].T)
+        module.weight_hh_l0.copy_(w[name + "/recurrent_kernel"].T)
+        module.bias_ih_l0.copy_(w[name + "/bias"])
+        module.bias_hh_l0.zero_()
 
     with torch.no_grad():
         if isinstance(model, W6Gru):
@@ -318,27 +336,38 @@ def load_keras_weights(model, weights):
             model.rnn.weight_hh_l0.copy_(w["simple_rnn/recurrent_kernel"].T)
             model.rnn.bias_ih_l0.copy_(w["simple_rnn/bias"])
             model.rnn.bias_hh_l0.zero_()
-        else:
+        elif isinstance(model, W8ConvLstm):
             model.conv.weight.copy_(w["conv1d/kernel"].permute(2, 1, 0))  # (k, in, f) -> (f, in, k)
             model.conv.bias.copy_(w["conv1d/bias"])
-            model.lstm.weight_ih_l0.copy_(w["lstm/kernel"].T)  # Keras gates i, f, c, o = torch i, f, g, o
-            model.lstm.weight_hh_l0.copy_(w["lstm/recurrent_kernel"].T)
-            model.lstm.bias_ih_l0.copy_(w["lstm/bias"])
-            model.lstm.bias_hh_l0.zero_()
-        model.head.weight.copy_(w["dense/kernel"].T)
-        model.head.bias.copy_(w["dense/bias"])
+            lstm(model.lstm, "lstm")
+        elif isinstance(model, W1Model):
+            model.emb.weight.copy_(w["embedding/embeddings"])
+            lstm(model.lstm, "lstm")
+        elif isinstance(model, W2Model):
+            lstm(model.l1, "lstm")
+            lstm(model.l2, "lstm_1")
+        else:  # W4, W5
+            lstm(model.lstm, "lstm")
+        if hasattr(model, "head"):
+            model.head.weight.copy_(w["dense/kernel"].T)
+            model.head.bias.copy_(w["dense/bias"])
 
 
 def same_function_checks(path):
-    """--check: LstmGen's weights, inputs and outputs for W6-W8; returns each one's max |diff| from torch's outputs."""
+    """--check: LstmGen's weights, inputs and outputs per workload; returns each one's max |diff| from torch's outputs."""
     with open(path) as f:
         cases = json.load(f)
-    models = {"W6": W6Gru, "W7": W7SimpleRnn, "W8": W8ConvLstm}
+    models = {"W1": W1Model, "W2": W2Model, "W4": W4Lstm, "W5": W5Model,
+              "W6": W6Gru, "W7": W7SimpleRnn, "W8": W8ConvLstm}
     out = {}
     for wl, c in cases.items():
         m = models[wl]().eval()
         load_keras_weights(m, c["weights"])
-        x = torch.tensor(c["input"], dtype=torch.float32).reshape([c["batch"]] + c["inputShape"])
+        shape = [c["batch"]] + c["inputShape"]
+        if c.get("tokenInput"):
+            x = torch.tensor(c["input"], dtype=torch.long).reshape(shape)
+        else:
+            x = torch.tensor(c["input"], dtype=torch.float32).reshape(shape)
         with torch.inference_mode():
             y = m(x).reshape(-1)
         want = torch.tensor(c["output"], dtype=torch.float32)
@@ -553,7 +582,7 @@ def main(argv=None):
                     help="search (default): for n>1 also try torch-1/BLAS-n and torch-n/BLAS-1 "
                          "(quick: only torch-1/BLAS-n) and report the fastest; match: torch and OpenBLAS both n")
     ap.add_argument("--all-configs", action="store_true", help="also print every thread config")
-    ap.add_argument("--check", help="JSON of LstmGen's W6-W8 weights, inputs and outputs (written by compare): "
+    ap.add_argument("--check", help="JSON of LstmGen's weights, inputs and outputs per workload (written by compare): "
                     "recompute the outputs in torch and report the max |diff|")
     args = ap.parse_args(argv)
 
