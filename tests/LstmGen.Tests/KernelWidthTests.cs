@@ -169,6 +169,31 @@ public class KernelWidthTests
         AssertBitwise(expected, unpacked, $"prepacked product ({m}x{k})·({k}x{n}) given no panels");
     }
 
+    /// <summary>
+    /// GemmBias at the shapes of the models' input projections, packed and not, with column tails and two depth blocks:
+    /// the same bits as the bias copied into every row, then Gemm with accumulate. Stale values in c must not leak in.
+    /// </summary>
+    [Theory]
+    [InlineData(640, 512, 128)] // W1's input projection at batch 32 (packed: 256+ rows), 3-row blocks and a 1-row tail
+    [InlineData(320, 200, 50)]  // W2's second layer: 6 panels and an 8-column tail
+    [InlineData(32, 256, 64)]   // packed by the row stride (a multiple of 64 floats), a 2-row tail
+    [InlineData(20, 1030, 40)]  // packed (n ≥ 1024), a 6-column tail
+    [InlineData(600, 40, 300)]  // two depth blocks, a 1-panel product with an 8-column tail
+    [InlineData(5, 64, 8)]      // packed by the stride, 5 rows
+    [InlineData(3, 64, 8)]      // 3 rows: not packed
+    public void Bias_product_is_bias_then_Gemm_bit_for_bit(int m, int n, int k)
+    {
+        var rng = new Random(m * 131 + n * 17 + k);
+        float[] a = Random(rng, m * k), b = Random(rng, k * n), bias = Random(rng, n);
+        float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) bias.CopyTo(expected, i * n);
+        Kernels.Gemm(a, b, expected, m, n, k, accumulate: true);
+
+        float[] c = Random(rng, m * n); // stale workspace contents
+        Kernels.GemmBias(a, b, bias, c, m, n, k);
+        AssertBitwise(expected, c, $"GemmBias ({m}x{k})·({k}x{n})");
+    }
+
     [Fact]
     public void Prepacked_product_rejects_short_buffers_and_wrong_panels()
     {
