@@ -11,7 +11,9 @@ namespace LstmGen.Benchmarks;
 /// <summary>
 /// Side-by-side run: times LstmGen's workloads (median of single calls, the peer's method), then the inference workloads
 /// W1–W4 in ONNX Runtime at 1 and 2 intra-op threads (LstmGen's models and weights, exported with OnnxExport), then runs
-/// the PyTorch peer script in the same run, and prints the tables with the ratios per workload.
+/// the PyTorch peer script (and the TorchSharp peer with --torchsharp) in the same run, each first checking that it
+/// computes LstmGen's functions, then times LstmGen's rows that a peer has once more, and prints the tables with the
+/// ratios per workload (against LstmGen's time before and after the peers).
 /// </summary>
 public static class Compare
 {
@@ -63,30 +65,55 @@ public static class Compare
             torchSharp = RunTorchSharpPeer(quick, only);
         }
 
-        static string Column(Dictionary<(string, string), double> times, string workload, string variant, double oursUs, out string ratio)
+        // The peers run after LstmGen, not interleaved with it, so a busy stretch of a shared machine can land on one side
+        // only. With a peer, LstmGen's rows that a peer also has are timed again after the peers: the table shows both
+        // medians, and each ratio against both ("before / after"); where they disagree, the machine moved in between.
+        var after = new Dictionary<(string, string), double>();
+        if (peer.Count > 0 || torchSharp.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("LstmGen again, after the peers (the rows a peer also has):");
+            foreach (Workload w in Workloads.Inference().Concat(Workloads.Training()).Concat(Workloads.Streaming()).Concat(Workloads.Large()).Concat(Workloads.NewLayers()))
+            {
+                var key = (w.Name, w.Variant.Split(' ')[0]);
+                if ((only.Length > 0 && !only.Contains(w.Name)) || !(peer.ContainsKey(key) || torchSharp.ContainsKey(key)))
+                {
+                    continue;
+                }
+                double median = Time(w.Run, seconds).Median / w.StepsPerCall;
+                after[(w.Name, w.Variant)] = median;
+                Console.WriteLine($"  {w.Name} {w.Variant,-38} median {median,10:F3} us{(w.StepsPerCall > 1 ? "/step" : "")}");
+            }
+        }
+
+        static string Column(Dictionary<(string, string), double> times, string workload, string variant, double oursUs, double? oursAfterUs, out string ratio)
         {
             if (!times.TryGetValue((workload, variant), out double t))
             {
                 ratio = "-";
                 return "-";
             }
-            ratio = (t / oursUs).ToString("F1", CultureInfo.InvariantCulture) + "x";
+            ratio = (t / oursUs).ToString("F1", CultureInfo.InvariantCulture) + "x" +
+                    (oursAfterUs is double a ? " / " + (t / a).ToString("F1", CultureInfo.InvariantCulture) + "x" : "");
             return t.ToString("F1", CultureInfo.InvariantCulture);
         }
 
+        static string Us(double us) => us.ToString(us < 10 ? "F3" : "F1", CultureInfo.InvariantCulture);
+
         Console.WriteLine();
-        Console.WriteLine($"{"workload",-8} {"variant",-38} {"LstmGen us",12} {"PyTorch us",12} {"speed-up",9}" +
-                          (torchSharp.Count > 0 ? $" {"TorchSharp us",14} {"speed-up",9}" : ""));
+        Console.WriteLine($"{"workload",-8} {"variant",-38} {"LstmGen us",12} {"after peers",12} {"PyTorch us",12} {"speed-up",13}" +
+                          (torchSharp.Count > 0 ? $" {"TorchSharp us",14} {"speed-up",13}" : ""));
         foreach (var r in ours)
         {
             string baseVariant = r.Variant.Split(' ')[0];
-            string torch = Column(peer, r.Workload, baseVariant, r.MedianUs, out string ratio);
-            string sharp = Column(torchSharp, r.Workload, baseVariant, r.MedianUs, out string sharpRatio);
-            Console.WriteLine($"{r.Workload,-8} {r.Variant,-38} {r.MedianUs.ToString(r.MedianUs < 10 ? "F3" : "F1", CultureInfo.InvariantCulture),12} {torch,12} {ratio,9}" +
-                              (torchSharp.Count > 0 ? $" {sharp,14} {sharpRatio,9}" : ""));
+            double? again = after.TryGetValue((r.Workload, r.Variant), out double a) ? a : null;
+            string torch = Column(peer, r.Workload, baseVariant, r.MedianUs, again, out string ratio);
+            string sharp = Column(torchSharp, r.Workload, baseVariant, r.MedianUs, again, out string sharpRatio);
+            Console.WriteLine($"{r.Workload,-8} {r.Variant,-38} {Us(r.MedianUs),12} {(again is double g ? Us(g) : "-"),12} {torch,12} {ratio,13}" +
+                              (torchSharp.Count > 0 ? $" {sharp,14} {sharpRatio,13}" : ""));
         }
         Console.WriteLine("PyTorch" + (torchSharp.Count > 0 ? " and TorchSharp" : "") + ": best of 1 and 2 threads (see the peers' own tables above for each); " +
-                          "LstmGen: one thread unless the variant says 2 workers.");
+                          "LstmGen: one thread unless the variant says 2 workers; speed-ups against LstmGen's time before / after the peers ran.");
         if (onnx.Count > 0)
         {
             // On a shared machine the first measurement may have run under load: the better of two is the core's peak.
