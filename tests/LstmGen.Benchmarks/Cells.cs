@@ -43,47 +43,47 @@ internal static class Cells
         // columns, a 48-column block and a 2-column tail).
         float[] h50 = Values(32 * 200, 0, 1), r50 = Values(50 * 200, -0.5f, 0.5f), z50 = Kernels.AllocateAligned(32 * 200);
 
-        var names = new[] { "product, 30 rows (per row)", "product, 31 rows (per row)", "product, 32 rows (per row)",
-            "W2 forward (32x50)·(50x200)", "W2 backward (32x200)·(200x50)",
-            "SimpleRNN step 32x64", "  same, TensorPrimitives.Tanh", "LSTM forward step 32x64 (per cell)", "LSTM backward step 32x64 (per cell)" };
-        var runs = new Action[]
+        // Each piece: its name, the call, and what its time is divided by (rows, cells or 1); ns for the per-cell ones.
+        var pieces = new (string Name, Action Run, double Per, bool Ns)[]
         {
-            () => Kernels.GemmPrepacked(a.AsSpan(0, 30 * 128), packed, r, c, 30, 512, 128),
-            () => Kernels.GemmPrepacked(a.AsSpan(0, 31 * 128), packed, r, c, 31, 512, 128),
-            () => Kernels.GemmPrepacked(a, packed, r, c, 32, 512, 128),
-            () => Kernels.Gemm(h50.AsSpan(0, 32 * 50), r50, z50, 32, 200, 50, accumulate: true),
-            () => Kernels.Gemm(h50, r50, z50.AsSpan(0, 32 * 50), 32, 50, 200, accumulate: false),
-            () => Kernels.SimpleRnnStep(zs, default, hs, Rows, Units, Activation.Tanh, default),
-            () => { zs.AsSpan().CopyTo(hs); TensorPrimitives.Tanh(hs, hs); },
-            () => { z.AsSpan().CopyTo(zw); Kernels.LstmStep(zw, cPrev, default, cell, h, Rows, Units, Activation.Tanh, Activation.Sigmoid, default); },
-            () => { Kernels.LstmStepBackward(zw, cell, cPrev, dh, dc, dz, Rows, Units, Activation.Tanh, Activation.Sigmoid, default); },
+            ("product, 30 rows (per row)", () => Kernels.GemmPrepacked(a.AsSpan(0, 30 * 128), packed, r, c, 30, 512, 128), 30, false),
+            ("product, 31 rows (per row)", () => Kernels.GemmPrepacked(a.AsSpan(0, 31 * 128), packed, r, c, 31, 512, 128), 31, false),
+            ("product, 32 rows (per row)", () => Kernels.GemmPrepacked(a, packed, r, c, 32, 512, 128), 32, false),
+            ("W2 forward (32x50)·(50x200)", () => Kernels.Gemm(h50.AsSpan(0, 32 * 50), r50, z50, 32, 200, 50, accumulate: true), 1, false),
+            ("W2 backward (32x200)·(200x50)", () => Kernels.Gemm(h50, r50, z50.AsSpan(0, 32 * 50), 32, 50, 200, accumulate: false), 1, false),
+            ("SimpleRNN step 32x64", () => Kernels.SimpleRnnStep(zs, default, hs, Rows, Units, Activation.Tanh, default), 1, false),
+            ("  same, TensorPrimitives.Tanh", () => { zs.AsSpan().CopyTo(hs); TensorPrimitives.Tanh(hs, hs); }, 1, false),
+            ("LSTM forward step 32x64 (per cell)", () => { z.AsSpan().CopyTo(zw); Kernels.LstmStep(zw, cPrev, default, cell, h, Rows, Units, Activation.Tanh, Activation.Sigmoid, default); }, Rows * Units, true),
+            ("LSTM backward step 32x64 (per cell)", () => Kernels.LstmStepBackward(zw, cell, cPrev, dh, dc, dz, Rows, Units, Activation.Tanh, Activation.Sigmoid, default), Rows * Units, true),
         };
-        double[] per = [30, 31, 32, 1, 1, 1, 1, Rows * Units, Rows * Units];
-        var samples = names.Select(_ => new List<double>()).ToArray();
-        foreach (Action run in runs) for (int i = 0; i < 200; i++) run(); // JIT tiers
+        var samples = pieces.Select(_ => new List<double>()).ToArray();
+        foreach (var piece in pieces) for (int i = 0; i < 200; i++) piece.Run(); // JIT tiers
         for (int round = 0; round < rounds; round++)
         {
-            for (int j = 0; j < runs.Length; j++)
+            for (int j = 0; j < pieces.Length; j++)
             {
                 double best = double.MaxValue;
                 for (int rep = 0; rep < 7; rep++)
                 {
                     long start = Stopwatch.GetTimestamp();
-                    for (int q = 0; q < 20; q++) runs[j]();
+                    for (int q = 0; q < 20; q++) pieces[j].Run();
                     best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalMicroseconds / 20);
                 }
-                samples[j].Add(best / per[j]);
+                samples[j].Add(best / pieces[j].Per);
             }
         }
         Console.WriteLine($"Per-step pieces ({rounds} alternating rounds, median of each round's best of 7; µs, ns per cell for the LSTM steps)");
-        for (int j = 0; j < names.Length; j++)
+        var median = new Dictionary<string, double>();
+        for (int j = 0; j < pieces.Length; j++)
         {
-            double median = Median(samples[j]);
-            string value = j >= 7 ? $"{median * 1000:F2} ns" : $"{median:F3} µs";
-            Console.WriteLine($"{names[j],-40} {value,12}");
+            median[pieces[j].Name] = Median(samples[j]);
+            string value = pieces[j].Ns ? $"{median[pieces[j].Name] * 1000:F2} ns" : $"{median[pieces[j].Name]:F3} µs";
+            Console.WriteLine($"{pieces[j].Name,-40} {value,12}");
         }
-        Console.WriteLine($"32 rows / 30 rows, per row: {Median(samples[2]) / Median(samples[0]):F3}; 31 / 30: {Median(samples[1]) / Median(samples[0]):F3}");
-        Console.WriteLine($"SimpleRNN step: TensorPrimitives.Tanh / the cell's tanh: {Median(samples[6]) / Median(samples[5]):F2}");
+        double Ratio(string over, string under) => median[over] / median[under];
+        Console.WriteLine($"32 rows / 30 rows, per row: {Ratio("product, 32 rows (per row)", "product, 30 rows (per row)"):F3}; " +
+                          $"31 / 30: {Ratio("product, 31 rows (per row)", "product, 30 rows (per row)"):F3}");
+        Console.WriteLine($"SimpleRNN step: TensorPrimitives.Tanh / the cell's tanh: {Ratio("  same, TensorPrimitives.Tanh", "SimpleRNN step 32x64"):F2}");
         return 0;
     }
 

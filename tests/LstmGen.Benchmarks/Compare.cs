@@ -30,7 +30,7 @@ public static class Compare
         var ours = new List<(string Workload, string Variant, double MedianUs, double P10, double P90, int N)>();
         double peak = PeakFmaGflops();
         Console.WriteLine($"Measured single-core FMA peak: {peak:F0} GFLOP/s ({(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512" : "AVX2")}, independent FMA chains in registers)");
-        foreach (Workload w in Workloads.Inference().Concat(Workloads.Training()).Concat(Workloads.Streaming()).Concat(Workloads.Large()).Concat(Workloads.NewLayers()))
+        foreach (Workload w in Workloads.All())
         {
             if (only.Length > 0 && !only.Contains(w.Name))
             {
@@ -73,7 +73,7 @@ public static class Compare
         {
             Console.WriteLine();
             Console.WriteLine("LstmGen again, after the peers (the rows a peer also has):");
-            foreach (Workload w in Workloads.Inference().Concat(Workloads.Training()).Concat(Workloads.Streaming()).Concat(Workloads.Large()).Concat(Workloads.NewLayers()))
+            foreach (Workload w in Workloads.All())
             {
                 var key = (w.Name, w.Variant.Split(' ')[0]);
                 if ((only.Length > 0 && !only.Contains(w.Name)) || !(peer.ContainsKey(key) || torchSharp.ContainsKey(key)))

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace LstmGen.Benchmarks;
 
@@ -106,6 +107,10 @@ public static class Workloads
 
     /// <summary>FLOPs of W4's matrix products (the peer counts the same): forward 2·steps·batch·4u·(in + u), backward twice that.</summary>
     public const double W4ForwardFlops = 2.0 * 100 * 64 * 4 * 512 * (128 + 512);
+
+    /// <summary>Every workload `compare` times, in its order (fresh models each call).</summary>
+    public static IEnumerable<Workload> All() =>
+        Inference().Concat(Training()).Concat(Streaming()).Concat(Large()).Concat(NewLayers());
 
     /// <summary>Training: one step (forward, loss, backward, Adam) at batch 32, and Fit epochs of 16 steps on 1 and 2 workers.</summary>
     public static IReadOnlyList<Workload> Training()

@@ -245,7 +245,10 @@ public static class Program
                 w[parts[^2] + "/" + parts[^1]] = torch.tensor(values).reshape(shape);
             }
             long[] inputShape = [e.GetProperty("batch").GetInt64(), .. e.GetProperty("inputShape").EnumerateArray().Select(d => d.GetInt64())];
-            double[] input = e.GetProperty("input").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            JsonElement[] input = e.GetProperty("input").EnumerateArray().ToArray();
+            Tensor x = (e.GetProperty("tokenInput").GetBoolean()
+                ? torch.tensor(input.Select(v => v.GetInt64()).ToArray())
+                : torch.tensor(input.Select(v => v.GetSingle()).ToArray())).reshape(inputShape);
             float[] want = e.GetProperty("output").EnumerateArray().Select(v => v.GetSingle()).ToArray();
             Tensor y;
             using (torch.no_grad())
@@ -256,25 +259,25 @@ public static class Program
                         var m1 = new W1Model(logits: false);
                         m1.Load(w);
                         m1.eval();
-                        y = m1.forward(torch.tensor(input.Select(v => (long)v).ToArray()).reshape(inputShape));
+                        y = m1.forward(x);
                         break;
                     case "W2":
                         var m2 = new W2Model();
                         m2.Load(w);
                         m2.eval();
-                        y = m2.forward(torch.tensor(input.Select(v => (float)v).ToArray()).reshape(inputShape));
+                        y = m2.forward(x);
                         break;
                     case "W4":
                         var m4 = nn.LSTM(128, 512, batchFirst: true);
                         LoadLstm(m4, w, "lstm");
                         m4.eval();
-                        (y, _, _) = m4.forward(torch.tensor(input.Select(v => (float)v).ToArray()).reshape(inputShape));
+                        (y, _, _) = m4.forward(x);
                         break;
                     default:
                         var m5 = new W5Model();
                         m5.Load(w);
                         m5.eval();
-                        y = m5.forward(torch.tensor(input.Select(v => (float)v).ToArray()).reshape(inputShape));
+                        y = m5.forward(x);
                         break;
                 }
             }

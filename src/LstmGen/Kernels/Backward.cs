@@ -139,8 +139,9 @@ public static partial class Kernels
             Span<float> ac = dzr.Slice(3 * units, units);
             if (activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid)
             {
-                // The forward's fused cell computed h = o · tanh(c) with FastMath's tanh: the same function here (and
-                // about 3× cheaper than TensorPrimitives.Tanh, which evaluates exp in double precision).
+                // The forward's fused cell computed h = o · tanh(c) with FastMath's tanh: the same function here. It is
+                // also 2.5× cheaper than TensorPrimitives.Tanh, which evaluates exp in double precision (1.04 against
+                // 2.63 ns an element, measured on the AVX2 VM).
                 FastMath.Tanh(cr, ac);
             }
             else if (activation == Activation.Tanh)
