@@ -39,6 +39,8 @@ public class KernelWidthTests
     [InlineData(1, 512, 40)]
     [InlineData(20, 1030, 40)]  // packed (n ≥ 1024): 32-column panels at 256 bits, 64 at 512, a column tail
     [InlineData(17, 40, 600)]   // packed (k > 512): three depth blocks at 256 bits, a row and a column tail
+    [InlineData(53, 1030, 300)] // 48+ rows, blocked at 256 bits: 24-row blocks and a 5-row tail, four column blocks at depth 256, one at 44, a column tail
+    [InlineData(50, 64, 8)]     // blocked (packed by the row stride): two 24-row blocks and a 2-row tail
     public void EveryWidth_GivesTheScalarChain_BitForBit(int m, int n, int k)
     {
         var rng = new Random(m * 7919 + n * 31 + k);
@@ -80,6 +82,9 @@ public class KernelWidthTests
             run(ref MemoryMarshal.GetArrayDataReference(a), 1, k, ref MemoryMarshal.GetArrayDataReference(c0), ref MemoryMarshal.GetArrayDataReference(tn), k, n, m, n);
             AssertBitwise(expectedTn, tn, $"{name}-bit transposed product");
         }
+        float[] tnPublic = new float[k * n];
+        Kernels.GemmTN(a, c0, tnPublic, m, n, k, accumulate: false);
+        AssertBitwise(expectedTn, tnPublic, $"Kernels.GemmTN on {KernelInfo.Description}");
     }
 
     [Theory]
