@@ -22,6 +22,9 @@ public static class Workloads
         float[] y = new float[32];
         var p1 = new ParallelPredictor<int>(w1, workers: 2);
         var p2 = new ParallelPredictor<float>(w2, workers: 2);
+        // The other way to use two cores for one batch: each step's products split by columns (by packed panels where the
+        // recurrent kernel is packed) and each LSTM step's rows split, between the calling thread and a helper.
+        var splitter = new ProductSplitter();
 
         return
         [
@@ -34,6 +37,14 @@ public static class Workloads
             new("W1", "infer_b1 (2 workers)", () => p1.Predict(tokens.AsSpan(0, W1Model.InputLength), y.AsSpan(0, 1))),
             new("W1", "infer_b32 (2 workers)", () => p1.PredictBatch(tokens, y, 32)),
             new("W2", "infer_b32 (2 workers)", () => p2.PredictBatch(series, y, 32)),
+            new("W1", "infer_b32 (split products, 2 cores)", () =>
+            {
+                using (splitter.Enter()) w1.PredictBatch(tokens, y, 32);
+            }),
+            new("W2", "infer_b32 (split products, 2 cores)", () =>
+            {
+                using (splitter.Enter()) w2.PredictBatch(series, y, 32);
+            }),
         ];
     }
 
@@ -69,6 +80,7 @@ public static class Workloads
         float[] y5 = new float[32];
         var adam = new Adam();
         var p4 = new ParallelPredictor<float>(w4, workers: 2);
+        var splitter4 = new ProductSplitter();
         // W5 on two workers: Fit over 8 batches of 32 (the same sample repeated), reported per step.
         const int W5Steps = 8;
         var w5Fit = new W5Model();
@@ -94,6 +106,10 @@ public static class Workloads
         [
             new("W4", "forward", () => w4.PredictBatch(x, y, 64)),
             new("W4", "forward (2 workers)", () => p4.PredictBatch(x, y, 64)),
+            new("W4", "forward (split products, 2 cores)", () =>
+            {
+                using (splitter4.Enter()) w4.PredictBatch(x, y, 64);
+            }),
             new("W4", "forward_backward", () => w4.ComputeGradients(x, targets, 64, Loss.MeanSquaredError)),
             new("W4", "forward_backward (fit step, 2 workers)", () => w4Fit.Fit(x4Fit, t4Fit, w4Two), W4Steps),
             new("W5", "train_b32", () => w5.TrainStep(x5, y5, 32, Loss.MeanSquaredError, adam)),

@@ -123,10 +123,10 @@ public class FitTests
     [InlineData("simple_rnn")]
     public void Recurrent_products_from_packed_panels_give_the_unpacked_outputs_and_gradients_bit_for_bit(string layer)
     {
-        // Outside a splitter scope the recurrent layers pack their recurrent kernels once per batch (PackPanels) and run
-        // every step's product from the panels (forward) and from the panels of the transposed kernel (backward); inside
-        // one, with a column helper installed, they read the kernels as they are (the per-step Gemm). Same bits either
-        // way. Two instances of the same seed, one call each: the same dropout masks (the GRU drops its recurrent state).
+        // The recurrent layers pack their recurrent kernels once per batch (PackPanels) and run every step's product from
+        // the panels (forward) and from the panels of the transposed kernel (backward); with panels turned off on the
+        // thread (a test switch), they read the kernels as they are (the per-step Gemm). Same bits either way. Two
+        // instances of the same seed, one call each: the same dropout masks (the GRU drops its recurrent state).
         if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
             Assert.False(Kernels.PackPanels(new float[64 * 256], new float[64 * 256], 8, 256, 64).IsEmpty); // LSTM forward
@@ -148,16 +148,64 @@ public class FitTests
         float loss1 = model.ComputeGradients(x, y, 8, Loss.MeanSquaredError, outputs: out1);
         float[] g1 = model.Gradients.Parameters.ToArray();
         ITrainableModel<float> other = Create();
-        using var splitter = new ProductSplitter();
         var out2 = new float[8];
         float loss2;
-        using (splitter.Enter())
+        Kernels.PanelsOff = true;
+        try
         {
             loss2 = other.ComputeGradients(x, y, 8, Loss.MeanSquaredError, outputs: out2);
+        }
+        finally
+        {
+            Kernels.PanelsOff = false;
         }
         Assert.Equal(out1, out2);
         Assert.Equal(loss1, loss2);
         Assert.Equal(g1, other.Gradients.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void A_splitter_splits_packed_products_and_lstm_steps_bit_for_bit()
+    {
+        // At batch 32 a ProductSplitter splits each step's recurrent product by packed panels (forward and backward), and
+        // the rows of each LSTM step (forward and backward, masked rows included), between the thread and its helper.
+        // The same outputs, loss and gradients as on one thread, with panels and with the kernels read in place.
+        var rng = new Random(21);
+        float[] x = Enumerable.Range(0, 32 * SplitLstm.InputLength).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        for (int b = 0; b < 32; b += 3)
+        {
+            // Some samples end in masked (all-zero) steps: those rows carry their state (forward) and get no gradient.
+            x.AsSpan((b * 6 + 4) * 5, 2 * 5).Clear();
+        }
+        float[] y = Enumerable.Range(0, 32).Select(_ => (float)rng.NextDouble()).ToArray();
+        (float[] Outputs, float Loss, float[] Gradients) Run(bool split, bool panelsOff)
+        {
+            var model = new SplitLstm();
+            var outputs = new float[32];
+            using var splitter = new ProductSplitter();
+            Kernels.PanelsOff = panelsOff;
+            try
+            {
+                using (split ? splitter.Enter() : default)
+                {
+                    float loss = model.ComputeGradients(x, y, 32, Loss.MeanSquaredError, outputs: outputs);
+                    return (outputs, loss, model.Gradients.Parameters.ToArray());
+                }
+            }
+            finally
+            {
+                Kernels.PanelsOff = false;
+            }
+        }
+        var one = Run(split: false, panelsOff: false);
+        var inPlace = Run(split: false, panelsOff: true);
+        var split = Run(split: true, panelsOff: false);
+        Assert.Equal(one.Outputs, split.Outputs);
+        Assert.Equal(one.Loss, split.Loss);
+        Assert.Equal(one.Gradients, split.Gradients);
+        Assert.Equal(one.Outputs, inPlace.Outputs);
+        Assert.Equal(one.Gradients, inPlace.Gradients);
+        Assert.Contains(one.Outputs, v => v != 0f);
     }
 
     [Fact]

@@ -19,6 +19,13 @@ public partial class Sentiment;
 public partial class PanelLstm;
 
 /// <summary>
+/// A masked LSTM stack for the column helper: at batch 32 every step has 32 × 64 cells (enough to split its rows between
+/// two cores, forward and backward) and its recurrent products are split by packed panels.
+/// </summary>
+[Sequential(Seed = 9), Input(6, 5), Masking(0.0), Lstm(64, ReturnSequences = true), Lstm(64), Dense(1)]
+public partial class SplitLstm;
+
+/// <summary>
 /// The GRU (reset after, Keras 3's default) and SimpleRNN versions: forward over 3 × 64 and 64 columns, backward over 64
 /// unit columns; the second GRU drops its recurrent state in training (its backward takes the dropped-gradient path).
 /// </summary>

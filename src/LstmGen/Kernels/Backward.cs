@@ -122,6 +122,19 @@ public static partial class Kernels
         {
             throw new ArgumentException($"LstmStepBackward: spans too short for {rows} rows of {units} units.");
         }
+        if (ColumnHelper.TrySplitLstmStepBackward(z, c, cPrev, dh, dc, dz, rows, units, activation, recurrentActivation, mask, preActivations))
+        {
+            return;
+        }
+        LstmStepBackwardRows(z, c, cPrev, dh, dc, dz, rows, units, activation, recurrentActivation, mask, preActivations);
+    }
+
+    // LstmStepBackward's rows, checked by the caller, on this thread.
+    internal static void LstmStepBackwardRows(ReadOnlySpan<float> z, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrev,
+        ReadOnlySpan<float> dh, Span<float> dc, Span<float> dz, int rows, int units,
+        Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask, ReadOnlySpan<float> preActivations)
+    {
+        int g4 = 4 * units;
         for (int r = 0; r < rows; r++)
         {
             Span<float> dzr = dz.Slice(r * g4, g4);

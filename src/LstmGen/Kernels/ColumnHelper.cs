@@ -6,8 +6,10 @@ using System.Threading;
 namespace LstmGen;
 
 /// <summary>
-/// A second core for the matrix products of one forward pass: while installed on a thread (<see cref="Install"/>), the
-/// products that thread runs with enough work are split by columns, the upper half going to this helper's thread. At
+/// A second core for the matrix products and LSTM steps of one model call: while installed on a thread
+/// (<see cref="Install"/>), the products that thread runs with enough work are split by columns, the upper half going to
+/// this helper's thread (products from packed panels by panels), and so are the rows of its LSTM steps (the second half
+/// to the helper). At
 /// batch 1 the recurrent product of every step is a matrix-vector product that streams the whole recurrent kernel from
 /// L2; two cores each stream half. Steps are a few microseconds apart, far too close for a thread pool's wake-up, so
 /// the helper spins between jobs and only sleeps after <see cref="SpinMicroseconds"/> without work. Every element is
@@ -31,9 +33,21 @@ internal sealed unsafe class ColumnHelper : IDisposable
     private volatile bool _stopping;
     private Exception? _error;
 
-    // The posted job: c[:, j0..n) += A · b[:, j0..n), operands pinned by the poster until it has waited.
+    // LSTM steps with fewer cells stay on one core (W2's 32 × 50 cells take about 10 µs; a hand-off well under 1).
+    private const long MinCells = 1024;
+
+    private enum JobKind { Columns, Panels, LstmRows, LstmBackwardRows }
+
+    // The posted job, operands pinned by the poster until it has waited. Columns: c[:, j0..n) += A · b[:, j0..n) with
+    // _b, _c already offset. Panels: panels _j0.. of the packed operand _b into c. LstmRows: the rows of an LSTM step
+    // from _z on.
+    private JobKind _kind;
     private float* _a, _b, _c;
-    private int _ars, _acs, _m, _cols, _k, _ld;
+    private int _ars, _acs, _m, _cols, _k, _ld, _j0;
+    private float* _z, _cPrev, _hPrev, _h, _pre;
+    private byte* _mask;
+    private int _units;
+    private Activation _activation, _recurrentActivation;
 
     public ColumnHelper()
     {
@@ -75,22 +89,158 @@ internal sealed unsafe class ColumnHelper : IDisposable
         {
             _a = pa; _b = pb + mid; _c = pc + mid;
             _ars = ars; _acs = acs; _m = m; _cols = n - mid; _k = k; _ld = n;
-            int job = Interlocked.Increment(ref _posted);
-            if (Volatile.Read(ref _sleeping) != 0)
-            {
-                _wake.Release();
-            }
+            int job = Post(JobKind.Columns);
             Kernels.GemmColumns(ref a, ars, acs, ref b, ref c, m, mid, k, n);
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _finished) != job)
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
+            Wait(job);
+        }
+    }
+
+    /// <summary>
+    /// Splits GemmPrepacked's product c (m × n) += a · packed by panels with the installed helper when there is one and
+    /// the product is large enough (the helper takes the upper panels); returns false (nothing done) otherwise.
+    /// </summary>
+    internal static bool TrySplitPanels(ref float a, ref float packed, ref float c, int m, int n, int k)
+    {
+        ColumnHelper? helper = t_installed;
+        if (helper is null || n < 64 || (long)m * n * k < MinWork)
+        {
+            return false;
+        }
+        int mid = (n / 2) & ~31; // whole 32-column panels on both sides
+        fixed (float* pa = &a, pp = &packed, pc = &c)
+        {
+            helper._a = pa; helper._b = pp; helper._c = pc;
+            helper._m = m; helper._ld = n; helper._k = k; helper._j0 = mid;
+            int job = helper.Post(JobKind.Panels);
+            Kernels.PrepackedPanels(ref a, ref packed, ref c, m, n, k, 0, mid);
+            helper.Wait(job);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Splits an LSTM step's rows with the installed helper when there is one and the step has enough cells (the helper
+    /// takes the second half of the rows; every row is computed as on one thread); returns false (nothing done) otherwise.
+    /// </summary>
+    internal static bool TrySplitLstmStep(Span<float> z, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> hPrev, Span<float> c, Span<float> h,
+        int rows, int units, Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask, Span<float> preActivations)
+    {
+        ColumnHelper? helper = t_installed;
+        if (helper is null || rows < 2 || (long)rows * units < MinCells)
+        {
+            return false;
+        }
+        int mid = rows / 2;
+        int g4 = 4 * units;
+        fixed (float* pz = z, pcp = cPrev, php = hPrev, pc = c, ph = h, ppre = preActivations)
+        fixed (byte* pm = mask)
+        {
+            helper._z = pz + mid * g4;
+            helper._cPrev = cPrev.IsEmpty ? null : pcp + mid * units;
+            helper._hPrev = hPrev.IsEmpty ? null : php + mid * units;
+            helper._c = pc + mid * units;
+            helper._h = ph + mid * units;
+            helper._mask = mask.IsEmpty ? null : pm + mid;
+            helper._pre = preActivations.IsEmpty ? null : ppre + mid * g4;
+            helper._m = rows - mid; helper._units = units; helper._activation = activation; helper._recurrentActivation = recurrentActivation;
+            int job = helper.Post(JobKind.LstmRows);
+            Kernels.LstmStepRows(z, cPrev, hPrev, c, h, mid, units, activation, recurrentActivation, mask, preActivations);
+            helper.Wait(job);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Splits an LSTM step's backward rows with the installed helper, as <see cref="TrySplitLstmStep"/> splits the forward
+    /// step's; returns false (nothing done) otherwise.
+    /// </summary>
+    internal static bool TrySplitLstmStepBackward(ReadOnlySpan<float> z, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrev,
+        ReadOnlySpan<float> dh, Span<float> dc, Span<float> dz, int rows, int units,
+        Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask, ReadOnlySpan<float> preActivations)
+    {
+        ColumnHelper? helper = t_installed;
+        if (helper is null || rows < 2 || (long)rows * units < MinCells)
+        {
+            return false;
+        }
+        int mid = rows / 2;
+        int g4 = 4 * units;
+        fixed (float* pz = z, pc = c, pcp = cPrev, pdh = dh, pdc = dc, pdz = dz, ppre = preActivations)
+        fixed (byte* pm = mask)
+        {
+            // The backward job's operands in the forward job's fields: z, c and cPrev as they are, dh in _hPrev, dc in
+            // _h, dz in _a, the pre-activations in _pre.
+            helper._z = pz + mid * g4;
+            helper._c = pc + mid * units;
+            helper._cPrev = cPrev.IsEmpty ? null : pcp + mid * units;
+            helper._hPrev = pdh + mid * units;
+            helper._h = pdc + mid * units;
+            helper._a = pdz + mid * g4;
+            helper._mask = mask.IsEmpty ? null : pm + mid;
+            helper._pre = preActivations.IsEmpty ? null : ppre + mid * g4;
+            helper._m = rows - mid; helper._units = units; helper._activation = activation; helper._recurrentActivation = recurrentActivation;
+            int job = helper.Post(JobKind.LstmBackwardRows);
+            Kernels.LstmStepBackwardRows(z, c, cPrev, dh, dc, dz, mid, units, activation, recurrentActivation, mask, preActivations);
+            helper.Wait(job);
+        }
+        return true;
+    }
+
+    // Publishes the job whose operands are in the fields (the poster keeps them pinned until Wait returns) and wakes the
+    // helper if it sleeps.
+    private int Post(JobKind kind)
+    {
+        _kind = kind;
+        int job = Interlocked.Increment(ref _posted);
+        if (Volatile.Read(ref _sleeping) != 0)
+        {
+            _wake.Release();
+        }
+        return job;
+    }
+
+    private void Wait(int job)
+    {
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _finished) != job)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
         }
         if (_error is { } error)
         {
             _error = null;
             throw new InvalidOperationException("The column helper failed.", error);
+        }
+    }
+
+    private void RunJob()
+    {
+        switch (_kind)
+        {
+            case JobKind.Columns:
+                Kernels.GemmColumns(ref *_a, _ars, _acs, ref *_b, ref *_c, _m, _cols, _k, _ld);
+                break;
+            case JobKind.Panels:
+                Kernels.PrepackedPanels(ref *_a, ref *_b, ref *_c, _m, _ld, _k, _j0, _ld);
+                break;
+            case JobKind.LstmRows:
+                int g4 = 4 * _units;
+                Kernels.LstmStepRows(new Span<float>(_z, _m * g4),
+                    _cPrev is null ? default : new ReadOnlySpan<float>(_cPrev, _m * _units),
+                    _hPrev is null ? default : new ReadOnlySpan<float>(_hPrev, _m * _units),
+                    new Span<float>(_c, _m * _units), new Span<float>(_h, _m * _units), _m, _units, _activation, _recurrentActivation,
+                    _mask is null ? default : new ReadOnlySpan<byte>(_mask, _m),
+                    _pre is null ? default : new Span<float>(_pre, _m * g4));
+                break;
+            case JobKind.LstmBackwardRows:
+                int b4 = 4 * _units;
+                Kernels.LstmStepBackwardRows(new ReadOnlySpan<float>(_z, _m * b4), new ReadOnlySpan<float>(_c, _m * _units),
+                    _cPrev is null ? default : new ReadOnlySpan<float>(_cPrev, _m * _units),
+                    new ReadOnlySpan<float>(_hPrev, _m * _units), new Span<float>(_h, _m * _units), new Span<float>(_a, _m * b4),
+                    _m, _units, _activation, _recurrentActivation,
+                    _mask is null ? default : new ReadOnlySpan<byte>(_mask, _m),
+                    _pre is null ? default : new ReadOnlySpan<float>(_pre, _m * b4));
+                break;
         }
     }
 
@@ -122,7 +272,7 @@ internal sealed unsafe class ColumnHelper : IDisposable
             seen = posted;
             try
             {
-                Kernels.GemmColumns(ref *_a, _ars, _acs, ref *_b, ref *_c, _m, _cols, _k, _ld);
+                RunJob();
             }
             catch (Exception e)
             {

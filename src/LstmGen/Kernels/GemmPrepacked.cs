@@ -15,8 +15,7 @@ public static partial class Kernels
     /// rows that follow: where <see cref="Gemm"/> would copy b into cache-sized panels on every call (the 256-bit product
     /// with 4 or more rows and rows of b a multiple of 64 floats apart, or a large product), copies b once into
     /// <paramref name="buffer"/> as 32-column panels of full depth and returns that part of it. Elsewhere (a CPU with
-    /// AVX-512 or without AVX2, n not a multiple of 32, few rows, a thread that splits its products with a helper) it
-    /// copies nothing and returns an empty span, which <see cref="GemmPrepacked"/> takes as "use b". A recurrent layer
+    /// AVX-512 or without AVX2, n not a multiple of 32, few rows) it copies nothing and returns an empty span, which <see cref="GemmPrepacked"/> takes as "use b". A recurrent layer
     /// packs its recurrent kernel once per batch and runs one product per time step over it.
     /// </summary>
     /// <param name="b">The right operand, k × n, row-major.</param>
@@ -80,7 +79,8 @@ public static partial class Kernels
     /// <c>c += a · b</c> with <paramref name="a"/> (m, k), <paramref name="b"/> (k, n) and <paramref name="c"/> (m, n)
     /// row-major, reading b from <paramref name="packed"/> when <see cref="PackPanels"/> packed it for m rows (empty:
     /// from b). The result is <see cref="Gemm"/>'s with <c>accumulate: true</c>, bit for bit: every element of c is the
-    /// same multiply-add chain over the depth in order, whichever operand it reads.
+    /// same multiply-add chain over the depth in order, whichever operand it reads. Inside a <see cref="ProductSplitter"/>
+    /// scope a large product from panels is split by panels between the thread and the splitter's helper.
     /// </summary>
     /// <param name="a">The left operand, m × k.</param>
     /// <param name="packed">b as <see cref="PackPanels"/> returned it for m rows, or empty.</param>
@@ -104,15 +104,31 @@ public static partial class Kernels
         ref float ar = ref MemoryMarshal.GetReference(a);
         ref float pr = ref MemoryMarshal.GetReference(packed);
         ref float cr = ref MemoryMarshal.GetReference(c);
-        for (int j = 0; j < n; j += PrepackedPanel)
+        if (!ColumnHelper.TrySplitPanels(ref ar, ref pr, ref cr, m, n, k))
         {
-            PanelRows256(ref ar, k, 1, ref Unsafe.Add(ref pr, j * k), ref Unsafe.Add(ref cr, j), m, n, k);
+            PrepackedPanels(ref ar, ref pr, ref cr, m, n, k, 0, n);
         }
     }
 
-    // Where Gemm on this thread would take the packed 256-bit path for the whole product (GemmColumns), and no column
-    // helper splits it: the products GemmPrepacked can run from full-depth panels with the same result.
-    private static bool UsesPanels(int m, int n, int k) => PanelsPay(m, n, k) && !ColumnHelper.IsInstalled;
+    // Columns j0..j1 (multiples of 32) of c (m × n) += a (m × k) · the packed panels: what GemmPrepacked runs, on one
+    // thread, or split between a thread and its column helper.
+    internal static void PrepackedPanels(ref float a, ref float packed, ref float c, int m, int n, int k, int j0, int j1)
+    {
+        for (int j = j0; j < j1; j += PrepackedPanel)
+        {
+            PanelRows256(ref a, k, 1, ref Unsafe.Add(ref packed, j * k), ref Unsafe.Add(ref c, j), m, n, k);
+        }
+    }
+
+    // Where Gemm would take the packed 256-bit path for the whole product (GemmColumns): the products GemmPrepacked runs
+    // from full-depth panels (split by panels where a column helper is installed), with the same result. Tests turn it
+    // off on their thread to compare with the products that read b in place.
+    private static bool UsesPanels(int m, int n, int k) => PanelsPay(m, n, k) && !t_panelsOff;
+
+    [ThreadStatic] private static bool t_panelsOff;
+
+    /// <summary>For tests: whether PackPanels and GemmPrepacked on this thread read the right operand in place.</summary>
+    internal static bool PanelsOff { get => t_panelsOff; set => t_panelsOff = value; }
 
     // The CPU and size part of UsesPanels (the column helper is installed per thread, per scope). Monotone in m:
     // ShouldPack256 only asks for at least so many rows.

@@ -74,6 +74,18 @@ public static partial class Kernels
         {
             throw new ArgumentException($"LstmStep: spans too short for {rows} rows of {units} units.");
         }
+        if (ColumnHelper.TrySplitLstmStep(z, cPrev, hPrev, c, h, rows, units, activation, recurrentActivation, mask, preActivations))
+        {
+            return;
+        }
+        LstmStepRows(z, cPrev, hPrev, c, h, rows, units, activation, recurrentActivation, mask, preActivations);
+    }
+
+    // LstmStep's rows, checked by the caller, on this thread.
+    internal static void LstmStepRows(Span<float> z, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> hPrev, Span<float> c, Span<float> h,
+        int rows, int units, Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask, Span<float> preActivations)
+    {
+        int g4 = 4 * units;
         for (int r = 0; r < rows; r++)
         {
             Span<float> cr = c.Slice(r * units, units);

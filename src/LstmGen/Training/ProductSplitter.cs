@@ -3,13 +3,16 @@ using System;
 namespace LstmGen;
 
 /// <summary>
-/// Runs the large matrix products of model calls on two cores. While a thread is inside <see cref="Enter"/>, every
-/// product it runs with 32 K multiply-adds or more (input projections, each step's recurrent product, the backward
-/// products and weight gradients) is split by columns between that thread and this splitter's helper thread; the rest
-/// of the work (cells, losses, optimiser) stays on the calling thread. Each element is computed exactly as on one
-/// thread, so results are bit-identical to running without it. The helper thread spins for 200 µs after each product so
-/// the next one finds it awake, then sleeps. Not thread-safe: enter it on one thread at a time. Dispose to stop the
-/// helper thread.
+/// Runs the large matrix products and LSTM steps of model calls on two cores. While a thread is inside
+/// <see cref="Enter"/>, every product it runs with 32 K multiply-adds or more (input projections, each step's recurrent
+/// product, the backward products and weight gradients) is split by columns between that thread and this splitter's
+/// helper thread (a recurrent product from packed panels, by panels), and so are the rows of every LSTM step, forward and
+/// backward, with 1024 cells or more; the rest of the work (other cells, losses, optimiser) stays on the calling thread.
+/// Each element is computed exactly as on one thread, so results are bit-identical to running without it. The helper
+/// thread spins for 200 µs after each job so the next one finds it awake, then sleeps. For batched inference it is the
+/// alternative to <see cref="ParallelPredictor{T}"/>'s two workers: one model, every step split, instead of two replicas
+/// each running half the batch (see docs/performance.md for which pays where). Not thread-safe: enter it on one thread at
+/// a time. Dispose to stop the helper thread.
 /// </summary>
 /// <example>
 /// <code>
