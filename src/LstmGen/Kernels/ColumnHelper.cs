@@ -20,6 +20,11 @@ internal sealed unsafe class ColumnHelper : IDisposable
     /// <summary>How long the helper spins without work before it sleeps (a sleeping helper takes tens of µs to wake).</summary>
     public const int SpinMicroseconds = 200;
 
+    /// <summary>How long a poster waits for the helper to take a job before it runs the job itself.</summary>
+    public const int ClaimMicroseconds = 20;
+
+    private static readonly long s_claimTicks = Stopwatch.Frequency * ClaimMicroseconds / 1_000_000;
+
     // Products with fewer multiply-adds stay on one core: the hand-off costs about a cache-line round trip each way.
     private const long MinWork = 32 * 1024;
 
@@ -27,7 +32,14 @@ internal sealed unsafe class ColumnHelper : IDisposable
 
     private readonly Thread _thread;
     private readonly SemaphoreSlim _wake = new(0);
+    /// <summary>For tests: while set, the helper takes no job (as if the OS never scheduled it).</summary>
+    internal volatile bool Held;
+
+    /// <summary>For tests: jobs the poster took back and ran itself.</summary>
+    internal int JobsTakenBack;
+
     private int _posted;
+    private int _claimed; // the last job taken, by the helper or, after ClaimMicroseconds, by the poster
     private int _finished;
     private int _sleeping;
     private volatile bool _stopping;
@@ -199,11 +211,28 @@ internal sealed unsafe class ColumnHelper : IDisposable
         return job;
     }
 
+    // Waits for the job's other half. A job the helper has not taken within ClaimMicroseconds (its thread descheduled by
+    // the OS, or asleep) is taken back and run here, so a busy machine costs at most the one-thread time, not the wait
+    // for the helper's next time slice (measured: W1 at batch 32, split, 13 ms in a run where one thread took 3.5 ms).
     private void Wait(int job)
     {
+        long start = Stopwatch.GetTimestamp();
         var spin = new SpinWait();
         while (Volatile.Read(ref _finished) != job)
         {
+            if (Stopwatch.GetTimestamp() - start > s_claimTicks && Interlocked.CompareExchange(ref _claimed, job, job - 1) == job - 1)
+            {
+                try
+                {
+                    RunJob();
+                }
+                finally
+                {
+                    Volatile.Write(ref _finished, job);
+                }
+                JobsTakenBack++;
+                return;
+            }
             spin.SpinOnce(sleep1Threshold: -1);
         }
         if (_error is { } error)
@@ -269,7 +298,19 @@ internal sealed unsafe class ColumnHelper : IDisposable
                 idleSince = Stopwatch.GetTimestamp();
                 continue;
             }
+            if (Held)
+            {
+                if (_stopping) return;
+                Thread.SpinWait(8);
+                continue;
+            }
             seen = posted;
+            if (Interlocked.CompareExchange(ref _claimed, posted, posted - 1) != posted - 1)
+            {
+                // The poster took this job back and ran it itself (Wait).
+                idleSince = Stopwatch.GetTimestamp();
+                continue;
+            }
             try
             {
                 RunJob();

@@ -26,6 +26,9 @@ namespace LstmGen;
 public sealed class ProductSplitter : IDisposable
 {
     private readonly ColumnHelper _helper = new();
+
+    // For tests.
+    internal ColumnHelper Helper => _helper;
     private bool _disposed;
 
     /// <summary>Splits the products of the calling thread until the returned scope is disposed.</summary>
