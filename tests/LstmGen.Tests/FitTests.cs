@@ -219,6 +219,23 @@ public class FitTests
     }
 
     [Fact]
+    public void Lstm_steps_refuse_short_spans_inside_a_splitter_scope_too()
+    {
+        // The split rows run on pointers on the helper thread, so every span is checked before the split: a short
+        // pre-activation buffer (or mask) is an ArgumentException, not a write past its end.
+        const int Rows = 32, Units = 64;
+        float[] z = new float[Rows * 4 * Units], c = new float[Rows * Units], h = new float[Rows * Units], dz = new float[z.Length];
+        using var splitter = new ProductSplitter();
+        using (splitter.Enter())
+        {
+            Assert.Throws<ArgumentException>(() => Kernels.LstmStep(z, c, h, c, h, Rows, Units, Activation.Tanh, Activation.Sigmoid, default, new float[z.Length - 1]));
+            Assert.Throws<ArgumentException>(() => Kernels.LstmStep(z, c, h, c, h, Rows, Units, Activation.Tanh, Activation.Sigmoid, new byte[Rows - 1]));
+            Assert.Throws<ArgumentException>(() => Kernels.LstmStepBackward(z, c, c, h, c, dz, Rows, Units, Activation.Tanh, Activation.Sigmoid, default, new float[z.Length - 1]));
+            Kernels.LstmStep(z, c, h, c, h, Rows, Units, Activation.Tanh, Activation.Sigmoid, default, new float[z.Length]);
+        }
+    }
+
+    [Fact]
     public void Panel_buffers_are_allocated_only_where_packing_pays_and_outputs_do_not_depend_on_them()
     {
         // A model for single samples never packs (fewer than 4 rows), so it holds no panels; one for batches of 8 holds

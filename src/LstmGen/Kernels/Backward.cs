@@ -118,8 +118,10 @@ public static partial class Kernels
     {
         int g4 = 4 * units;
         if (z.Length < rows * g4 || dz.Length < rows * g4 || c.Length < rows * units || dh.Length < rows * units ||
-            dc.Length < rows * units || (!cPrev.IsEmpty && cPrev.Length < rows * units) || (!mask.IsEmpty && mask.Length < rows))
+            dc.Length < rows * units || (!cPrev.IsEmpty && cPrev.Length < rows * units) || (!mask.IsEmpty && mask.Length < rows) ||
+            (!preActivations.IsEmpty && preActivations.Length < rows * g4))
         {
+            // Checked here for every span, as the split rows (ColumnHelper) run on unchecked pointers.
             throw new ArgumentException($"LstmStepBackward: spans too short for {rows} rows of {units} units.");
         }
         if (ColumnHelper.TrySplitLstmStepBackward(z, c, cPrev, dh, dc, dz, rows, units, activation, recurrentActivation, mask, preActivations))

@@ -220,7 +220,10 @@ internal sealed unsafe class ColumnHelper : IDisposable
         var spin = new SpinWait();
         while (Volatile.Read(ref _finished) != job)
         {
-            if (Stopwatch.GetTimestamp() - start > s_claimTicks && Interlocked.CompareExchange(ref _claimed, job, job - 1) == job - 1)
+            // A plain read first: once the helper has taken the job, the poster only waits (no locked operation per spin
+            // on the cache line the helper's job fields share).
+            if (Volatile.Read(ref _claimed) != job && Stopwatch.GetTimestamp() - start > s_claimTicks &&
+                Interlocked.CompareExchange(ref _claimed, job, job - 1) == job - 1)
             {
                 try
                 {

@@ -70,8 +70,9 @@ public static partial class Kernels
         int g4 = 4 * units;
         if (z.Length < rows * g4 || c.Length < rows * units || h.Length < rows * units
             || (!cPrev.IsEmpty && cPrev.Length < rows * units) || (!hPrev.IsEmpty && hPrev.Length < rows * units)
-            || (!mask.IsEmpty && mask.Length < rows))
+            || (!mask.IsEmpty && mask.Length < rows) || (!preActivations.IsEmpty && preActivations.Length < rows * g4))
         {
+            // Checked here for every span, as the split rows (ColumnHelper) run on unchecked pointers.
             throw new ArgumentException($"LstmStep: spans too short for {rows} rows of {units} units.");
         }
         if (ColumnHelper.TrySplitLstmStep(z, cPrev, hPrev, c, h, rows, units, activation, recurrentActivation, mask, preActivations))
