@@ -67,9 +67,6 @@ internal sealed unsafe class ColumnHelper : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Whether the calling thread splits its large products with a helper.</summary>
-    internal static bool IsInstalled => t_installed is not null;
-
     /// <summary>Makes the calling thread split its large products with <paramref name="helper"/> (null: stop).</summary>
     public static ColumnHelper? Install(ColumnHelper? helper)
     {

@@ -176,27 +176,12 @@ public static partial class Kernels
     {
         if (m >= 2 * BlockRows256)
         {
-            GemmBlocked256(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
-            return;
+            GemmBlocked256(ref a, ars, acs, ref b, ref c, m, cols, k, ld, BlockRows256, int.MaxValue, t_block256 ??= AllocateAligned(BlockFloats256));
         }
-        const int Panel = 32;
-        float[] panel = t_panel256 ??= AllocateAligned(PackDepth256 * Panel);
-        ref float pr = ref MemoryMarshal.GetArrayDataReference(panel);
-        int n32 = cols & ~(Panel - 1);
-        for (int p0 = 0; p0 < k; p0 += PackDepth256)
+        else
         {
-            int kk = Math.Min(PackDepth256, k - p0);
-            ref float ap = ref Unsafe.Add(ref a, p0 * acs);
-            ref float bp = ref Unsafe.Add(ref b, p0 * ld);
-            for (int j = 0; j < n32; j += Panel)
-            {
-                CopyPanel32(ref Unsafe.Add(ref bp, j), ld, ref pr, kk);
-                PanelRows256(ref ap, ars, acs, ref pr, ref Unsafe.Add(ref c, j), m, ld, kk);
-            }
-            if (n32 < cols)
-            {
-                GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, n32), ref Unsafe.Add(ref c, n32), m, cols - n32, kk, ld);
-            }
+            // Few rows: one panel at a time, all rows over it while it is in L1.
+            GemmBlocked256(ref a, ars, acs, ref b, ref c, m, cols, k, ld, m, 32, t_panel256 ??= AllocateAligned(PackDepth256 * 32));
         }
     }
 
@@ -209,21 +194,22 @@ public static partial class Kernels
 
     [ThreadStatic] private static float[]? t_block256;
 
-    // GemmPacked256 for 48+ rows: a column block of b (as many 32-column panels as BlockFloats256 holds at this depth) is
-    // packed once, then every 24-row block of a runs over all of its panels before the next, so the rows of a stay in
-    // cache while the panels stream from L2. Unblocked, every 32-column panel re-read all m rows of a from L3 or memory
-    // (W4's input projection reads 3.2 MB of a 64 times). Each element of c is still one multiply-add chain over p in
-    // order, so results are bit-identical to the unblocked product.
-    private static void GemmBlocked256(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
+    // For each depth block of PackDepth256 rows: a column block of b (as many 32-column panels as `buffer` holds at this
+    // depth, at most maxBlockColumns columns) is packed, then every block of `blockRows` rows of a runs over all of its
+    // panels before the next. With 48+ rows, 24-row blocks keep the rows of a in cache while the panels stream from L2
+    // (unblocked, every panel re-read all m rows of a: W4's input projection read 3.2 MB of a 64 times); with fewer,
+    // one panel and all rows. Each element of
+    // c is one multiply-add chain over p in order (c stored and reloaded between depth blocks), so results are
+    // bit-identical whatever the blocking, and to the unpacked product and the other widths.
+    private static void GemmBlocked256(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld, int blockRows, int maxBlockColumns, float[] buffer)
     {
         const int Panel = 32;
-        float[] buf = t_block256 ??= AllocateAligned(BlockFloats256);
-        ref float br = ref MemoryMarshal.GetArrayDataReference(buf);
+        ref float br = ref MemoryMarshal.GetArrayDataReference(buffer);
         int n32 = cols & ~(Panel - 1);
         for (int p0 = 0; p0 < k; p0 += PackDepth256)
         {
             int kk = Math.Min(PackDepth256, k - p0);
-            int nc = Math.Max(Panel, (BlockFloats256 / kk) & ~(Panel - 1));
+            int nc = Math.Min(maxBlockColumns, Math.Max(Panel, (buffer.Length / kk) & ~(Panel - 1)));
             ref float ap = ref Unsafe.Add(ref a, p0 * acs);
             ref float bp = ref Unsafe.Add(ref b, p0 * ld);
             for (int j0 = 0; j0 < n32; j0 += nc)
@@ -233,9 +219,9 @@ public static partial class Kernels
                 {
                     CopyPanel32(ref Unsafe.Add(ref bp, j0 + j), ld, ref Unsafe.Add(ref br, j * kk), kk);
                 }
-                for (int i0 = 0; i0 < m; i0 += BlockRows256)
+                for (int i0 = 0; i0 < m; i0 += blockRows)
                 {
-                    int mi = Math.Min(BlockRows256, m - i0);
+                    int mi = Math.Min(blockRows, m - i0);
                     for (int j = 0; j < jn; j += Panel)
                     {
                         PanelRows256(ref Unsafe.Add(ref ap, i0 * ars), ars, acs, ref Unsafe.Add(ref br, j * kk), ref Unsafe.Add(ref c, i0 * ld + j0 + j), mi, ld, kk);

@@ -15,8 +15,9 @@ public static partial class Kernels
     /// rows that follow: where <see cref="Gemm"/> would copy b into cache-sized panels on every call (the 256-bit product
     /// with 4 or more rows and rows of b a multiple of 64 floats apart, or a large product), copies b once into
     /// <paramref name="buffer"/> as 32-column panels of full depth and returns that part of it. Elsewhere (a CPU with
-    /// AVX-512 or without AVX2, n not a multiple of 32, few rows) it copies nothing and returns an empty span, which <see cref="GemmPrepacked"/> takes as "use b". A recurrent layer
-    /// packs its recurrent kernel once per batch and runs one product per time step over it.
+    /// AVX-512 or without AVX2, n not a multiple of 32, few rows) it copies nothing and returns an empty span, which
+    /// <see cref="GemmPrepacked"/> takes as "use b". A recurrent layer packs its recurrent kernel once per batch and runs
+    /// one product per time step over it.
     /// </summary>
     /// <param name="b">The right operand, k × n, row-major.</param>
     /// <param name="buffer">
@@ -130,8 +131,8 @@ public static partial class Kernels
     /// <summary>For tests: whether PackPanels and GemmPrepacked on this thread read the right operand in place.</summary>
     internal static bool PanelsOff { get => t_panelsOff; set => t_panelsOff = value; }
 
-    // The CPU and size part of UsesPanels (the column helper is installed per thread, per scope). Monotone in m:
-    // ShouldPack256 only asks for at least so many rows.
+    // The CPU and size part of UsesPanels (PanelsOff is per thread). Monotone in m: ShouldPack256 only asks for at least
+    // so many rows.
     private static bool PanelsPay(int m, int n, int k) =>
         !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && k > 0 && m > 0 && n >= PrepackedPanel &&
         (n & (PrepackedPanel - 1)) == 0 && ShouldPack256(m, n, k);
