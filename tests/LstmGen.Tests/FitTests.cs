@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -184,6 +185,7 @@ public class FitTests
             var outputs = new float[32];
             using var splitter = new ProductSplitter();
             splitter.Helper.Held = helperHeld;
+            splitter.Helper.BacksOff = false; // every job goes to the helper or is taken back (the back-off's own test is below)
             Kernels.PanelsOff = panelsOff;
             try
             {
@@ -216,6 +218,80 @@ public class FitTests
         Assert.Equal(one.Outputs, inPlace.Outputs);
         Assert.Equal(one.Gradients, inPlace.Gradients);
         Assert.Contains(one.Outputs, v => v != 0f);
+    }
+
+    [Fact]
+    public void A_splitter_backs_off_to_one_thread_after_two_late_jobs_and_splits_again_after_the_back_off()
+    {
+        // A held helper never takes a job, as if the OS never scheduled its thread: each job is taken back after
+        // ClaimMicroseconds. The first, posted while the helper slept, is the cost of waking it and does not count; two
+        // late jobs in a row start a back-off, during which products run on the calling thread without posting; after
+        // it, products are posted again. Every product gives the one-thread result.
+        var rng = new Random(5);
+        const int m = 32, n = 256, k = 128; // 1 M multiply-adds: split inside a splitter scope
+        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] expected = new float[m * n];
+        Kernels.Gemm(a, b, expected, m, n, k, accumulate: false);
+        float[] c = new float[m * n];
+
+        void Product(ProductSplitter splitter)
+        {
+            using (splitter.Enter())
+            {
+                Kernels.Gemm(a, b, c, m, n, k, accumulate: false);
+            }
+            Assert.Equal(expected, c);
+        }
+
+        void Until(Func<bool> condition, string what)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!condition())
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), what);
+                Thread.Sleep(1);
+            }
+        }
+
+        // Two late jobs in a row start a back-off (here one longer than the test), which skips the splits.
+        using (var splitter = new ProductSplitter())
+        {
+            ColumnHelper helper = splitter.Helper;
+            helper.Held = true;
+            helper.NextBackOff = TimeSpan.FromMinutes(5);
+            Until(() => helper.Sleeping, "the idle helper never went to sleep");
+            Product(splitter); // posted to the sleeping helper and taken back: the wake-up's cost, not a late job
+            Assert.Equal((1, 1, 0), (helper.JobsPosted, helper.JobsTakenBack, helper.RunAlone));
+            Until(() => !helper.Sleeping, "the helper never woke up");
+            Product(splitter); // late once: the splits go on
+            Assert.Equal((2, 2, 0), (helper.JobsPosted, helper.JobsTakenBack, helper.RunAlone));
+            Product(splitter); // late twice in a row: the back-off starts
+            Assert.Equal((3, 3, 0), (helper.JobsPosted, helper.JobsTakenBack, helper.RunAlone));
+            Product(splitter);
+            Product(splitter);
+            Assert.Equal((3, 3, 2), (helper.JobsPosted, helper.JobsTakenBack, helper.RunAlone));
+            // The next back-off would be twice as long, capped.
+            Assert.Equal(ColumnHelper.MaxBackOffMilliseconds, helper.NextBackOff.TotalMilliseconds, 3);
+        }
+
+        // A short back-off ends by itself: the product after it is posted to the helper again.
+        using (var splitter = new ProductSplitter())
+        {
+            ColumnHelper helper = splitter.Helper;
+            helper.Held = true;
+            helper.NextBackOff = TimeSpan.FromMilliseconds(50);
+            Until(() => helper.Sleeping, "the idle helper never went to sleep");
+            Product(splitter);
+            Until(() => !helper.Sleeping, "the helper never woke up");
+            Product(splitter);
+            Product(splitter); // the 50 ms back-off starts
+            Thread.Sleep(200);
+            helper.Held = false;
+            Product(splitter);
+            Assert.Equal(4, helper.JobsPosted);
+            Assert.Equal(0, helper.RunAlone);
+        }
     }
 
     [Fact]

@@ -25,6 +25,23 @@ internal sealed unsafe class ColumnHelper : IDisposable
 
     private static readonly long s_claimTicks = Stopwatch.Frequency * ClaimMicroseconds / 1_000_000;
 
+    /// <summary>
+    /// How long the poster may wait for the helper after its own half, beyond as long again as that half took, before
+    /// the job counts as late. Two late jobs in a row (the helper's thread descheduled, or sharing its core) make the
+    /// next splits run on one thread for <see cref="MinBackOffMilliseconds"/>, doubling with every late job after that
+    /// up to <see cref="MaxBackOffMilliseconds"/>. The helper's half may be a little slower than the poster's (its part
+    /// of c was written by the poster's core), so only a helper twice as slow counts.
+    /// </summary>
+    public const int LateMicroseconds = 50;
+
+    /// <summary>The first back-off after a late job.</summary>
+    public const int MinBackOffMilliseconds = 1;
+
+    /// <summary>The longest back-off: while the helper stays late, one split in this long tries it again.</summary>
+    public const int MaxBackOffMilliseconds = 100;
+
+    private static readonly long s_lateTicks = Stopwatch.Frequency * LateMicroseconds / 1_000_000;
+
     // Products with fewer multiply-adds stay on one core: the hand-off costs about a cache-line round trip each way.
     private const long MinWork = 32 * 1024;
 
@@ -37,6 +54,43 @@ internal sealed unsafe class ColumnHelper : IDisposable
 
     /// <summary>For tests: jobs the poster took back and ran itself.</summary>
     internal int JobsTakenBack;
+
+    /// <summary>For tests: products and steps large enough to split that ran on one thread during a back-off.</summary>
+    internal int RunAlone;
+
+    /// <summary>For tests: whether late jobs start back-offs (on by default).</summary>
+    internal bool BacksOff = true;
+
+    /// <summary>For tests: the length of the next back-off (it doubles after each, up to MaxBackOffMilliseconds).</summary>
+    internal TimeSpan NextBackOff
+    {
+        get => TimeSpan.FromSeconds((double)_nextBackOffTicks / Stopwatch.Frequency);
+        set => _nextBackOffTicks = (long)(value.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    /// <summary>For tests: jobs posted so far.</summary>
+    internal int JobsPosted => Volatile.Read(ref _posted);
+
+    /// <summary>For tests: whether the helper thread is asleep (or about to be).</summary>
+    internal bool Sleeping => Volatile.Read(ref _sleeping) != 0;
+
+    // Late jobs in a row before a back-off starts: one alone is a hiccup (on the AVX2 VM 1–2 % of jobs were taken back
+    // from an awake helper with the machine otherwise idle, and backing off after each single one measured 10–15 %
+    // slower on W1's and W5's split training steps), two in a row a helper that has lost its core.
+    private const int LateJobsBeforeBackOff = 2;
+
+    // The back-off, kept by the poster's thread: no split before _resumeAt (0: none), the length of the next one, and
+    // the late jobs in a row so far.
+    private int _lateInARow;
+    private long _resumeAt;
+    private long _nextBackOffTicks = s_minBackOffTicks;
+    private static readonly long s_minBackOffTicks = Stopwatch.Frequency * MinBackOffMilliseconds / 1000;
+    private static readonly long s_maxBackOffTicks = Stopwatch.Frequency * MaxBackOffMilliseconds / 1000;
+
+    // When the poster posted its job, and whether the helper was asleep then (a job taken back from a sleeping helper
+    // is the cost of waking it, not a sign of a busy machine).
+    private long _postedAt;
+    private bool _postedToSleeper;
 
     private int _posted;
     private int _claimed; // the last job taken, by the helper or, after ClaimMicroseconds, by the poster
@@ -83,7 +137,7 @@ internal sealed unsafe class ColumnHelper : IDisposable
     internal static bool TrySplit(ref float a, int ars, int acs, ref float b, ref float c, int m, int n, int k)
     {
         ColumnHelper? helper = t_installed;
-        if (helper is null || n < 128 || (long)m * n * k < MinWork)
+        if (helper is null || n < 128 || (long)m * n * k < MinWork || helper.BackingOff())
         {
             return false;
         }
@@ -111,7 +165,7 @@ internal sealed unsafe class ColumnHelper : IDisposable
     internal static bool TrySplitPanels(ref float a, ref float packed, ref float c, int m, int n, int k)
     {
         ColumnHelper? helper = t_installed;
-        if (helper is null || n < 64 || (long)m * n * k < MinWork)
+        if (helper is null || n < 64 || (long)m * n * k < MinWork || helper.BackingOff())
         {
             return false;
         }
@@ -135,7 +189,7 @@ internal sealed unsafe class ColumnHelper : IDisposable
         int rows, int units, Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask, Span<float> preActivations)
     {
         ColumnHelper? helper = t_installed;
-        if (helper is null || rows < 2 || (long)rows * units < MinCells)
+        if (helper is null || rows < 2 || (long)rows * units < MinCells || helper.BackingOff())
         {
             return false;
         }
@@ -168,7 +222,7 @@ internal sealed unsafe class ColumnHelper : IDisposable
         Activation activation, Activation recurrentActivation, ReadOnlySpan<byte> mask, ReadOnlySpan<float> preActivations)
     {
         ColumnHelper? helper = t_installed;
-        if (helper is null || rows < 2 || (long)rows * units < MinCells)
+        if (helper is null || rows < 2 || (long)rows * units < MinCells || helper.BackingOff())
         {
             return false;
         }
@@ -195,17 +249,58 @@ internal sealed unsafe class ColumnHelper : IDisposable
         return true;
     }
 
+    // Whether a late job's back-off is still running (then the caller runs the whole product or step itself).
+    private bool BackingOff()
+    {
+        if (_resumeAt == 0)
+        {
+            return false;
+        }
+        if (Stopwatch.GetTimestamp() < _resumeAt)
+        {
+            RunAlone++;
+            return true;
+        }
+        _resumeAt = 0;
+        return false;
+    }
+
     // Publishes the job whose operands are in the fields (the poster keeps them pinned until Wait returns) and wakes the
     // helper if it sleeps.
     private int Post(JobKind kind)
     {
         _kind = kind;
+        _postedAt = Stopwatch.GetTimestamp();
         int job = Interlocked.Increment(ref _posted);
-        if (Volatile.Read(ref _sleeping) != 0)
+        _postedToSleeper = Volatile.Read(ref _sleeping) != 0;
+        if (_postedToSleeper)
         {
             _wake.Release();
         }
         return job;
+    }
+
+    // After a job: a late one (the helper finished more than max(LateMicroseconds, the poster's own half) after that
+    // half, or an awake helper did not take it at all) counts towards a back-off, which starts at the second late job in
+    // a row and doubles with each further one; a timely job resets both. Without it, on a machine whose other threads
+    // take the helper's core (another process, or the runtime's JIT in a process's first seconds), every split step waited
+    // for the helper's next time slice: W1 at batch 32, split, took 6.5–12.2 ms in a process's first seconds against
+    // 3.5–3.8 ms on one thread, and 5.3–6.6 ms against 2.3–2.7 beside a busy process (`yes`); with it, 1.8–2.4 ms and
+    // 2.6–3.8 ms against 2.4–3.7 ms.
+    private void Settle(bool late)
+    {
+        if (!late || !BacksOff)
+        {
+            _lateInARow = 0;
+            _nextBackOffTicks = s_minBackOffTicks;
+            return;
+        }
+        if (++_lateInARow < LateJobsBeforeBackOff)
+        {
+            return;
+        }
+        _resumeAt = Stopwatch.GetTimestamp() + _nextBackOffTicks;
+        _nextBackOffTicks = Math.Min(2 * _nextBackOffTicks, s_maxBackOffTicks);
     }
 
     // Waits for the job's other half. A job the helper has not taken within ClaimMicroseconds (its thread descheduled by
@@ -214,6 +309,7 @@ internal sealed unsafe class ColumnHelper : IDisposable
     private void Wait(int job)
     {
         long start = Stopwatch.GetTimestamp();
+        long own = start - _postedAt;
         var spin = new SpinWait();
         while (Volatile.Read(ref _finished) != job)
         {
@@ -231,10 +327,15 @@ internal sealed unsafe class ColumnHelper : IDisposable
                     Volatile.Write(ref _finished, job);
                 }
                 JobsTakenBack++;
+                if (!_postedToSleeper)
+                {
+                    Settle(late: true);
+                }
                 return;
             }
             spin.SpinOnce(sleep1Threshold: -1);
         }
+        Settle(late: Stopwatch.GetTimestamp() - start > own + Math.Max(own, s_lateTicks));
         if (_error is { } error)
         {
             _error = null;

@@ -9,7 +9,11 @@ namespace LstmGen;
 /// helper thread (a recurrent product from packed panels, by panels), and so are the rows of every LSTM step, forward and
 /// backward, with 1024 cells or more; the rest of the work (other cells, losses, optimiser) stays on the calling thread.
 /// Each element is computed exactly as on one thread, so results are bit-identical to running without it. The helper
-/// thread spins for 200 µs after each job so the next one finds it awake, then sleeps. For batched inference it is the
+/// thread spins for 200 µs after each job so the next one finds it awake, then sleeps. When the helper is late twice in
+/// a row (its core taken by another process, or by the runtime's JIT in a process's first seconds: it then took twice
+/// as long as the calling thread's half, or did not start within 20 µs), the products run on the calling thread alone
+/// for 1 ms, then 2, 4, … up to 100 ms while the helper stays late, so that a busy machine costs about the one-thread
+/// time rather than a wait for the helper's next time slice at every step. For batched inference it is the
 /// alternative to <see cref="ParallelPredictor{T}"/>'s two workers: one model, every step split, instead of two replicas
 /// each running half the batch (see docs/performance.md for which pays where). Not thread-safe: enter it on one thread at
 /// a time. Dispose to stop the helper thread.
