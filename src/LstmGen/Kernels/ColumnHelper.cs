@@ -34,7 +34,7 @@ internal sealed unsafe class ColumnHelper : IDisposable
     /// </summary>
     public const int LateMicroseconds = 50;
 
-    /// <summary>The first back-off after a late job.</summary>
+    /// <summary>The first back-off, after the second late job in a row.</summary>
     public const int MinBackOffMilliseconds = 1;
 
     /// <summary>The longest back-off: while the helper stays late, one split in this long tries it again.</summary>
