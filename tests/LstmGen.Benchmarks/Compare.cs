@@ -114,6 +114,11 @@ public static class Compare
         }
         Console.WriteLine("PyTorch" + (torchSharp.Count > 0 ? " and TorchSharp" : "") + ": best of 1 and 2 threads (see the peers' own tables above for each); " +
                           "LstmGen: one thread unless the variant says 2 workers; speed-ups against LstmGen's time before / after the peers ran.");
+        if (Workloads.Splitters.Count > 0)
+        {
+            Console.WriteLine("ProductSplitter, products and LSTM steps handed to the helper / run alone during back-offs (the helper late): " +
+                string.Join("; ", Workloads.Splitters.Select(s => $"{s.Workloads} {s.Splitter.Splits} / {s.Splitter.RunAlone}")) + ".");
+        }
         if (onnx.Count > 0)
         {
             // On a shared machine the first measurement may have run under load: the better of two is the core's peak.

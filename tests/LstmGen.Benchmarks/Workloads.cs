@@ -9,6 +9,19 @@ public sealed record Workload(string Name, string Variant, Action Run, int Steps
 
 public static class Workloads
 {
+    /// <summary>
+    /// The splitters the workloads use, by the workloads they serve: `compare` prints how many products and steps each
+    /// handed to its helper and how many ran alone during back-offs (the helper late: its core busy elsewhere).
+    /// </summary>
+    public static List<(string Workloads, ProductSplitter Splitter)> Splitters { get; } = [];
+
+    private static ProductSplitter Splitter(string workloads)
+    {
+        var splitter = new ProductSplitter();
+        Splitters.Add((workloads, splitter));
+        return splitter;
+    }
+
     public static IReadOnlyList<Workload> Inference()
     {
         var rng = new Random(1234);
@@ -24,7 +37,7 @@ public static class Workloads
         var p2 = new ParallelPredictor<float>(w2, workers: 2);
         // The other way to use two cores for one batch: each step's products split by columns (by packed panels where the
         // recurrent kernel is packed) and each LSTM step's rows split, between the calling thread and a helper.
-        var splitter = new ProductSplitter();
+        var splitter = Splitter("W1, W2 inference b32");
 
         return
         [
@@ -80,7 +93,7 @@ public static class Workloads
         float[] y5 = new float[32];
         var adam = new Adam();
         var p4 = new ParallelPredictor<float>(w4, workers: 2);
-        var splitter4 = new ProductSplitter();
+        var splitter4 = Splitter("W4 forward");
         // W5 on two workers: Fit over 8 batches of 32 (the same sample repeated), reported per step.
         const int W5Steps = 8;
         var w5Fit = new W5Model();
@@ -89,7 +102,7 @@ public static class Workloads
         float[] y5Fit = new float[W5Steps * 32];
         var w5Split = new W5Model();
         var adam5Split = new Adam();
-        var splitter5 = new ProductSplitter();
+        var splitter5 = Splitter("W5 training");
         var w5Two = new FitOptions { Loss = Loss.MeanSquaredError, Epochs = 1, BatchSize = 32, Workers = 2, Verbose = Verbosity.Silent, Optimizer = new Adam() };
         // W4 forward + backward on two workers: Fit over 3 batches of 64 (the same batch repeated), reported per step: two
         // halves of 32 on two threads, their gradients summed, then Adam over 1.3 M parameters, which the peers' forward +
@@ -149,7 +162,7 @@ public static class Workloads
         var w2Split = new W2Model();
         var adam1Split = new Adam();
         var adam2Split = new Adam();
-        var splitter = new ProductSplitter();
+        var splitter = Splitter("W1, W2 training");
         FitOptions Fit(Loss loss, int workers) => new() { Loss = loss, Epochs = 1, BatchSize = Batch, Workers = workers, Verbose = Verbosity.Silent, Optimizer = new Adam() };
         FitOptions w1One = Fit(Loss.BinaryCrossEntropy, 1), w1Two = Fit(Loss.BinaryCrossEntropy, 2);
         FitOptions w2One = Fit(Loss.MeanSquaredError, 1), w2Two = Fit(Loss.MeanSquaredError, 2);

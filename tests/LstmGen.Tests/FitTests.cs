@@ -271,6 +271,7 @@ public class FitTests
             Product(splitter);
             Product(splitter);
             Assert.Equal((3, 3, 2), (helper.JobsPosted, helper.JobsTakenBack, helper.RunAlone));
+            Assert.Equal((3, 2), (splitter.Splits, splitter.RunAlone));
             // The next back-off would be twice as long, capped.
             Assert.Equal(ColumnHelper.MaxBackOffMilliseconds, helper.NextBackOff.TotalMilliseconds, 3);
         }

@@ -55,7 +55,7 @@ internal sealed unsafe class ColumnHelper : IDisposable
     /// <summary>For tests: jobs the poster took back and ran itself.</summary>
     internal int JobsTakenBack;
 
-    /// <summary>For tests: products and steps large enough to split that ran on one thread during a back-off.</summary>
+    /// <summary>Products and steps large enough to split that ran on one thread during a back-off (ProductSplitter.RunAlone).</summary>
     internal int RunAlone;
 
     /// <summary>For tests: whether late jobs start back-offs (on by default).</summary>
@@ -68,7 +68,7 @@ internal sealed unsafe class ColumnHelper : IDisposable
         set => _nextBackOffTicks = (long)(value.TotalSeconds * Stopwatch.Frequency);
     }
 
-    /// <summary>For tests: jobs posted so far.</summary>
+    /// <summary>Jobs posted so far (ProductSplitter.Splits).</summary>
     internal int JobsPosted => Volatile.Read(ref _posted);
 
     /// <summary>For tests: whether the helper thread is asleep (or about to be).</summary>

@@ -33,6 +33,19 @@ public sealed class ProductSplitter : IDisposable
 
     // For tests.
     internal ColumnHelper Helper => _helper;
+
+    /// <summary>
+    /// Products and LSTM steps handed to the helper thread so far (those the calling thread took back from a late
+    /// helper included). Beside <see cref="RunAlone"/>, it tells how often the splitter backed off: a large share run
+    /// alone means the helper's core was busy elsewhere, where one thread serves as well.
+    /// </summary>
+    public int Splits => _helper.JobsPosted;
+
+    /// <summary>
+    /// Products and LSTM steps large enough to split that ran on the calling thread alone so far, because the helper had
+    /// been late (a back-off; see the class summary).
+    /// </summary>
+    public int RunAlone => _helper.RunAlone;
     private bool _disposed;
 
     /// <summary>Splits the products of the calling thread until the returned scope is disposed.</summary>
