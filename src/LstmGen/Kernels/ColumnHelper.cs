@@ -304,8 +304,8 @@ internal sealed unsafe class ColumnHelper : IDisposable
     }
 
     // Waits for the job's other half. A job the helper has not taken within ClaimMicroseconds (its thread descheduled by
-    // the OS, or asleep) is taken back and run here, so a busy machine costs at most the one-thread time, not the wait
-    // for the helper's next time slice (measured: W1 at batch 32, split, 13 ms in a run where one thread took 3.5 ms).
+    // the OS, or asleep) is taken back and run here. A job the helper took and was then descheduled in the middle of is
+    // waited for; Settle's back-off keeps that from happening at every step.
     private void Wait(int job)
     {
         long start = Stopwatch.GetTimestamp();
