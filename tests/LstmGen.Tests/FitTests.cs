@@ -195,8 +195,10 @@ public class FitTests
                     if (helperHeld)
                     {
                         // Every job went back to the calling thread after ClaimMicroseconds: 12 steps' products and
-                        // cells, forward and backward, and the layers' projections and weight gradients.
-                        Assert.True(splitter.Helper.JobsTakenBack >= 48, $"{splitter.Helper.JobsTakenBack} jobs taken back");
+                        // cells, forward and backward, and the layers' projections and weight gradients. With AVX-512's
+                        // 64-column panels the backward's per-step products (64 columns: one panel) are not split.
+                        int expected = Kernels.PrepackedPanel == 64 ? 36 : 48;
+                        Assert.True(splitter.Helper.JobsTakenBack >= expected, $"{splitter.Helper.JobsTakenBack} jobs taken back, expected {expected} or more");
                     }
                     return (outputs, loss, model.Gradients.Parameters.ToArray());
                 }

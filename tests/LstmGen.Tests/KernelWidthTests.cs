@@ -19,6 +19,10 @@ public class KernelWidthTests
     private static readonly (string Name, Product Run)[] Widths =
     [
         ("512", Kernels.GemmPlain512),
+        ("512 panels", (ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld) =>
+            Kernels.GemmPanels(ref a, ars, acs, ref b, ref c, m, cols, k, ld, wide: true)),
+        ("256 panels", (ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld) =>
+            Kernels.GemmPanels(ref a, ars, acs, ref b, ref c, m, cols, k, ld, wide: false)),
         ("256", Kernels.GemmNarrow<Width256, Vector256<float>>),
         ("128", Kernels.GemmNarrow<Width128, Vector128<float>>),
         ("scalar", (ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld) =>
@@ -41,6 +45,7 @@ public class KernelWidthTests
     [InlineData(17, 40, 600)]   // packed (k > 512): three depth blocks at 256 bits, a row and a column tail
     [InlineData(53, 1030, 300)] // 48+ rows, blocked at 256 bits: 24-row blocks and a 5-row tail, four column blocks at depth 256, one at 44, a column tail
     [InlineData(50, 64, 8)]     // blocked (packed by the row stride): two 24-row blocks and a 2-row tail
+    [InlineData(10, 192, 24)]   // 64-column panels: a 6-row block and a 4-row block
     public void EveryWidth_GivesTheScalarChain_BitForBit(int m, int n, int k)
     {
         var rng = new Random(m * 7919 + n * 31 + k);
@@ -143,17 +148,20 @@ public class KernelWidthTests
 
     /// <summary>
     /// The prepacked product (a recurrent layer's per-step product over its kernel packed once per batch): the same bits as
-    /// Gemm with accumulate, whether PackPanels packed (256-bit CPUs without AVX-512: W1's and W4's shapes, 3-row blocks and
-    /// 1-row tails) or returned empty (then b is read), and packing exactly where the per-call product would pack.
+    /// Gemm with accumulate, whether PackPanels packed (AVX-512: 64-column panels, 6-row blocks and 4-, 3-, 2- and 1-row
+    /// tails; AVX2 without AVX-512: 32-column panels, 3-row blocks and 1-row tails; W1's and W4's shapes) or returned empty (then b is read), and packing exactly where the per-call product would pack.
     /// </summary>
     [Theory]
-    [InlineData(32, 512, 128)]  // W1 at batch 32: packed (rows of b 512 floats apart), ten 3-row blocks and a 2-row tail
-    [InlineData(4, 256, 64)]    // W5 at batch 4: packed, one 3-row block and a 1-row tail
-    [InlineData(7, 64, 16)]     // packed: two 3-row blocks and a tail, two panels
+    [InlineData(32, 512, 128)]  // W1 at batch 32: packed (rows of b 512 floats apart); 3-row blocks and a 2-row tail (AVX2), 6-row (AVX-512)
+    [InlineData(4, 256, 64)]    // W5 at batch 4: packed; a 3-row block and a 1-row tail (AVX2), a 4-row block (AVX-512)
+    [InlineData(7, 64, 16)]     // packed: two 3-row blocks and a tail, two panels (AVX2); a 6-row block and a tail, one panel (AVX-512)
     [InlineData(20, 1056, 40)]  // packed (n ≥ 1024), 33 panels
     [InlineData(3, 512, 128)]   // 3 rows: not packed (the product packs from 4 rows)
     [InlineData(16, 96, 24)]    // 96 columns: a multiple of 32, not of 64: not packed
     [InlineData(8, 200, 50)]    // not a multiple of 32: not packed
+    [InlineData(10, 128, 24)]   // AVX-512: a 6-row block and a 4-row one; AVX2: three 3-row blocks and a 1-row tail
+    [InlineData(11, 192, 33)]   // AVX-512: 6-row, 3-row and 2-row blocks, three 64-column panels
+    [InlineData(13, 64, 9)]     // AVX-512: two 6-row blocks and a 1-row tail
     public void Prepacked_product_is_Gemm_bit_for_bit(int m, int n, int k)
     {
         var rng = new Random(m * 7919 + n * 31 + k + 1);
@@ -163,7 +171,9 @@ public class KernelWidthTests
 
         float[] buffer = new float[k * n];
         ReadOnlySpan<float> packed = Kernels.PackPanels(b, buffer, m, n, k);
-        bool packs = !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && n % 32 == 0 && m >= 4 && (n % 64 == 0 || m >= 16 && n >= 1024);
+        // Panels are 64 columns wide with AVX-512, 32 with AVX2 alone; none without AVX2.
+        bool panelWidthFits = Vector512.IsHardwareAccelerated ? n % 64 == 0 : Vector256.IsHardwareAccelerated && n % 32 == 0;
+        bool packs = panelWidthFits && m >= 4 && (n % 64 == 0 || m >= 16 && n >= 1024);
         Assert.Equal(packs, !packed.IsEmpty);
         float[] c = (float[])c0.Clone();
         Kernels.GemmPrepacked(a, packed, b, c, m, n, k);

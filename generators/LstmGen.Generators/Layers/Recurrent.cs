@@ -405,7 +405,8 @@ internal abstract class RecurrentUnit : LayerUnit
 
     /// <summary>
     /// Where a per-step product reads a (k × n) recurrent kernel (<paramref name="kernel"/>) at every step of a batch and n
-    /// is a whole number of 32-column panels, declares the layer's panel buffer and packs the kernel into it once per
+    /// is a whole number of 32-column panels (AVX2's; AVX-512's are 64 columns, and <c>Kernels.PackPanels</c> returns
+    /// empty where n is not a multiple of 64), declares the layer's panel buffer and packs the kernel into it once per
     /// batch (<c>Kernels.PackPanels</c> decides at run time, from the batch and the CPU; empty: not packed). Returns the
     /// packed local's name for <see cref="EmitRecurrentProduct"/>, or null when the layer runs one step or n does not fit.
     /// </summary>
@@ -415,7 +416,7 @@ internal abstract class RecurrentUnit : LayerUnit
         {
             return null;
         }
-        string buffer = ctx.AddPanelBuffer(field, n, k, $"{what} in 32-column panels, packed once per batch (empty where that never pays)");
+        string buffer = ctx.AddPanelBuffer(field, n, k, $"{what} in panels of four vectors, packed once per batch (empty where that never pays)");
         ctx.W.Line($"{ReadOnlySpan}<float> {local} = {Kernels}.PackPanels({kernel}, {buffer}, nb, {Num(n)}, {Num(k)});");
         return local;
     }

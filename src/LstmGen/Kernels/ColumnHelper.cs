@@ -165,11 +165,11 @@ internal sealed unsafe class ColumnHelper : IDisposable
     internal static bool TrySplitPanels(ref float a, ref float packed, ref float c, int m, int n, int k)
     {
         ColumnHelper? helper = t_installed;
-        if (helper is null || n < 64 || (long)m * n * k < MinWork || helper.BackingOff())
+        if (helper is null || n < 2 * Kernels.PrepackedPanel || (long)m * n * k < MinWork || helper.BackingOff())
         {
             return false;
         }
-        int mid = (n / 2) & ~31; // whole 32-column panels on both sides
+        int mid = (n / 2) & ~(Kernels.PrepackedPanel - 1); // whole panels on both sides
         fixed (float* pa = &a, pp = &packed, pc = &c)
         {
             helper._a = pa; helper._b = pp; helper._c = pc;

@@ -104,6 +104,32 @@ internal interface IVectorWidth<TVector> where TVector : struct
     static abstract TVector Select(TVector mask, TVector ifTrue, TVector ifFalse);
 }
 
+/// <summary>512-bit vectors (AVX-512F): 32 vector registers, so register blocks of up to 24 accumulators.</summary>
+internal readonly struct Width512 : IVectorWidth<Vector512<float>>
+{
+    public static int Count => Vector512<float>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(ref float source, int offset) => Vector512.LoadUnsafe(ref Unsafe.Add(ref source, offset));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> value, ref float destination, int offset) => value.StoreUnsafe(ref Unsafe.Add(ref destination, offset));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MulAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Simd.MulAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LanesFrom(int first) =>
+        Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(first)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Select(Vector512<float> mask, Vector512<float> ifTrue, Vector512<float> ifFalse) =>
+        Vector512.ConditionalSelect(mask, ifTrue, ifFalse);
+}
+
 /// <summary>256-bit vectors (AVX2).</summary>
 internal readonly struct Width256 : IVectorWidth<Vector256<float>>
 {

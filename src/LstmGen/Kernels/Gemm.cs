@@ -86,12 +86,6 @@ public static partial class Kernels
     // floats gain nothing from packing and are left alone).
     private static bool ShouldPack256(int m, int n, int k) => ShouldPack(m, n, k) || (m >= 4 && (n & 63) == 0);
 
-    // Rows of b per packed panel: 128 rows × 64 columns = 32 KB, which stays in the 48 KB L1 cache while every row
-    // block of c streams past it.
-    private const int PackDepth = 128;
-
-    [ThreadStatic] private static float[]? t_panel;
-
     // c (m x n) += A · b, c already initialised; A (m x k) has element (i, p) at a[i * ars + p * acs].
     private static void GemmCore(ref float a, int ars, int acs, ref float b, ref float c, int m, int n, int k)
     {
@@ -105,147 +99,160 @@ public static partial class Kernels
     /// <summary>Columns [0, cols) of a product whose b and c rows are ld floats apart (also one half of a split product).</summary>
     internal static void GemmColumns(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
     {
-        if (!Vector512.IsHardwareAccelerated)
+        // Packed into panels of four vectors where that pays (see ShouldPack and ShouldPack256): at 512 bits 64-column
+        // panels and the 6 × 4-vector kernel, at 256 bits 32-column panels and the 3 × 4-vector kernel.
+        if (Vector512.IsHardwareAccelerated)
         {
-            if (Vector256.IsHardwareAccelerated && cols >= 32 && k > 0 && ShouldPack256(m, ld, k))
+            if (cols >= 64 && k > 0 && ShouldPack(m, ld, k))
             {
-                GemmPacked256(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
+                GemmPanels(ref a, ars, acs, ref b, ref c, m, cols, k, ld, wide: true);
+                return;
             }
-            else
-            {
-                GemmPlain(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
-            }
+        }
+        else if (Vector256.IsHardwareAccelerated && cols >= 32 && k > 0 && ShouldPack256(m, ld, k))
+        {
+            GemmPanels(ref a, ars, acs, ref b, ref c, m, cols, k, ld, wide: false);
             return;
         }
-        if (cols < 64 || k == 0 || !ShouldPack(m, ld, k))
-        {
-            GemmPlain(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
-            return;
-        }
-        // Blocked over k and packed: each 64-column panel of PackDepth rows of b is copied to a contiguous, aligned
-        // buffer, then every 4-row block of c runs over it. Rows of b are ld floats apart, so read in place a panel maps
-        // to a handful of L1 sets and evicts itself (ld = 512 or 2048: every row on the same sets). Each element of c is
-        // still one FMA chain over p in order, so the result is bit-identical to the unpacked product.
-        float[] panel = t_panel ??= AllocateAligned(PackDepth * 64);
-        ref float pr = ref MemoryMarshal.GetArrayDataReference(panel);
-        int n64 = cols & ~63;
-        for (int p0 = 0; p0 < k; p0 += PackDepth)
-        {
-            int kk = Math.Min(PackDepth, k - p0);
-            ref float ap = ref Unsafe.Add(ref a, p0 * acs);
-            ref float bp = ref Unsafe.Add(ref b, p0 * ld);
-            for (int j = 0; j < n64; j += 64)
-            {
-                ref float src = ref Unsafe.Add(ref bp, j);
-                for (int q = 0; q < kk; q++)
-                {
-                    ref float row = ref Unsafe.Add(ref src, q * ld);
-                    ref float dst = ref Unsafe.Add(ref pr, q * 64);
-                    Vector512.LoadUnsafe(ref row).StoreUnsafe(ref dst);
-                    Vector512.LoadUnsafe(ref row, 16).StoreUnsafe(ref dst, 16);
-                    Vector512.LoadUnsafe(ref row, 32).StoreUnsafe(ref dst, 32);
-                    Vector512.LoadUnsafe(ref row, 48).StoreUnsafe(ref dst, 48);
-                }
-                int i = 0;
-                for (; i + 4 <= m; i += 4) Kernel4x64(ref ap, ars, acs, ref pr, 64, ref c, i, j, ld, kk);
-                for (; i < m; i++)
-                {
-                    Kernel1x32(ref ap, ars, acs, ref pr, 64, ref c, i, j, ld, kk);
-                    Kernel1x32(ref ap, ars, acs, ref Unsafe.Add(ref pr, 32), 64, ref c, i, j + 32, ld, kk);
-                }
-            }
-            if (n64 < cols)
-            {
-                GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, n64), ref Unsafe.Add(ref c, n64), m, cols - n64, kk, ld);
-            }
-        }
+        GemmPlain(ref a, ars, acs, ref b, ref c, m, cols, k, ld);
     }
 
-    // Rows of b per 32-column panel of the 256-bit packed product: 256 × 32 floats = 32 KB, the L1 of AVX2 CPUs; measured
-    // faster than 128 rows on W4's product (fewer reloads of c between depth blocks outweigh the evictions).
+    // Rows of b per panel of the packed product: 256 × 32 floats = 32 KB at 256 bits, the L1 of AVX2 CPUs; measured
+    // faster than 128 rows on W4's product (fewer reloads of c between depth blocks outweigh the evictions). 64 KB at 512
+    // bits, in the 48 KB L1 and the L2 of AVX-512 CPUs.
     private const int PackDepth256 = 256;
 
     [ThreadStatic] private static float[]? t_panel256;
 
-    // The 256-bit product packed as the 512-bit one is: each 32-column strip of PackDepth256 rows of b is copied to a
-    // contiguous buffer (rows of b ld floats apart map to few L1 sets: W4's 2048-float rows all to one, so unpacked every
-    // load of b missed L1), then every 3-row block of c runs the 3 × 4-vector kernel over it. Each element of c is still
-    // one multiply-add chain over p in order (c is stored and reloaded between depth blocks), so results are
-    // bit-identical to the unpacked product and to the other widths.
-    private static void GemmPacked256(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld)
+    // The packed product: each panel (four vectors of columns: 32 at 256 bits, 64 at 512) of PackDepth256 rows of b is
+    // copied to a contiguous buffer (rows of b ld floats apart map to few L1 sets: W4's 2048-float rows all to one, so
+    // unpacked every load of b missed L1), then every block of rows of c runs the panel kernel over it (3 × 4 vectors
+    // at 256 bits, 6 × 4 at 512). Each element of c is still one multiply-add chain over p in order (c is stored and
+    // reloaded between depth blocks), so results are bit-identical to the unpacked product and to the other widths.
+    // `wide` picks the 512-bit panels (the caller's Vector512 check; tests run either on any CPU, emulated if need be).
+    internal static void GemmPanels(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld, bool wide)
     {
         if (m >= 2 * BlockRows256)
         {
-            GemmBlocked256(ref a, ars, acs, ref b, ref c, m, cols, k, ld, BlockRows256, int.MaxValue, t_block256 ??= AllocateAligned(BlockFloats256));
+            GemmBlocked(ref a, ars, acs, ref b, ref c, m, cols, k, ld, BlockRows256, int.MaxValue, t_block256 ??= AllocateAligned(BlockFloats256), wide);
         }
         else
         {
-            // Few rows: one panel at a time, all rows over it while it is in L1.
-            GemmBlocked256(ref a, ars, acs, ref b, ref c, m, cols, k, ld, m, 32, t_panel256 ??= AllocateAligned(PackDepth256 * 32));
+            // Few rows: one panel at a time, all rows over it while it is in cache.
+            GemmBlocked(ref a, ars, acs, ref b, ref c, m, cols, k, ld, m, wide ? 64 : 32, t_panel256 ??= AllocateAligned(PackDepth256 * 64), wide);
         }
     }
 
-    // Rows of c per block of the blocked 256-bit product (8 row triples: 24 × 256 floats of a = 24 KB stay in L1 and L2
-    // while the block runs over a column block's panels), and floats of b packed per column block (256 KB: an L2 of
-    // panels, 512 columns at depth 128, 256 at depth 256). Measured on W4's input projection (6400 × 128)·(128 × 2048):
-    // 46–52 → 67–71 GFLOP/s (12 and 24 rows alike, 36 and 48 slower, a 128 KB column block slower at depth 256).
+    // Rows of c per block of the blocked product (8 row triples at 256 bits, 4 row sextets at 512: 24 × 256 floats of a =
+    // 24 KB stay in L1 and L2 while the block runs over a column block's panels), and floats of b packed per column
+    // block (256 KB: an L2 of panels, 512 columns at depth 128, 256 at depth 256). Measured at 256 bits on W4's input
+    // projection (6400 × 128)·(128 × 2048): 46–52 → 67–71 GFLOP/s (12 and 24 rows alike, 36 and 48 slower, a 128 KB
+    // column block slower at depth 256); at 512 bits (Intel Xeon, AVX-512) the same projection went from 58–75 GFLOP/s
+    // (4 × 64 blocks over 128-row panels, every panel re-reading all of a) to 81–111 in paired runs.
     private const int BlockRows256 = 24;
     private const int BlockFloats256 = 65536;
 
     [ThreadStatic] private static float[]? t_block256;
 
-    // For each depth block of PackDepth256 rows: a column block of b (as many 32-column panels as `buffer` holds at this
-    // depth, at most maxBlockColumns columns) is packed, then every block of `blockRows` rows of a runs over all of its
-    // panels before the next. With 48+ rows, 24-row blocks keep the rows of a in cache while the panels stream from L2
+    // For each depth block of PackDepth256 rows: a column block of b (as many panels as `buffer` holds at this depth, at
+    // most maxBlockColumns columns) is packed, then every block of `blockRows` rows of a runs over all of its panels
+    // before the next. With 48+ rows, 24-row blocks keep the rows of a in cache while the panels stream from L2
     // (unblocked, every panel re-read all m rows of a: W4's input projection read 3.2 MB of a 64 times); with fewer,
-    // one panel and all rows. Each element of
-    // c is one multiply-add chain over p in order (c stored and reloaded between depth blocks), so results are
-    // bit-identical whatever the blocking, and to the unpacked product and the other widths.
-    private static void GemmBlocked256(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld, int blockRows, int maxBlockColumns, float[] buffer)
+    // one panel and all rows. Each element of c is one multiply-add chain over p in order (c stored and reloaded between
+    // depth blocks), so results are bit-identical whatever the blocking, and to the unpacked product and the other widths.
+    private static void GemmBlocked(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld, int blockRows, int maxBlockColumns, float[] buffer, bool wide)
     {
-        const int Panel = 32;
+        int panel = wide ? 64 : 32;
         ref float br = ref MemoryMarshal.GetArrayDataReference(buffer);
-        int n32 = cols & ~(Panel - 1);
+        int whole = cols & ~(panel - 1);
         for (int p0 = 0; p0 < k; p0 += PackDepth256)
         {
             int kk = Math.Min(PackDepth256, k - p0);
-            int nc = Math.Min(maxBlockColumns, Math.Max(Panel, (buffer.Length / kk) & ~(Panel - 1)));
+            int nc = Math.Min(maxBlockColumns, Math.Max(panel, (buffer.Length / kk) & ~(panel - 1)));
             ref float ap = ref Unsafe.Add(ref a, p0 * acs);
             ref float bp = ref Unsafe.Add(ref b, p0 * ld);
-            for (int j0 = 0; j0 < n32; j0 += nc)
+            for (int j0 = 0; j0 < whole; j0 += nc)
             {
-                int jn = Math.Min(nc, n32 - j0);
-                for (int j = 0; j < jn; j += Panel)
+                int jn = Math.Min(nc, whole - j0);
+                for (int j = 0; j < jn; j += panel)
                 {
-                    CopyPanel32(ref Unsafe.Add(ref bp, j0 + j), ld, ref Unsafe.Add(ref br, j * kk), kk);
+                    if (wide)
+                    {
+                        CopyPanel<Width512, Vector512<float>>(ref Unsafe.Add(ref bp, j0 + j), ld, ref Unsafe.Add(ref br, j * kk), kk);
+                    }
+                    else
+                    {
+                        CopyPanel<Width256, Vector256<float>>(ref Unsafe.Add(ref bp, j0 + j), ld, ref Unsafe.Add(ref br, j * kk), kk);
+                    }
                 }
                 for (int i0 = 0; i0 < m; i0 += blockRows)
                 {
                     int mi = Math.Min(blockRows, m - i0);
-                    for (int j = 0; j < jn; j += Panel)
+                    for (int j = 0; j < jn; j += panel)
                     {
-                        PanelRows256(ref Unsafe.Add(ref ap, i0 * ars), ars, acs, ref Unsafe.Add(ref br, j * kk), ref Unsafe.Add(ref c, i0 * ld + j0 + j), mi, ld, kk);
+                        if (wide)
+                        {
+                            PanelRows512(ref Unsafe.Add(ref ap, i0 * ars), ars, acs, ref Unsafe.Add(ref br, j * kk), ref Unsafe.Add(ref c, i0 * ld + j0 + j), mi, ld, kk);
+                        }
+                        else
+                        {
+                            PanelRows256(ref Unsafe.Add(ref ap, i0 * ars), ars, acs, ref Unsafe.Add(ref br, j * kk), ref Unsafe.Add(ref c, i0 * ld + j0 + j), mi, ld, kk);
+                        }
                     }
                 }
             }
-            if (n32 < cols)
+            if (whole < cols)
             {
-                GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, n32), ref Unsafe.Add(ref c, n32), m, cols - n32, kk, ld);
+                GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, whole), ref Unsafe.Add(ref c, whole), m, cols - whole, kk, ld);
             }
         }
     }
 
-    // Copies 32 columns of `rows` rows of b (rows ld floats apart) to a contiguous panel, 32 floats per row.
-    private static void CopyPanel32(ref float b, int ld, ref float panel, int rows)
+    // Copies four vectors of columns (32 at 256 bits, 64 at 512) of `rows` rows of b (rows ld floats apart) to a
+    // contiguous panel, one row of four vectors after another.
+    private static void CopyPanel<W, V>(ref float b, int ld, ref float panel, int rows)
+        where W : struct, IVectorWidth<V> where V : struct
     {
+        int w = W.Count;
         for (int q = 0; q < rows; q++)
         {
             ref float row = ref Unsafe.Add(ref b, q * ld);
-            ref float dst = ref Unsafe.Add(ref panel, q * 32);
-            Vector256.LoadUnsafe(ref row).StoreUnsafe(ref dst);
-            Vector256.LoadUnsafe(ref row, 8).StoreUnsafe(ref dst, 8);
-            Vector256.LoadUnsafe(ref row, 16).StoreUnsafe(ref dst, 16);
-            Vector256.LoadUnsafe(ref row, 24).StoreUnsafe(ref dst, 24);
+            ref float dst = ref Unsafe.Add(ref panel, q * 4 * w);
+            W.Store(W.Load(ref row, 0), ref dst, 0);
+            W.Store(W.Load(ref row, w), ref dst, w);
+            W.Store(W.Load(ref row, 2 * w), ref dst, 2 * w);
+            W.Store(W.Load(ref row, 3 * w), ref dst, 3 * w);
+        }
+    }
+
+    // 64 columns of c (m rows, ld floats apart; c points at the first column) += A · panel, with `depth` rows of a
+    // contiguous 64-column panel: 6-row blocks of the 6 × 4-vector kernel (AVX-512's 32 registers), then the rows left:
+    // 4 in one 4 × 4 block, 5 as 3 + 2, and 3, 2 or 1 in one block (a 1 × 4 block alone where it must: 4 chains cannot
+    // hide the multiply-add's latency).
+    private static void PanelRows512(ref float a, int ars, int acs, ref float panel, ref float c, int m, int ld, int depth)
+    {
+        int i = 0;
+        for (; i + 6 <= m; i += 6)
+        {
+            Narrow6x4<Width512, Vector512<float>>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref panel, 64, ref Unsafe.Add(ref c, i * ld), ld, depth);
+        }
+        if (m - i == 4)
+        {
+            Kernel4x64(ref Unsafe.Add(ref a, i * ars), ars, acs, ref panel, 64, ref Unsafe.Add(ref c, i * ld), 0, 0, ld, depth);
+            return;
+        }
+        if (m - i >= 3)
+        {
+            Narrow3x4<Width512, Vector512<float>>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref panel, 64, ref Unsafe.Add(ref c, i * ld), ld, depth);
+            i += 3;
+        }
+        if (m - i == 2)
+        {
+            Narrow2x4<Width512, Vector512<float>>(ref Unsafe.Add(ref a, i * ars), ars, acs, ref panel, 64, ref Unsafe.Add(ref c, i * ld), ld, depth);
+        }
+        else if (m - i == 1)
+        {
+            Narrow1x4<Width512, Vector512<float>>(ref Unsafe.Add(ref a, i * ars), acs, ref panel, 64, ref Unsafe.Add(ref c, i * ld), ld, depth);
         }
     }
 

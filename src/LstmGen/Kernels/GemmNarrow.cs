@@ -98,6 +98,65 @@ public static partial class Kernels
     }
 
     /// <summary>
+    /// 6 rows × 4 vectors of c (24 accumulators, 6 broadcasts and 4 loads per 24 multiply-adds): the block for widths with
+    /// 32 vector registers (AVX-512: 24 accumulators, the 4 vectors of b and a broadcast fit without spilling; at 256 bits
+    /// it would spill). The six rows of a are read at fixed offsets from one pointer, as in <see cref="Narrow3x4"/>.
+    /// </summary>
+    internal static void Narrow6x4<W, V>(ref float a, nint ars, nint acs, ref float b, nint ldb, ref float c, nint ld, int k)
+        where W : struct, IVectorWidth<V> where V : struct
+    {
+        int w = W.Count;
+        // Rows of c are addressed from c at each use (not held in six pointers across the loop, which would leave the
+        // row offsets of a to spill).
+        V s00 = W.Load(ref c, 0), s01 = W.Load(ref c, w), s02 = W.Load(ref c, 2 * w), s03 = W.Load(ref c, 3 * w);
+        ref float cr = ref Unsafe.Add(ref c, ld);
+        V s10 = W.Load(ref cr, 0), s11 = W.Load(ref cr, w), s12 = W.Load(ref cr, 2 * w), s13 = W.Load(ref cr, 3 * w);
+        cr = ref Unsafe.Add(ref cr, ld);
+        V s20 = W.Load(ref cr, 0), s21 = W.Load(ref cr, w), s22 = W.Load(ref cr, 2 * w), s23 = W.Load(ref cr, 3 * w);
+        cr = ref Unsafe.Add(ref cr, ld);
+        V s30 = W.Load(ref cr, 0), s31 = W.Load(ref cr, w), s32 = W.Load(ref cr, 2 * w), s33 = W.Load(ref cr, 3 * w);
+        cr = ref Unsafe.Add(ref cr, ld);
+        V s40 = W.Load(ref cr, 0), s41 = W.Load(ref cr, w), s42 = W.Load(ref cr, 2 * w), s43 = W.Load(ref cr, 3 * w);
+        cr = ref Unsafe.Add(ref cr, ld);
+        V s50 = W.Load(ref cr, 0), s51 = W.Load(ref cr, w), s52 = W.Load(ref cr, 2 * w), s53 = W.Load(ref cr, 3 * w);
+        nint ars2 = 2 * ars, ars3 = 3 * ars, ars4 = 4 * ars, ars5 = 5 * ars;
+        ref float ap = ref a;
+        ref float bp = ref b;
+        for (int p = k; p > 0; p--)
+        {
+            // Six broadcasts, then one vector of b at a time (as in Narrow3x4): 24 accumulators, 6 broadcasts and 1 vector
+            // of b are 31 of the 32 registers.
+            V x0 = W.Broadcast(ap), x1 = W.Broadcast(Unsafe.Add(ref ap, ars)), x2 = W.Broadcast(Unsafe.Add(ref ap, ars2));
+            V x3 = W.Broadcast(Unsafe.Add(ref ap, ars3)), x4 = W.Broadcast(Unsafe.Add(ref ap, ars4)), x5 = W.Broadcast(Unsafe.Add(ref ap, ars5));
+            V bv = W.Load(ref bp, 0);
+            s00 = W.MulAdd(x0, bv, s00); s10 = W.MulAdd(x1, bv, s10); s20 = W.MulAdd(x2, bv, s20);
+            s30 = W.MulAdd(x3, bv, s30); s40 = W.MulAdd(x4, bv, s40); s50 = W.MulAdd(x5, bv, s50);
+            bv = W.Load(ref bp, w);
+            s01 = W.MulAdd(x0, bv, s01); s11 = W.MulAdd(x1, bv, s11); s21 = W.MulAdd(x2, bv, s21);
+            s31 = W.MulAdd(x3, bv, s31); s41 = W.MulAdd(x4, bv, s41); s51 = W.MulAdd(x5, bv, s51);
+            bv = W.Load(ref bp, 2 * w);
+            s02 = W.MulAdd(x0, bv, s02); s12 = W.MulAdd(x1, bv, s12); s22 = W.MulAdd(x2, bv, s22);
+            s32 = W.MulAdd(x3, bv, s32); s42 = W.MulAdd(x4, bv, s42); s52 = W.MulAdd(x5, bv, s52);
+            bv = W.Load(ref bp, 3 * w);
+            s03 = W.MulAdd(x0, bv, s03); s13 = W.MulAdd(x1, bv, s13); s23 = W.MulAdd(x2, bv, s23);
+            s33 = W.MulAdd(x3, bv, s33); s43 = W.MulAdd(x4, bv, s43); s53 = W.MulAdd(x5, bv, s53);
+            ap = ref Unsafe.Add(ref ap, acs);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+        W.Store(s00, ref c, 0); W.Store(s01, ref c, w); W.Store(s02, ref c, 2 * w); W.Store(s03, ref c, 3 * w);
+        cr = ref Unsafe.Add(ref c, ld);
+        W.Store(s10, ref cr, 0); W.Store(s11, ref cr, w); W.Store(s12, ref cr, 2 * w); W.Store(s13, ref cr, 3 * w);
+        cr = ref Unsafe.Add(ref cr, ld);
+        W.Store(s20, ref cr, 0); W.Store(s21, ref cr, w); W.Store(s22, ref cr, 2 * w); W.Store(s23, ref cr, 3 * w);
+        cr = ref Unsafe.Add(ref cr, ld);
+        W.Store(s30, ref cr, 0); W.Store(s31, ref cr, w); W.Store(s32, ref cr, 2 * w); W.Store(s33, ref cr, 3 * w);
+        cr = ref Unsafe.Add(ref cr, ld);
+        W.Store(s40, ref cr, 0); W.Store(s41, ref cr, w); W.Store(s42, ref cr, 2 * w); W.Store(s43, ref cr, 3 * w);
+        cr = ref Unsafe.Add(ref cr, ld);
+        W.Store(s50, ref cr, 0); W.Store(s51, ref cr, w); W.Store(s52, ref cr, 2 * w); W.Store(s53, ref cr, 3 * w);
+    }
+
+    /// <summary>
     /// 2 rows × 4 vectors of c (the two rows left below the 3-row blocks, as at batch 32: 8 accumulators, 2 broadcasts
     /// and 4 loads per 8 multiply-adds, where two 1 × 4 passes load each vector of b twice); rows of b are ldb apart.
     /// </summary>

@@ -7,17 +7,17 @@ namespace LstmGen;
 
 public static partial class Kernels
 {
-    // Columns per prepacked panel: the 3 × 4-vector kernel's width at 256 bits.
-    private const int PrepackedPanel = 32;
+    // Columns per prepacked panel: four vectors, the width of the 3 × 4-vector kernel at 256 bits and of the 6 × 4-vector
+    // one at 512. A constant for the JIT and for NativeAOT.
+    internal static int PrepackedPanel => Vector512.IsHardwareAccelerated ? 64 : 32;
 
     /// <summary>
     /// Prepares <paramref name="b"/> (k × n, row-major) for the <see cref="GemmPrepacked"/> products of <paramref name="m"/>
-    /// rows that follow: where <see cref="Gemm"/> would copy b into cache-sized panels on every call (the 256-bit product
-    /// with 4 or more rows and rows of b a multiple of 64 floats apart, or a large product), copies b once into
-    /// <paramref name="buffer"/> as 32-column panels of full depth and returns that part of it. Elsewhere (a CPU with
-    /// AVX-512 or without AVX2, n not a multiple of 32, few rows) it copies nothing and returns an empty span, which
-    /// <see cref="GemmPrepacked"/> takes as "use b". A recurrent layer packs its recurrent kernel once per batch and runs
-    /// one product per time step over it.
+    /// rows that follow: with 4 or more rows and rows of b a multiple of 64 floats apart, or a large product, copies b once
+    /// into <paramref name="buffer"/> as panels of full depth (64 columns with AVX-512, 32 with AVX2) and returns that part
+    /// of it. Elsewhere (a CPU without AVX2, n not a multiple of the panel width, few rows) it copies nothing and returns
+    /// an empty span, which <see cref="GemmPrepacked"/> takes as "use b". A recurrent layer packs its recurrent kernel
+    /// once per batch and runs one product per time step over it.
     /// </summary>
     /// <param name="b">The right operand, k × n, row-major.</param>
     /// <param name="buffer">
@@ -47,19 +47,27 @@ public static partial class Kernels
         }
         ref float src = ref MemoryMarshal.GetReference(b);
         ref float dst = ref MemoryMarshal.GetReference(buffer);
-        for (int j = 0; j < n; j += PrepackedPanel)
+        int panel = PrepackedPanel;
+        for (int j = 0; j < n; j += panel)
         {
-            // Panel j / 32: rows 0..k-1 of columns j..j+31, one after another.
-            CopyPanel32(ref Unsafe.Add(ref src, j), n, ref Unsafe.Add(ref dst, j * k), k);
+            // Panel j / panel: rows 0..k-1 of columns j..j+panel-1, one after another.
+            if (Vector512.IsHardwareAccelerated)
+            {
+                CopyPanel<Width512, Vector512<float>>(ref Unsafe.Add(ref src, j), n, ref Unsafe.Add(ref dst, j * k), k);
+            }
+            else
+            {
+                CopyPanel<Width256, Vector256<float>>(ref Unsafe.Add(ref src, j), n, ref Unsafe.Add(ref dst, j * k), k);
+            }
         }
         return buffer.Slice(0, k * n);
     }
 
     /// <summary>
     /// A buffer for <see cref="PackPanels"/> of a (k × n) operand used by products of up to <paramref name="maxRows"/>
-    /// rows: k × n floats (64-byte aligned) where packing pays for some of those row counts on this CPU (AVX2 without
-    /// AVX-512, n a multiple of 32, and 4 or more rows with rows of b a multiple of 64 floats apart, or a large product);
-    /// an empty array elsewhere, so that a model that never packs (an AVX-512 or non-AVX2 CPU, single-sample inference)
+    /// rows: k × n floats (64-byte aligned) where packing pays for some of those row counts on this CPU (AVX2 or AVX-512,
+    /// n a multiple of the panel width, and 4 or more rows with rows of b a multiple of 64 floats apart, or a large
+    /// product); an empty array elsewhere, so that a model that never packs (a CPU without AVX2, single-sample inference)
     /// does not hold a copy of its recurrent kernels. Packing pays for m rows only if it pays for more, so the answer for
     /// <paramref name="maxRows"/> covers every smaller batch.
     /// </summary>
@@ -115,15 +123,26 @@ public static partial class Kernels
     // thread, or split between a thread and its column helper.
     internal static void PrepackedPanels(ref float a, ref float packed, ref float c, int m, int n, int k, int j0, int j1)
     {
-        for (int j = j0; j < j1; j += PrepackedPanel)
+        int panel = PrepackedPanel;
+        for (int j = j0; j < j1; j += panel)
         {
-            PanelRows256(ref a, k, 1, ref Unsafe.Add(ref packed, j * k), ref Unsafe.Add(ref c, j), m, n, k);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                PanelRows512(ref a, k, 1, ref Unsafe.Add(ref packed, j * k), ref Unsafe.Add(ref c, j), m, n, k);
+            }
+            else
+            {
+                PanelRows256(ref a, k, 1, ref Unsafe.Add(ref packed, j * k), ref Unsafe.Add(ref c, j), m, n, k);
+            }
         }
     }
 
-    // Where Gemm would take the packed 256-bit path for the whole product (GemmColumns): the products GemmPrepacked runs
-    // from full-depth panels (split by panels where a column helper is installed), with the same result. Tests turn it
-    // off on their thread to compare with the products that read b in place.
+    // Where packing pays for the per-step product: at 256 bits where Gemm would take its packed path; at 512 bits with
+    // the same rule (4+ rows and rows of b a multiple of 64 floats apart, or a large product), though Gemm itself packs
+    // only large products there: packed once per batch, the panels cost nothing per step (W1's (32 × 128)·(128 × 512)
+    // measured 1.2–1.35x faster than read in place). The products GemmPrepacked runs from full-depth panels (split by
+    // panels where a column helper is installed), with the same result. Tests turn it off on their thread to compare
+    // with the products that read b in place.
     private static bool UsesPanels(int m, int n, int k) => PanelsPay(m, n, k) && !t_panelsOff;
 
     [ThreadStatic] private static bool t_panelsOff;
@@ -134,6 +153,6 @@ public static partial class Kernels
     // The CPU and size part of UsesPanels (PanelsOff is per thread). Monotone in m: ShouldPack256 only asks for at least
     // so many rows.
     private static bool PanelsPay(int m, int n, int k) =>
-        !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && k > 0 && m > 0 && n >= PrepackedPanel &&
+        (Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated) && k > 0 && m > 0 && n >= PrepackedPanel &&
         (n & (PrepackedPanel - 1)) == 0 && ShouldPack256(m, n, k);
 }

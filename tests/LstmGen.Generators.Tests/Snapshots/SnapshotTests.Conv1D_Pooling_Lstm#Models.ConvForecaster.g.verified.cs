@@ -63,7 +63,7 @@ namespace Models
         private readonly float[] __z3; // lstm gates per step (i, f, c, o), by input step
         private readonly float[] __c3; // lstm cell state per processed step
         private readonly float[] __h3; // lstm output per processed step
-        private readonly float[] __rp3; // lstm recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
+        private readonly float[] __rp3; // lstm recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
         private readonly float[] __y4; // dense output (batch, 1)
         private readonly float[] __d0; // gradient with respect to the input (time-major)
         private readonly float[] __d4; // gradient with respect to dense's output

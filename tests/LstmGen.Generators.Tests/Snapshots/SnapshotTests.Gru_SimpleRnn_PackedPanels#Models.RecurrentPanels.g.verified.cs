@@ -65,10 +65,10 @@ namespace Models
         private readonly float[] __h1; // gru output per processed step
         private readonly float[] __rm1; // gru recurrent dropout mask (batch, units), one per sequence
         private readonly float[] __hd1; // gru previous state after recurrent dropout, by processed step
-        private readonly float[] __rp1; // gru recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
+        private readonly float[] __rp1; // gru recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
         private readonly float[] __z2; // simple_rnn pre-activations per step, by input step
         private readonly float[] __h2; // simple_rnn output per processed step
-        private readonly float[] __rp2; // simple_rnn recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
+        private readonly float[] __rp2; // simple_rnn recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
         private readonly float[] __y3; // dense output (batch, 1)
         private readonly float[] __d0; // gradient with respect to the input (time-major)
         private readonly float[] __d3; // gradient with respect to dense's output
@@ -78,7 +78,7 @@ namespace Models
         private readonly float[] __dhc2; // simple_rnn output gradient carried to the previous step
         private readonly float[] __dht2; // simple_rnn total output gradient of the current step
         private readonly float[] __rT2; // simple_rnn recurrent kernel transposed
-        private readonly float[] __rTp2; // simple_rnn transposed recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
+        private readonly float[] __rTp2; // simple_rnn transposed recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
         private readonly float[] __kT2; // simple_rnn kernel transposed
         private readonly float[] __d1; // gradient with respect to gru's output
         private readonly float[] __dz1; // gru input-side gate gradients, by input step
@@ -87,7 +87,7 @@ namespace Models
         private readonly float[] __dht1; // gru total output gradient of the current step
         private readonly float[] __dhr1; // gru gradient of the dropped previous state
         private readonly float[] __rT1; // gru recurrent kernel transposed
-        private readonly float[] __rTp1; // gru transposed recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
+        private readonly float[] __rTp1; // gru transposed recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
         private readonly float[] __kT1; // gru kernel transposed
         private readonly float[] __out; // model output of a chunk (batch-major), for the loss
         private readonly float[] __dout; // loss gradient of a chunk (batch-major)

@@ -58,7 +58,7 @@ namespace Models
         private readonly float[] __z1; // lstm gates per step (i, f, c, o), by input step
         private readonly float[] __c1; // lstm cell state per processed step
         private readonly float[] __h1; // lstm output per processed step
-        private readonly float[] __rp1; // lstm recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
+        private readonly float[] __rp1; // lstm recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
         private readonly float[] __y3; // time_distributed output (batch, 3, 2)
         private readonly float[] __d0; // gradient with respect to the input (time-major)
         private readonly float[] __d3; // gradient with respect to time_distributed's output

@@ -56,7 +56,7 @@ namespace Models
         private readonly float[] __z2; // lstm gates per step (i, f, c, o), by input step
         private readonly float[] __c2; // lstm cell state per processed step
         private readonly float[] __h2; // lstm output per processed step
-        private readonly float[] __rp2; // lstm recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
+        private readonly float[] __rp2; // lstm recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
         private readonly float[] __y3; // dense output (batch, 1)
         private readonly float[] __d3; // gradient with respect to dense's output
         private readonly float[] __wT3; // dense kernel transposed
@@ -66,7 +66,7 @@ namespace Models
         private readonly float[] __dht2; // lstm total output gradient of the current step
         private readonly float[] __dcc2; // lstm cell-state gradient carried to the previous step
         private readonly float[] __rT2; // lstm recurrent kernel transposed
-        private readonly float[] __rTp2; // lstm transposed recurrent kernel in 32-column panels, packed once per batch (empty where that never pays)
+        private readonly float[] __rTp2; // lstm transposed recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
         private readonly float[] __kT2; // lstm kernel transposed
         private readonly float[] __d1; // gradient with respect to embedding's output
         private readonly float[] __out; // model output of a chunk (batch-major), for the loss
