@@ -128,7 +128,7 @@ public class FitTests
         // the panels (forward) and from the panels of the transposed kernel (backward); with panels turned off on the
         // thread (a test switch), they read the kernels as they are (the per-step Gemm). Same bits either way. Two
         // instances of the same seed, one call each: the same dropout masks (the GRU drops its recurrent state).
-        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
             Assert.False(Kernels.PackPanels(new float[64 * 256], new float[64 * 256], 8, 256, 64).IsEmpty); // LSTM forward
             Assert.False(Kernels.PackPanels(new float[64 * 192], new float[64 * 192], 8, 192, 64).IsEmpty); // GRU forward
@@ -163,6 +163,61 @@ public class FitTests
         Assert.Equal(out1, out2);
         Assert.Equal(loss1, loss2);
         Assert.Equal(g1, other.Gradients.Parameters.ToArray());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Lstm_input_projections_run_per_step_with_the_bits_of_one_projection_of_all_steps(bool looped)
+    {
+        // Where panels pay, an LSTM projects each step's input just before that step's recurrent product (large layers:
+        // Kernels.PackProjection decides by size; a test switch forces it here, on this thread, for small ones). The same
+        // outputs, loss and gradients as projecting all steps at once (panels off), in training (dropout masks drawn by
+        // two instances of the same seed) and in inference, with masked steps, both directions and a reversed layer.
+        bool panels = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+        ITrainableModel<float> Create() => looped ? new StepProjectionLstmLooped() : new StepProjectionLstm();
+        var rng = new Random(looped ? 31 : 30);
+        const int Batch = 9;
+        float[] x = Enumerable.Range(0, Batch * StepProjectionLstm.InputLength).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        for (int b = 0; b < Batch; b += 4)
+        {
+            x.AsSpan((b * 7 + 5) * 6, 2 * 6).Clear(); // the last two steps masked
+        }
+        float[] y = Enumerable.Range(0, Batch).Select(_ => (float)rng.NextDouble()).ToArray();
+        (float[] Outputs, float Loss, float[] Gradients, float[] Predicted) Run(bool perStep)
+        {
+            Kernels.ProjectPerStepAlways = perStep;
+            Kernels.PanelsOff = !perStep;
+            try
+            {
+                ITrainableModel<float> model = Create();
+                if (perStep && panels)
+                {
+                    Assert.False(Kernels.PackProjection(new float[6 * 64], Kernels.ProjectionPanelBuffer(Batch, 7, 64, 6), Batch, 7, 64, 6).IsEmpty);
+                    Assert.False(Kernels.PackProjection(new float[32 * 128], Kernels.ProjectionPanelBuffer(Batch, 7, 128, 32), Batch, 7, 128, 32).IsEmpty);
+                }
+                var outputs = new float[Batch];
+                float loss = model.ComputeGradients(x, y, Batch, Loss.MeanSquaredError, outputs: outputs);
+                var predicted = new float[Batch];
+                model.PredictBatch(x, predicted, Batch);
+                return (outputs, loss, model.Gradients.Parameters.ToArray(), predicted);
+            }
+            finally
+            {
+                Kernels.ProjectPerStepAlways = false;
+                Kernels.PanelsOff = false;
+            }
+        }
+        var whole = Run(perStep: false);
+        var perStep = Run(perStep: true);
+        Assert.Equal(whole.Outputs, perStep.Outputs);
+        Assert.Equal(whole.Loss, perStep.Loss);
+        Assert.Equal(whole.Gradients, perStep.Gradients);
+        Assert.Equal(whole.Predicted, perStep.Predicted);
+        Assert.Contains(whole.Predicted, v => v != 0f);
+        // Without the switch, small layers project all steps at once and large ones per step.
+        Assert.True(Kernels.PackProjection(new float[6 * 64], new float[6 * 64], Batch, 7, 64, 6).IsEmpty);
+        Assert.Equal(panels, !Kernels.PackProjection(new float[128 * 2048], new float[128 * 2048], 64, 100, 2048, 128).IsEmpty);
     }
 
     [Fact]

@@ -257,6 +257,46 @@ public class KernelWidthTests
     }
 
     [Fact]
+    public void Per_step_projection_gives_GemmBias_bits_and_refuses_bad_arguments()
+    {
+        // One step's projection from a packed kernel starts each element from its bias (or zero) and runs the chain over
+        // k in order, as GemmBias does for all steps at once.
+        var rng = new Random(77);
+        const int M = 10, N = 128, K = 24;
+        float[] a = Random(rng, M * K), b = Random(rng, K * N), bias = Random(rng, N);
+        Kernels.ProjectPerStepAlways = true;
+        float[] buffer;
+        ReadOnlySpan<float> packed;
+        try
+        {
+            buffer = Kernels.ProjectionPanelBuffer(M, 3, N, K);
+            packed = Kernels.PackProjection(b, buffer, M, 3, N, K);
+        }
+        finally
+        {
+            Kernels.ProjectPerStepAlways = false;
+        }
+        Assert.Equal(Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated, !packed.IsEmpty);
+        foreach (float[] biasOrNone in new[] { bias, Array.Empty<float>() })
+        {
+            float[] expected = Random(rng, M * N), c = Random(rng, M * N);
+            Kernels.GemmBias(a, b, biasOrNone, expected, M, N, K);
+            Kernels.GemmBiasPrepacked(a, packed, b, biasOrNone, c, M, N, K);
+            AssertBitwise(expected, c, $"per-step projection, {(biasOrNone.Length == 0 ? "no bias" : "bias")}");
+        }
+        // Small sizes project all steps at once without the test switch; one step never projects per step.
+        Assert.True(Kernels.PackProjection(b, new float[K * N], M, 3, N, K).IsEmpty);
+        Assert.Empty(Kernels.ProjectionPanelBuffer(M, 1, N, K));
+        var wrongBias = Assert.Throws<ArgumentException>(() => Kernels.GemmBiasPrepacked(a, default, b, new float[N - 1], new float[M * N], M, N, K));
+        Assert.Contains("bias has 127 elements, expected 128", wrongBias.Message);
+        var shortBuffer = Assert.Throws<ArgumentException>(() => Kernels.PackProjection(b, new float[K * N - 1], M, 3, N, K));
+        Assert.Contains("buffer has 3071 floats", shortBuffer.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.PackProjection(b, default, M, -1, N, K));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.ProjectionPanelBuffer(M, -2, N, K));
+        Assert.Throws<ArgumentException>(() => Kernels.PackProjection(new float[K * N - 5], default, M, 3, N, K));
+    }
+
+    [Fact]
     public void Panel_buffers_refuse_negative_sizes()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.PanelBuffer(-1, 512, 128));

@@ -79,3 +79,14 @@ public partial class StreamH64;
 
 [Sequential(Seed = 7), Input(30, 1), Lstm(32, ReturnSequences = true, UseBias = false)]
 public partial class StreamH32NoBias;
+
+/// <summary>
+/// LSTMs whose input projections can run step by step (gates a multiple of 64 columns): masked, bidirectional, reversed,
+/// with input and recurrent dropout, unrolled and looped, for the per-step projection's bit-for-bit test.
+/// </summary>
+[Sequential(Seed = 12), Input(7, 6), Masking(0.0), Bidirectional, Lstm(16, ReturnSequences = true, Dropout = 0.25, RecurrentDropout = 0.2), Lstm(32, GoBackwards = true, ReturnSequences = true), Lstm(16), Dense(1)]
+public partial class StepProjectionLstm;
+
+/// <summary><see cref="StepProjectionLstm"/> with its time loops not unrolled.</summary>
+[Sequential(Seed = 12, Unroll = UnrollPolicy.Never), Input(7, 6), Masking(0.0), Bidirectional, Lstm(16, ReturnSequences = true, Dropout = 0.25, RecurrentDropout = 0.2), Lstm(32, GoBackwards = true, ReturnSequences = true), Lstm(16), Dense(1)]
+public partial class StepProjectionLstmLooped;

@@ -71,6 +71,18 @@ internal sealed class EmitContext
         return field;
     }
 
+    /// <summary>
+    /// A buffer for <c>Kernels.PackProjection</c> of a recurrent layer's (k × n) input kernel over <paramref name="steps"/>
+    /// steps: k × n floats where a per-step projection can pay for up to MaxBatch rows on the CPU that runs the model,
+    /// empty elsewhere (<c>Kernels.ProjectionPanelBuffer</c> decides at construction).
+    /// </summary>
+    public string AddProjectionBuffer(string field, int steps, int n, int k, string comment)
+    {
+        Buffers.Add(new Buffer(field, "float", n * k, comment, PerBatch: false,
+            Allocation: $"global::LstmGen.Kernels.ProjectionPanelBuffer(maxBatch, {Num(steps)}, {Num(n)}, {Num(k)})"));
+        return field;
+    }
+
     /// <summary>Declares <c>{type} {local} = new Span(field, 0, nb * perSample)</c> over a new per-batch workspace.</summary>
     public string Workspace(string local, string field, int perSample, string comment, string elementType = "float")
     {

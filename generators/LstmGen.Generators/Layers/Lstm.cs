@@ -70,7 +70,7 @@ internal sealed class LstmUnit : RecurrentUnit
         int steps = layer.In.Steps, inF = layer.In.Features, units = spec.Units, gates = 4 * units;
         WeightPlan kernel = layer.Weights[firstWeight];
         WeightPlan recurrent = layer.Weights[firstWeight + 1];
-        string bias = spec.UseBias ? Weight(layer.Weights[firstWeight + 2]) : "default";
+        string bias = spec.UseBias ? $"bk{id}" : "default";
         string act = Activation(spec.Activation), rec = Activation(spec.RecurrentActivation);
         bool pre = NeedsPreActivations(spec);
 
@@ -89,12 +89,19 @@ internal sealed class LstmUnit : RecurrentUnit
         string? rp = PackOncePerBatch(ctx, $"__rp{id}", $"rp{id}", $"r{id}", steps, gates, units, $"{layer.Name} recurrent kernel");
         string x = ProjectionInput(ctx, layer, id);
         RecurrentMask(ctx, layer, id);
-        w.Line($"{Kernels}.GemmBias({x}, {Weight(kernel)}, {bias}, z{id}, {Nb(steps)}, {Num(gates)}, {Num(inF)});");
+        w.Line($"{ReadOnlySpan}<float> wk{id} = {Weight(kernel)};");
+        if (spec.UseBias)
+        {
+            w.Line($"{ReadOnlySpan}<float> bk{id} = {Weight(layer.Weights[firstWeight + 2])};");
+        }
+        string? xp = ProjectPerStepOrWhole(ctx, $"__xp{id}", $"xp{id}", $"wk{id}", steps, gates, inF, $"{layer.Name} kernel",
+            $"{Kernels}.GemmBias({x}, wk{id}, {bias}, z{id}, {Nb(steps)}, {Num(gates)}, {Num(inF)});");
 
         // Step 0 starts from the zero state.
         int t0 = backwards ? steps - 1 : 0;
         var first = new Step(ctx, 0, t0);
         string firstPre = pre ? ", " + first.AtInput($"zp{id}", gates) : "";
+        EmitStepProjection(ctx, xp, first.AtInput(x, inF), $"wk{id}", bias, first.AtInput($"z{id}", gates), gates, inF);
         w.Line($"{Kernels}.LstmStep({first.AtInput($"z{id}", gates)}, default, default, c{id}.Slice(0, {Nb(units)}), h{id}.Slice(0, {Nb(units)}), nb, {Num(units)}, {act}, {rec}, {first.Mask(layer)}{firstPre});");
         EmitSteps(ctx, layer, backwards, step =>
         {
@@ -103,6 +110,7 @@ internal sealed class LstmUnit : RecurrentUnit
             string prevH = step.Local($"{ReadOnlySpan}<float>", "prevH", step.Previous($"h{id}", units));
             string operand = RecurrentOperand(ctx, layer, id, step, prevH);
             string stepPre = pre ? ", " + step.AtInput($"zp{id}", gates) : "";
+            EmitStepProjection(ctx, xp, step.AtInput(x, inF), $"wk{id}", bias, zt, gates, inF);
             EmitRecurrentProduct(ctx, operand, rp, $"r{id}", zt, gates, units, accumulate: true);
             w.Line($"{Kernels}.LstmStep({zt}, {prevC}, {prevH}, {step.At($"c{id}", units)}, {step.At($"h{id}", units)}, nb, {Num(units)}, {act}, {rec}, {step.Mask(layer)}{stepPre});");
         });

@@ -422,6 +422,35 @@ internal abstract class RecurrentUnit : LayerUnit
     }
 
     /// <summary>
+    /// Where the input projection (x · kernel + bias, k × n kernel) can run step by step (more than one step, n a whole
+    /// number of 32-column panels), declares the layer's projection buffer and lets <c>Kernels.PackProjection</c> decide
+    /// per batch: packed, each step projects its own rows just before its recurrent product (<see cref="EmitStepProjection"/>);
+    /// empty, one product projects all steps (<paramref name="wholeProjection"/>). Both give the same bits. Returns the
+    /// packed local's name, or null when the layer always projects all steps at once.
+    /// </summary>
+    protected static string? ProjectPerStepOrWhole(EmitContext ctx, string field, string local, string kernel, int steps, int n, int k, string what, string wholeProjection)
+    {
+        if (steps <= 1 || n % 32 != 0)
+        {
+            ctx.W.Line(wholeProjection);
+            return null;
+        }
+        string buffer = ctx.AddProjectionBuffer(field, steps, n, k, $"{what} in panels of four vectors, packed once per batch when each step projects its own input (empty where that never pays)");
+        ctx.W.Line($"{ReadOnlySpan}<float> {local} = {Kernels}.PackProjection({kernel}, {buffer}, nb, {Num(steps)}, {Num(n)}, {Num(k)});");
+        ctx.W.Line($"if ({local}.IsEmpty) {wholeProjection}");
+        return local;
+    }
+
+    /// <summary>A step's input projection (<c>c = x_t · kernel + bias</c>) where <see cref="ProjectPerStepOrWhole"/> packed the kernel.</summary>
+    protected static void EmitStepProjection(EmitContext ctx, string? packed, string x, string kernel, string bias, string c, int n, int k)
+    {
+        if (packed is not null)
+        {
+            ctx.W.Line($"if (!{packed}.IsEmpty) {Kernels}.GemmBiasPrepacked({x}, {packed}, {kernel}, {bias}, {c}, nb, {Num(n)}, {Num(k)});");
+        }
+    }
+
+    /// <summary>
     /// A step's recurrent product <c>c (nb × n) = a · kernel</c>, or <c>+=</c> when <paramref name="accumulate"/>: from
     /// the panels <paramref name="packed"/> (<see cref="PackOncePerBatch"/>) when the layer packs, with the same bits as
     /// the plain <c>Kernels.Gemm</c> it runs otherwise.

@@ -43,22 +43,26 @@ public static partial class Kernels
     public static void GemmBias(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int m, int n, int k)
     {
         CheckGemm(a.Length, b.Length, c.Length, m, n, k);
+        FillBias(bias, c, m, n);
+        GemmCore(ref MemoryMarshal.GetReference(a), k, 1, ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, n, k);
+    }
+
+    // The first m rows of c (n floats each) set to the bias, or to zero when it is empty: where GemmBias's chains start.
+    private static void FillBias(ReadOnlySpan<float> bias, Span<float> c, int m, int n)
+    {
         if (bias.IsEmpty)
         {
             c.Slice(0, m * n).Clear();
+            return;
         }
-        else
+        if (bias.Length != n)
         {
-            if (bias.Length != n)
-            {
-                throw new ArgumentException($"bias has {bias.Length} elements, expected {n}.", nameof(bias));
-            }
-            for (int i = 0; i < m; i++)
-            {
-                bias.CopyTo(c.Slice(i * n, n));
-            }
+            throw new ArgumentException($"bias has {bias.Length} elements, expected {n}.", nameof(bias));
         }
-        GemmCore(ref MemoryMarshal.GetReference(a), k, 1, ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, n, k);
+        for (int i = 0; i < m; i++)
+        {
+            bias.CopyTo(c.Slice(i * n, n));
+        }
     }
 
     private static void CheckGemm(int aLength, int bLength, int cLength, int m, int n, int k)

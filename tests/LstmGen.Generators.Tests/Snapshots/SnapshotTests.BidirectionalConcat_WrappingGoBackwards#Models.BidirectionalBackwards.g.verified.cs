@@ -341,7 +341,9 @@ namespace Models
             global::System.Span<float> c1f = new global::System.Span<float>(__c1f, 0, nb * 15);
             global::System.Span<float> h1f = new global::System.Span<float>(__h1f, 0, nb * 15);
             global::System.ReadOnlySpan<float> r1f = new global::System.Span<float>(__p, 24, 36);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 24), new global::System.Span<float>(__p, 60, 12), z1f, nb * 5, 12, 2);
+            global::System.ReadOnlySpan<float> wk1f = new global::System.Span<float>(__p, 0, 24);
+            global::System.ReadOnlySpan<float> bk1f = new global::System.Span<float>(__p, 60, 12);
+            global::LstmGen.Kernels.GemmBias(a0, wk1f, bk1f, z1f, nb * 5, 12, 2);
             global::LstmGen.Kernels.LstmStep(z1f.Slice(nb * 48, nb * 12), default, default, c1f.Slice(0, nb * 3), h1f.Slice(0, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1f.Slice(0, nb * 3), r1f, z1f.Slice(nb * 36, nb * 12), nb, 12, 3, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1f.Slice(nb * 36, nb * 12), c1f.Slice(0, nb * 3), h1f.Slice(0, nb * 3), c1f.Slice(nb * 3, nb * 3), h1f.Slice(nb * 3, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -356,7 +358,9 @@ namespace Models
             global::System.Span<float> c1b = new global::System.Span<float>(__c1b, 0, nb * 15);
             global::System.Span<float> h1b = new global::System.Span<float>(__h1b, 0, nb * 15);
             global::System.ReadOnlySpan<float> r1b = new global::System.Span<float>(__p, 96, 36);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 72, 24), new global::System.Span<float>(__p, 132, 12), z1b, nb * 5, 12, 2);
+            global::System.ReadOnlySpan<float> wk1b = new global::System.Span<float>(__p, 72, 24);
+            global::System.ReadOnlySpan<float> bk1b = new global::System.Span<float>(__p, 132, 12);
+            global::LstmGen.Kernels.GemmBias(a0, wk1b, bk1b, z1b, nb * 5, 12, 2);
             global::LstmGen.Kernels.LstmStep(z1b.Slice(0, nb * 12), default, default, c1b.Slice(0, nb * 3), h1b.Slice(0, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1b.Slice(0, nb * 3), r1b, z1b.Slice(nb * 12, nb * 12), nb, 12, 3, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1b.Slice(nb * 12, nb * 12), c1b.Slice(0, nb * 3), h1b.Slice(0, nb * 3), c1b.Slice(nb * 3, nb * 3), h1b.Slice(nb * 3, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);

@@ -366,7 +366,9 @@ namespace Models
             global::System.Span<float> c1f = new global::System.Span<float>(__c1f, 0, nb * 24);
             global::System.Span<float> h1f = new global::System.Span<float>(__h1f, 0, nb * 24);
             global::System.ReadOnlySpan<float> r1f = new global::System.Span<float>(__p, 48, 64);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 48), new global::System.Span<float>(__p, 112, 16), z1f, nb * 6, 16, 3);
+            global::System.ReadOnlySpan<float> wk1f = new global::System.Span<float>(__p, 0, 48);
+            global::System.ReadOnlySpan<float> bk1f = new global::System.Span<float>(__p, 112, 16);
+            global::LstmGen.Kernels.GemmBias(a0, wk1f, bk1f, z1f, nb * 6, 16, 3);
             global::LstmGen.Kernels.LstmStep(z1f.Slice(0, nb * 16), default, default, c1f.Slice(0, nb * 4), h1f.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1f.Slice(0, nb * 4), r1f, z1f.Slice(nb * 16, nb * 16), nb, 16, 4, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1f.Slice(nb * 16, nb * 16), c1f.Slice(0, nb * 4), h1f.Slice(0, nb * 4), c1f.Slice(nb * 4, nb * 4), h1f.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -383,7 +385,9 @@ namespace Models
             global::System.Span<float> c1b = new global::System.Span<float>(__c1b, 0, nb * 24);
             global::System.Span<float> h1b = new global::System.Span<float>(__h1b, 0, nb * 24);
             global::System.ReadOnlySpan<float> r1b = new global::System.Span<float>(__p, 176, 64);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 128, 48), new global::System.Span<float>(__p, 240, 16), z1b, nb * 6, 16, 3);
+            global::System.ReadOnlySpan<float> wk1b = new global::System.Span<float>(__p, 128, 48);
+            global::System.ReadOnlySpan<float> bk1b = new global::System.Span<float>(__p, 240, 16);
+            global::LstmGen.Kernels.GemmBias(a0, wk1b, bk1b, z1b, nb * 6, 16, 3);
             global::LstmGen.Kernels.LstmStep(z1b.Slice(nb * 80, nb * 16), default, default, c1b.Slice(0, nb * 4), h1b.Slice(0, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1b.Slice(0, nb * 4), r1b, z1b.Slice(nb * 64, nb * 16), nb, 16, 4, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1b.Slice(nb * 64, nb * 16), c1b.Slice(0, nb * 4), h1b.Slice(0, nb * 4), c1b.Slice(nb * 4, nb * 4), h1b.Slice(nb * 4, nb * 4), nb, 4, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -405,7 +409,9 @@ namespace Models
             global::System.Span<float> c2 = new global::System.Span<float>(__c2, 0, nb * 18);
             global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 18);
             global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 304, 36);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 256, 48), new global::System.Span<float>(__p, 340, 12), z2, nb * 6, 12, 4);
+            global::System.ReadOnlySpan<float> wk2 = new global::System.Span<float>(__p, 256, 48);
+            global::System.ReadOnlySpan<float> bk2 = new global::System.Span<float>(__p, 340, 12);
+            global::LstmGen.Kernels.GemmBias(a1, wk2, bk2, z2, nb * 6, 12, 4);
             global::LstmGen.Kernels.LstmStep(z2.Slice(nb * 60, nb * 12), default, default, c2.Slice(0, nb * 3), h2.Slice(0, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h2.Slice(0, nb * 3), r2, z2.Slice(nb * 48, nb * 12), nb, 12, 3, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z2.Slice(nb * 48, nb * 12), c2.Slice(0, nb * 3), h2.Slice(0, nb * 3), c2.Slice(nb * 3, nb * 3), h2.Slice(nb * 3, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);

@@ -64,6 +64,7 @@ namespace Models
         private readonly float[] __c3; // lstm cell state per processed step
         private readonly float[] __h3; // lstm output per processed step
         private readonly float[] __rp3; // lstm recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
+        private readonly float[] __xp3; // lstm kernel in panels of four vectors, packed once per batch when each step projects its own input (empty where that never pays)
         private readonly float[] __y4; // dense output (batch, 1)
         private readonly float[] __d0; // gradient with respect to the input (time-major)
         private readonly float[] __d4; // gradient with respect to dense's output
@@ -118,6 +119,7 @@ namespace Models
             __c3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 224, "lstm cell state per processed step"));
             __h3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 224, "lstm output per processed step"));
             __rp3 = global::LstmGen.Kernels.PanelBuffer(maxBatch, 64, 16);
+            __xp3 = global::LstmGen.Kernels.ProjectionPanelBuffer(maxBatch, 14, 64, 8);
             __y4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "dense output (batch, 1)"));
             __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 120, "gradient with respect to the input (time-major)"));
             __d4 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "gradient with respect to dense's output"));
@@ -352,32 +354,49 @@ namespace Models
             global::System.Span<float> h3 = new global::System.Span<float>(__h3, 0, nb * 224);
             global::System.ReadOnlySpan<float> r3 = new global::System.Span<float>(__p, 616, 1024);
             global::System.ReadOnlySpan<float> rp3 = global::LstmGen.Kernels.PackPanels(r3, __rp3, nb, 64, 16);
-            global::LstmGen.Kernels.GemmBias(a2, new global::System.Span<float>(__p, 104, 512), new global::System.Span<float>(__p, 1640, 64), z3, nb * 14, 64, 8);
+            global::System.ReadOnlySpan<float> wk3 = new global::System.Span<float>(__p, 104, 512);
+            global::System.ReadOnlySpan<float> bk3 = new global::System.Span<float>(__p, 1640, 64);
+            global::System.ReadOnlySpan<float> xp3 = global::LstmGen.Kernels.PackProjection(wk3, __xp3, nb, 14, 64, 8);
+            if (xp3.IsEmpty) global::LstmGen.Kernels.GemmBias(a2, wk3, bk3, z3, nb * 14, 64, 8);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(0, nb * 8), xp3, wk3, bk3, z3.Slice(0, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.LstmStep(z3.Slice(0, nb * 64), default, default, c3.Slice(0, nb * 16), h3.Slice(0, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 8, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 64, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(0, nb * 16), rp3, r3, z3.Slice(nb * 64, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 64, nb * 64), c3.Slice(0, nb * 16), h3.Slice(0, nb * 16), c3.Slice(nb * 16, nb * 16), h3.Slice(nb * 16, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 16, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 128, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 16, nb * 16), rp3, r3, z3.Slice(nb * 128, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 128, nb * 64), c3.Slice(nb * 16, nb * 16), h3.Slice(nb * 16, nb * 16), c3.Slice(nb * 32, nb * 16), h3.Slice(nb * 32, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 24, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 192, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 32, nb * 16), rp3, r3, z3.Slice(nb * 192, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 192, nb * 64), c3.Slice(nb * 32, nb * 16), h3.Slice(nb * 32, nb * 16), c3.Slice(nb * 48, nb * 16), h3.Slice(nb * 48, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 32, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 256, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 48, nb * 16), rp3, r3, z3.Slice(nb * 256, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 256, nb * 64), c3.Slice(nb * 48, nb * 16), h3.Slice(nb * 48, nb * 16), c3.Slice(nb * 64, nb * 16), h3.Slice(nb * 64, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 40, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 320, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 64, nb * 16), rp3, r3, z3.Slice(nb * 320, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 320, nb * 64), c3.Slice(nb * 64, nb * 16), h3.Slice(nb * 64, nb * 16), c3.Slice(nb * 80, nb * 16), h3.Slice(nb * 80, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 48, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 384, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 80, nb * 16), rp3, r3, z3.Slice(nb * 384, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 384, nb * 64), c3.Slice(nb * 80, nb * 16), h3.Slice(nb * 80, nb * 16), c3.Slice(nb * 96, nb * 16), h3.Slice(nb * 96, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 56, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 448, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 96, nb * 16), rp3, r3, z3.Slice(nb * 448, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 448, nb * 64), c3.Slice(nb * 96, nb * 16), h3.Slice(nb * 96, nb * 16), c3.Slice(nb * 112, nb * 16), h3.Slice(nb * 112, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 64, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 512, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 112, nb * 16), rp3, r3, z3.Slice(nb * 512, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 512, nb * 64), c3.Slice(nb * 112, nb * 16), h3.Slice(nb * 112, nb * 16), c3.Slice(nb * 128, nb * 16), h3.Slice(nb * 128, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 72, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 576, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 128, nb * 16), rp3, r3, z3.Slice(nb * 576, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 576, nb * 64), c3.Slice(nb * 128, nb * 16), h3.Slice(nb * 128, nb * 16), c3.Slice(nb * 144, nb * 16), h3.Slice(nb * 144, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 80, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 640, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 144, nb * 16), rp3, r3, z3.Slice(nb * 640, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 640, nb * 64), c3.Slice(nb * 144, nb * 16), h3.Slice(nb * 144, nb * 16), c3.Slice(nb * 160, nb * 16), h3.Slice(nb * 160, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 88, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 704, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 160, nb * 16), rp3, r3, z3.Slice(nb * 704, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 704, nb * 64), c3.Slice(nb * 160, nb * 16), h3.Slice(nb * 160, nb * 16), c3.Slice(nb * 176, nb * 16), h3.Slice(nb * 176, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 96, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 768, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 176, nb * 16), rp3, r3, z3.Slice(nb * 768, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 768, nb * 64), c3.Slice(nb * 176, nb * 16), h3.Slice(nb * 176, nb * 16), c3.Slice(nb * 192, nb * 16), h3.Slice(nb * 192, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp3.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a2.Slice(nb * 104, nb * 8), xp3, wk3, bk3, z3.Slice(nb * 832, nb * 64), nb, 64, 8);
             global::LstmGen.Kernels.GemmPrepacked(h3.Slice(nb * 192, nb * 16), rp3, r3, z3.Slice(nb * 832, nb * 64), nb, 64, 16);
             global::LstmGen.Kernels.LstmStep(z3.Slice(nb * 832, nb * 64), c3.Slice(nb * 192, nb * 16), h3.Slice(nb * 192, nb * 16), c3.Slice(nb * 208, nb * 16), h3.Slice(nb * 208, nb * 16), nb, 16, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::System.ReadOnlySpan<float> a3 = h3.Slice(nb * 208, nb * 16);

@@ -313,7 +313,9 @@ namespace Models
             global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 240);
             global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 240);
             global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 72, 144);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 72), new global::System.Span<float>(__p, 216, 24), z1, nb * 40, 24, 3);
+            global::System.ReadOnlySpan<float> wk1 = new global::System.Span<float>(__p, 0, 72);
+            global::System.ReadOnlySpan<float> bk1 = new global::System.Span<float>(__p, 216, 24);
+            global::LstmGen.Kernels.GemmBias(a0, wk1, bk1, z1, nb * 40, 24, 3);
             global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 24), default, default, c1.Slice(0, nb * 6), h1.Slice(0, nb * 6), nb, 6, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             for (int s = 1; s < 40; s++)
             {

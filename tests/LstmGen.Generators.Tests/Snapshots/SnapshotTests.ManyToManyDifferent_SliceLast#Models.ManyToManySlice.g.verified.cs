@@ -59,6 +59,7 @@ namespace Models
         private readonly float[] __c1; // lstm cell state per processed step
         private readonly float[] __h1; // lstm output per processed step
         private readonly float[] __rp1; // lstm recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
+        private readonly float[] __xp1; // lstm kernel in panels of four vectors, packed once per batch when each step projects its own input (empty where that never pays)
         private readonly float[] __y3; // time_distributed output (batch, 3, 2)
         private readonly float[] __d0; // gradient with respect to the input (time-major)
         private readonly float[] __d3; // gradient with respect to time_distributed's output
@@ -106,6 +107,7 @@ namespace Models
             __c1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "lstm cell state per processed step"));
             __h1 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 48, "lstm output per processed step"));
             __rp1 = global::LstmGen.Kernels.PanelBuffer(maxBatch, 32, 8);
+            __xp1 = global::LstmGen.Kernels.ProjectionPanelBuffer(maxBatch, 6, 32, 4);
             __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "time_distributed output (batch, 3, 2)"));
             __d0 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 24, "gradient with respect to the input (time-major)"));
             __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 6, "gradient with respect to time_distributed's output"));
@@ -323,16 +325,25 @@ namespace Models
             global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 48);
             global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 128, 256);
             global::System.ReadOnlySpan<float> rp1 = global::LstmGen.Kernels.PackPanels(r1, __rp1, nb, 32, 8);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 128), new global::System.Span<float>(__p, 384, 32), z1, nb * 6, 32, 4);
+            global::System.ReadOnlySpan<float> wk1 = new global::System.Span<float>(__p, 0, 128);
+            global::System.ReadOnlySpan<float> bk1 = new global::System.Span<float>(__p, 384, 32);
+            global::System.ReadOnlySpan<float> xp1 = global::LstmGen.Kernels.PackProjection(wk1, __xp1, nb, 6, 32, 4);
+            if (xp1.IsEmpty) global::LstmGen.Kernels.GemmBias(a0, wk1, bk1, z1, nb * 6, 32, 4);
+            if (!xp1.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a0.Slice(0, nb * 4), xp1, wk1, bk1, z1.Slice(0, nb * 32), nb, 32, 4);
             global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 32), default, default, c1.Slice(0, nb * 8), h1.Slice(0, nb * 8), nb, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp1.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a0.Slice(nb * 4, nb * 4), xp1, wk1, bk1, z1.Slice(nb * 32, nb * 32), nb, 32, 4);
             global::LstmGen.Kernels.GemmPrepacked(h1.Slice(0, nb * 8), rp1, r1, z1.Slice(nb * 32, nb * 32), nb, 32, 8);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 32, nb * 32), c1.Slice(0, nb * 8), h1.Slice(0, nb * 8), c1.Slice(nb * 8, nb * 8), h1.Slice(nb * 8, nb * 8), nb, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp1.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a0.Slice(nb * 8, nb * 4), xp1, wk1, bk1, z1.Slice(nb * 64, nb * 32), nb, 32, 4);
             global::LstmGen.Kernels.GemmPrepacked(h1.Slice(nb * 8, nb * 8), rp1, r1, z1.Slice(nb * 64, nb * 32), nb, 32, 8);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 64, nb * 32), c1.Slice(nb * 8, nb * 8), h1.Slice(nb * 8, nb * 8), c1.Slice(nb * 16, nb * 8), h1.Slice(nb * 16, nb * 8), nb, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp1.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a0.Slice(nb * 12, nb * 4), xp1, wk1, bk1, z1.Slice(nb * 96, nb * 32), nb, 32, 4);
             global::LstmGen.Kernels.GemmPrepacked(h1.Slice(nb * 16, nb * 8), rp1, r1, z1.Slice(nb * 96, nb * 32), nb, 32, 8);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 96, nb * 32), c1.Slice(nb * 16, nb * 8), h1.Slice(nb * 16, nb * 8), c1.Slice(nb * 24, nb * 8), h1.Slice(nb * 24, nb * 8), nb, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp1.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a0.Slice(nb * 16, nb * 4), xp1, wk1, bk1, z1.Slice(nb * 128, nb * 32), nb, 32, 4);
             global::LstmGen.Kernels.GemmPrepacked(h1.Slice(nb * 24, nb * 8), rp1, r1, z1.Slice(nb * 128, nb * 32), nb, 32, 8);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 128, nb * 32), c1.Slice(nb * 24, nb * 8), h1.Slice(nb * 24, nb * 8), c1.Slice(nb * 32, nb * 8), h1.Slice(nb * 32, nb * 8), nb, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
+            if (!xp1.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a0.Slice(nb * 20, nb * 4), xp1, wk1, bk1, z1.Slice(nb * 160, nb * 32), nb, 32, 4);
             global::LstmGen.Kernels.GemmPrepacked(h1.Slice(nb * 32, nb * 8), rp1, r1, z1.Slice(nb * 160, nb * 32), nb, 32, 8);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 160, nb * 32), c1.Slice(nb * 32, nb * 8), h1.Slice(nb * 32, nb * 8), c1.Slice(nb * 40, nb * 8), h1.Slice(nb * 40, nb * 8), nb, 8, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::System.ReadOnlySpan<float> a1 = h1;

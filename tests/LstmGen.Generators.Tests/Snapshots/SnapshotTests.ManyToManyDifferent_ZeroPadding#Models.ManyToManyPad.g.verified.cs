@@ -326,7 +326,9 @@ namespace Models
             global::System.Span<float> c2 = new global::System.Span<float>(__c2, 0, nb * 35);
             global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 35);
             global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 40, 100);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 0, 40), new global::System.Span<float>(__p, 140, 20), z2, nb * 7, 20, 2);
+            global::System.ReadOnlySpan<float> wk2 = new global::System.Span<float>(__p, 0, 40);
+            global::System.ReadOnlySpan<float> bk2 = new global::System.Span<float>(__p, 140, 20);
+            global::LstmGen.Kernels.GemmBias(a1, wk2, bk2, z2, nb * 7, 20, 2);
             global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 20), default, default, c2.Slice(0, nb * 5), h2.Slice(0, nb * 5), nb, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h2.Slice(0, nb * 5), r2, z2.Slice(nb * 20, nb * 20), nb, 20, 5, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z2.Slice(nb * 20, nb * 20), c2.Slice(0, nb * 5), h2.Slice(0, nb * 5), c2.Slice(nb * 5, nb * 5), h2.Slice(nb * 5, nb * 5), nb, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);

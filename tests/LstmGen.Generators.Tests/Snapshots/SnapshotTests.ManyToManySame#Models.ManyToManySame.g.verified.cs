@@ -341,7 +341,9 @@ namespace Models
             global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 500);
             global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 500);
             global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 200, 10000);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 200), new global::System.Span<float>(__p, 10200, 200), z1, nb * 10, 200, 1);
+            global::System.ReadOnlySpan<float> wk1 = new global::System.Span<float>(__p, 0, 200);
+            global::System.ReadOnlySpan<float> bk1 = new global::System.Span<float>(__p, 10200, 200);
+            global::LstmGen.Kernels.GemmBias(a0, wk1, bk1, z1, nb * 10, 200, 1);
             global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 200), default, default, c1.Slice(0, nb * 50), h1.Slice(0, nb * 50), nb, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1.Slice(0, nb * 50), r1, z1.Slice(nb * 200, nb * 200), nb, 200, 50, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 200, nb * 200), c1.Slice(0, nb * 50), h1.Slice(0, nb * 50), c1.Slice(nb * 50, nb * 50), h1.Slice(nb * 50, nb * 50), nb, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
@@ -369,7 +371,9 @@ namespace Models
             global::System.Span<float> c2 = new global::System.Span<float>(__c2, 0, nb * 500);
             global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 500);
             global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 20400, 10000);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 10400, 10000), new global::System.Span<float>(__p, 30400, 200), z2, nb * 10, 200, 50);
+            global::System.ReadOnlySpan<float> wk2 = new global::System.Span<float>(__p, 10400, 10000);
+            global::System.ReadOnlySpan<float> bk2 = new global::System.Span<float>(__p, 30400, 200);
+            global::LstmGen.Kernels.GemmBias(a1, wk2, bk2, z2, nb * 10, 200, 50);
             global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 200), default, default, c2.Slice(0, nb * 50), h2.Slice(0, nb * 50), nb, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h2.Slice(0, nb * 50), r2, z2.Slice(nb * 200, nb * 200), nb, 200, 50, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z2.Slice(nb * 200, nb * 200), c2.Slice(0, nb * 50), h2.Slice(0, nb * 50), c2.Slice(nb * 50, nb * 50), h2.Slice(nb * 50, nb * 50), nb, 50, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);

@@ -57,6 +57,7 @@ namespace Models
         private readonly float[] __c2; // lstm cell state per processed step
         private readonly float[] __h2; // lstm output per processed step
         private readonly float[] __rp2; // lstm recurrent kernel in panels of four vectors, packed once per batch (empty where that never pays)
+        private readonly float[] __xp2; // lstm kernel in panels of four vectors, packed once per batch when each step projects its own input (empty where that never pays)
         private readonly float[] __y3; // dense output (batch, 1)
         private readonly float[] __d3; // gradient with respect to dense's output
         private readonly float[] __wT3; // dense kernel transposed
@@ -105,6 +106,7 @@ namespace Models
             __c2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "lstm cell state per processed step"));
             __h2 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 2560, "lstm output per processed step"));
             __rp2 = global::LstmGen.Kernels.PanelBuffer(maxBatch, 512, 128);
+            __xp2 = global::LstmGen.Kernels.ProjectionPanelBuffer(maxBatch, 20, 512, 128);
             __y3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "dense output (batch, 1)"));
             __d3 = global::LstmGen.Kernels.AllocateAligned(global::LstmGen.Kernels.WorkspaceLength(maxBatch, 1, "gradient with respect to dense's output"));
             __wT3 = global::LstmGen.Kernels.AllocateAligned(128);
@@ -311,7 +313,11 @@ namespace Models
             global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 2560);
             global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 705536, 65536);
             global::System.ReadOnlySpan<float> rp2 = global::LstmGen.Kernels.PackPanels(r2, __rp2, nb, 512, 128);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 640000, 65536), new global::System.Span<float>(__p, 771072, 512), z2, nb * 20, 512, 128);
+            global::System.ReadOnlySpan<float> wk2 = new global::System.Span<float>(__p, 640000, 65536);
+            global::System.ReadOnlySpan<float> bk2 = new global::System.Span<float>(__p, 771072, 512);
+            global::System.ReadOnlySpan<float> xp2 = global::LstmGen.Kernels.PackProjection(wk2, __xp2, nb, 20, 512, 128);
+            if (xp2.IsEmpty) global::LstmGen.Kernels.GemmBias(a1, wk2, bk2, z2, nb * 20, 512, 128);
+            if (!xp2.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a1.Slice(0, nb * 128), xp2, wk2, bk2, z2.Slice(0, nb * 512), nb, 512, 128);
             global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 512), default, default, c2.Slice(0, nb * 128), h2.Slice(0, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(0, nb));
             for (int s = 1; s < 20; s++)
             {
@@ -319,6 +325,7 @@ namespace Models
                 global::System.Span<float> zt = z2.Slice(nb * 512 * t, nb * 512);
                 global::System.ReadOnlySpan<float> prevC = c2.Slice(nb * 128 * (s - 1), nb * 128);
                 global::System.ReadOnlySpan<float> prevH = h2.Slice(nb * 128 * (s - 1), nb * 128);
+                if (!xp2.IsEmpty) global::LstmGen.Kernels.GemmBiasPrepacked(a1.Slice(nb * 128 * t, nb * 128), xp2, wk2, bk2, zt, nb, 512, 128);
                 global::LstmGen.Kernels.GemmPrepacked(prevH, rp2, r2, zt, nb, 512, 128);
                 global::LstmGen.Kernels.LstmStep(zt, prevC, prevH, c2.Slice(nb * 128 * s, nb * 128), h2.Slice(nb * 128 * s, nb * 128), nb, 128, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, mask1.Slice(nb * t, nb));
             }

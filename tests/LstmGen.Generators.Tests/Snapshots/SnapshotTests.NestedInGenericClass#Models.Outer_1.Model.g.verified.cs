@@ -315,7 +315,9 @@ namespace Models
                 global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 4);
                 global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 4);
                 global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 16, 16);
-                global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 16), new global::System.Span<float>(__p, 32, 8), z1, nb * 2, 8, 2);
+                global::System.ReadOnlySpan<float> wk1 = new global::System.Span<float>(__p, 0, 16);
+                global::System.ReadOnlySpan<float> bk1 = new global::System.Span<float>(__p, 32, 8);
+                global::LstmGen.Kernels.GemmBias(a0, wk1, bk1, z1, nb * 2, 8, 2);
                 global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 8), default, default, c1.Slice(0, nb * 2), h1.Slice(0, nb * 2), nb, 2, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
                 global::LstmGen.Kernels.Gemm(h1.Slice(0, nb * 2), r1, z1.Slice(nb * 8, nb * 8), nb, 8, 2, accumulate: true);
                 global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 8, nb * 8), c1.Slice(0, nb * 2), h1.Slice(0, nb * 2), c1.Slice(nb * 2, nb * 2), h1.Slice(nb * 2, nb * 2), nb, 2, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);

@@ -316,7 +316,9 @@ namespace Models
             global::System.Span<float> c2 = new global::System.Span<float>(__c2, 0, nb * 30);
             global::System.Span<float> h2 = new global::System.Span<float>(__h2, 0, nb * 30);
             global::System.ReadOnlySpan<float> r2 = new global::System.Span<float>(__p, 72, 144);
-            global::LstmGen.Kernels.GemmBias(a1, new global::System.Span<float>(__p, 0, 72), new global::System.Span<float>(__p, 216, 24), z2, nb * 5, 24, 3);
+            global::System.ReadOnlySpan<float> wk2 = new global::System.Span<float>(__p, 0, 72);
+            global::System.ReadOnlySpan<float> bk2 = new global::System.Span<float>(__p, 216, 24);
+            global::LstmGen.Kernels.GemmBias(a1, wk2, bk2, z2, nb * 5, 24, 3);
             global::LstmGen.Kernels.LstmStep(z2.Slice(0, nb * 24), default, default, c2.Slice(0, nb * 6), h2.Slice(0, nb * 6), nb, 6, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h2.Slice(0, nb * 6), r2, z2.Slice(nb * 24, nb * 24), nb, 24, 6, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z2.Slice(nb * 24, nb * 24), c2.Slice(0, nb * 6), h2.Slice(0, nb * 6), c2.Slice(nb * 6, nb * 6), h2.Slice(nb * 6, nb * 6), nb, 6, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);

@@ -305,7 +305,9 @@ namespace Models
             global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 15);
             global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 15);
             global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 24, 36);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 24), new global::System.Span<float>(__p, 60, 12), z1, nb * 5, 12, 2);
+            global::System.ReadOnlySpan<float> wk1 = new global::System.Span<float>(__p, 0, 24);
+            global::System.ReadOnlySpan<float> bk1 = new global::System.Span<float>(__p, 60, 12);
+            global::LstmGen.Kernels.GemmBias(a0, wk1, bk1, z1, nb * 5, 12, 2);
             global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 12), default, default, c1.Slice(0, nb * 3), h1.Slice(0, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1.Slice(0, nb * 3), r1, z1.Slice(nb * 12, nb * 12), nb, 12, 3, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 12, nb * 12), c1.Slice(0, nb * 3), h1.Slice(0, nb * 3), c1.Slice(nb * 3, nb * 3), h1.Slice(nb * 3, nb * 3), nb, 3, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);

@@ -377,7 +377,9 @@ namespace Models
             global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 30);
             global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 30);
             global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 60, 100);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 60), new global::System.Span<float>(__p, 160, 20), z1, nb * 6, 20, 3);
+            global::System.ReadOnlySpan<float> wk1 = new global::System.Span<float>(__p, 0, 60);
+            global::System.ReadOnlySpan<float> bk1 = new global::System.Span<float>(__p, 160, 20);
+            global::LstmGen.Kernels.GemmBias(a0, wk1, bk1, z1, nb * 6, 20, 3);
             global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 20), default, default, c1.Slice(0, nb * 5), h1.Slice(0, nb * 5), nb, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);
             global::LstmGen.Kernels.Gemm(h1.Slice(0, nb * 5), r1, z1.Slice(nb * 20, nb * 20), nb, 20, 5, accumulate: true);
             global::LstmGen.Kernels.LstmStep(z1.Slice(nb * 20, nb * 20), c1.Slice(0, nb * 5), h1.Slice(0, nb * 5), c1.Slice(nb * 5, nb * 5), h1.Slice(nb * 5, nb * 5), nb, 5, global::LstmGen.Activation.Tanh, global::LstmGen.Activation.Sigmoid, default);

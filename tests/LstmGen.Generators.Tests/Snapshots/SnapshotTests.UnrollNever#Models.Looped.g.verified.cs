@@ -311,7 +311,8 @@ namespace Models
             global::System.Span<float> c1 = new global::System.Span<float>(__c1, 0, nb * 6);
             global::System.Span<float> h1 = new global::System.Span<float>(__h1, 0, nb * 6);
             global::System.ReadOnlySpan<float> r1 = new global::System.Span<float>(__p, 16, 16);
-            global::LstmGen.Kernels.GemmBias(a0, new global::System.Span<float>(__p, 0, 16), default, z1, nb * 3, 8, 2);
+            global::System.ReadOnlySpan<float> wk1 = new global::System.Span<float>(__p, 0, 16);
+            global::LstmGen.Kernels.GemmBias(a0, wk1, default, z1, nb * 3, 8, 2);
             global::LstmGen.Kernels.LstmStep(z1.Slice(0, nb * 8), default, default, c1.Slice(0, nb * 2), h1.Slice(0, nb * 2), nb, 2, global::LstmGen.Activation.Relu, global::LstmGen.Activation.Tanh, default);
             for (int s = 1; s < 3; s++)
             {
