@@ -146,7 +146,8 @@ public static partial class Kernels
     /// Per step pays on CPUs that pack panels (AVX2, AVX-512), with 4 or more rows, n a multiple of the panel width,
     /// and at least 256 K floats of gates in all (1 MB, beyond the L2 of many cores): then each step's gates are written
     /// just before they are read, in cache, instead of all steps' being written to memory first and read back one step
-    /// at a time (W4, 64 × 100 steps × 2048 gates: 0.88–0.90x the time of the layer). The two give the same bits.
+    /// at a time (W4's forward, 64 × 100 steps × 2048 gates: 0.95–1.02x the time in paired runs, median 0.98x; half the
+    /// gates' memory traffic, which the cores of a server share). The two give the same bits.
     /// </summary>
     /// <param name="kernel">The input kernel, k × n, row-major.</param>
     /// <param name="buffer">At least k × n floats (overwritten when packed), or empty (<see cref="ProjectionPanelBuffer"/>).</param>
@@ -195,8 +196,9 @@ public static partial class Kernels
         GemmPrepacked(a, packed, b, c, m, n, k);
     }
 
-    // Gates of all steps from which a per-step projection pays (measured on an AVX-512 Xeon: W4's 13 M floats 0.88–0.90x
-    // the time of one projection; W1 at batch 32, 330 K floats, 0.98x, level within noise).
+    // Gates of all steps from which a per-step projection pays (measured on an AVX-512 Xeon: W4's 13 M floats 0.88–0.97x
+    // the time of one projection in a kernel-level harness and 0.95–1.02x in the model; W1 at batch 32, 330 K floats,
+    // 0.98x, level within noise).
     private const long ProjectionPerStepFloats = 256 * 1024;
 
     private static bool ProjectionPerStepPays(int rows, int steps, int n, int k, bool always) =>
