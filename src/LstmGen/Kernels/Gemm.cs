@@ -124,11 +124,11 @@ public static partial class Kernels
     // Rows of b per panel of the packed product: 256 × 32 floats = 32 KB at 256 bits, the L1 of AVX2 CPUs; measured
     // faster than 128 rows on W4's product (fewer reloads of c between depth blocks outweigh the evictions). 64 KB at 512
     // bits, in the 48 KB L1 and the L2 of AVX-512 CPUs.
-    private const int PackDepth256 = 256;
+    private const int PackDepth = 256;
 
-    [ThreadStatic] private static float[]? t_panel256;
+    [ThreadStatic] private static float[]? t_panel;
 
-    // The packed product: each panel (four vectors of columns: 32 at 256 bits, 64 at 512) of PackDepth256 rows of b is
+    // The packed product: each panel (four vectors of columns: 32 at 256 bits, 64 at 512) of PackDepth rows of b is
     // copied to a contiguous buffer (rows of b ld floats apart map to few L1 sets: W4's 2048-float rows all to one, so
     // unpacked every load of b missed L1), then every block of rows of c runs the panel kernel over it (3 × 4 vectors
     // at 256 bits, 6 × 4 at 512). Each element of c is still one multiply-add chain over p in order (c is stored and
@@ -136,14 +136,14 @@ public static partial class Kernels
     // `wide` picks the 512-bit panels (the caller's Vector512 check; tests run either on any CPU, emulated if need be).
     internal static void GemmPanels(ref float a, int ars, int acs, ref float b, ref float c, int m, int cols, int k, int ld, bool wide)
     {
-        if (m >= 2 * BlockRows256)
+        if (m >= 2 * BlockRows)
         {
-            GemmBlocked(ref a, ars, acs, ref b, ref c, m, cols, k, ld, BlockRows256, int.MaxValue, t_block256 ??= AllocateAligned(BlockFloats256), wide);
+            GemmBlocked(ref a, ars, acs, ref b, ref c, m, cols, k, ld, BlockRows, int.MaxValue, t_block ??= AllocateAligned(BlockFloats), wide);
         }
         else
         {
             // Few rows: one panel at a time, all rows over it while it is in cache.
-            GemmBlocked(ref a, ars, acs, ref b, ref c, m, cols, k, ld, m, wide ? 64 : 32, t_panel256 ??= AllocateAligned(PackDepth256 * 64), wide);
+            GemmBlocked(ref a, ars, acs, ref b, ref c, m, cols, k, ld, m, wide ? 64 : 32, t_panel ??= AllocateAligned(PackDepth * 64), wide);
         }
     }
 
@@ -153,12 +153,12 @@ public static partial class Kernels
     // projection (6400 × 128)·(128 × 2048): 46–52 → 67–71 GFLOP/s (12 and 24 rows alike, 36 and 48 slower, a 128 KB
     // column block slower at depth 256); at 512 bits (Intel Xeon, AVX-512) the same projection went from 58–75 GFLOP/s
     // (4 × 64 blocks over 128-row panels, every panel re-reading all of a) to 81–111 in paired runs.
-    private const int BlockRows256 = 24;
-    private const int BlockFloats256 = 65536;
+    private const int BlockRows = 24;
+    private const int BlockFloats = 65536;
 
-    [ThreadStatic] private static float[]? t_block256;
+    [ThreadStatic] private static float[]? t_block;
 
-    // For each depth block of PackDepth256 rows: a column block of b (as many panels as `buffer` holds at this depth, at
+    // For each depth block of PackDepth rows: a column block of b (as many panels as `buffer` holds at this depth, at
     // most maxBlockColumns columns) is packed, then every block of `blockRows` rows of a runs over all of its panels
     // before the next. With 48+ rows, 24-row blocks keep the rows of a in cache while the panels stream from L2
     // (unblocked, every panel re-read all m rows of a: W4's input projection read 3.2 MB of a 64 times); with fewer,
@@ -169,9 +169,9 @@ public static partial class Kernels
         int panel = wide ? 64 : 32;
         ref float br = ref MemoryMarshal.GetArrayDataReference(buffer);
         int whole = cols & ~(panel - 1);
-        for (int p0 = 0; p0 < k; p0 += PackDepth256)
+        for (int p0 = 0; p0 < k; p0 += PackDepth)
         {
-            int kk = Math.Min(PackDepth256, k - p0);
+            int kk = Math.Min(PackDepth, k - p0);
             int nc = Math.Min(maxBlockColumns, Math.Max(panel, (buffer.Length / kk) & ~(panel - 1)));
             ref float ap = ref Unsafe.Add(ref a, p0 * acs);
             ref float bp = ref Unsafe.Add(ref b, p0 * ld);
@@ -180,28 +180,14 @@ public static partial class Kernels
                 int jn = Math.Min(nc, whole - j0);
                 for (int j = 0; j < jn; j += panel)
                 {
-                    if (wide)
-                    {
-                        CopyPanel<Width512, Vector512<float>>(ref Unsafe.Add(ref bp, j0 + j), ld, ref Unsafe.Add(ref br, j * kk), kk);
-                    }
-                    else
-                    {
-                        CopyPanel<Width256, Vector256<float>>(ref Unsafe.Add(ref bp, j0 + j), ld, ref Unsafe.Add(ref br, j * kk), kk);
-                    }
+                    CopyPanel(wide, ref Unsafe.Add(ref bp, j0 + j), ld, ref Unsafe.Add(ref br, j * kk), kk);
                 }
                 for (int i0 = 0; i0 < m; i0 += blockRows)
                 {
                     int mi = Math.Min(blockRows, m - i0);
                     for (int j = 0; j < jn; j += panel)
                     {
-                        if (wide)
-                        {
-                            PanelRows512(ref Unsafe.Add(ref ap, i0 * ars), ars, acs, ref Unsafe.Add(ref br, j * kk), ref Unsafe.Add(ref c, i0 * ld + j0 + j), mi, ld, kk);
-                        }
-                        else
-                        {
-                            PanelRows256(ref Unsafe.Add(ref ap, i0 * ars), ars, acs, ref Unsafe.Add(ref br, j * kk), ref Unsafe.Add(ref c, i0 * ld + j0 + j), mi, ld, kk);
-                        }
+                        PanelRows(wide, ref Unsafe.Add(ref ap, i0 * ars), ars, acs, ref Unsafe.Add(ref br, j * kk), ref Unsafe.Add(ref c, i0 * ld + j0 + j), mi, ld, kk);
                     }
                 }
             }
@@ -209,6 +195,31 @@ public static partial class Kernels
             {
                 GemmPlain(ref ap, ars, acs, ref Unsafe.Add(ref bp, whole), ref Unsafe.Add(ref c, whole), m, cols - whole, kk, ld);
             }
+        }
+    }
+
+    // One panel copied (CopyPanel) or run over by rows of a (PanelRows512, PanelRows256), 64 columns wide or 32.
+    private static void CopyPanel(bool wide, ref float b, int ld, ref float panel, int rows)
+    {
+        if (wide)
+        {
+            CopyPanel<Width512, Vector512<float>>(ref b, ld, ref panel, rows);
+        }
+        else
+        {
+            CopyPanel<Width256, Vector256<float>>(ref b, ld, ref panel, rows);
+        }
+    }
+
+    private static void PanelRows(bool wide, ref float a, int ars, int acs, ref float panel, ref float c, int m, int ld, int depth)
+    {
+        if (wide)
+        {
+            PanelRows512(ref a, ars, acs, ref panel, ref c, m, ld, depth);
+        }
+        else
+        {
+            PanelRows256(ref a, ars, acs, ref panel, ref c, m, ld, depth);
         }
     }
 

@@ -51,14 +51,7 @@ public static partial class Kernels
         for (int j = 0; j < n; j += panel)
         {
             // Panel j / panel: rows 0..k-1 of columns j..j+panel-1, one after another.
-            if (Vector512.IsHardwareAccelerated)
-            {
-                CopyPanel<Width512, Vector512<float>>(ref Unsafe.Add(ref src, j), n, ref Unsafe.Add(ref dst, j * k), k);
-            }
-            else
-            {
-                CopyPanel<Width256, Vector256<float>>(ref Unsafe.Add(ref src, j), n, ref Unsafe.Add(ref dst, j * k), k);
-            }
+            CopyPanel(Vector512.IsHardwareAccelerated, ref Unsafe.Add(ref src, j), n, ref Unsafe.Add(ref dst, j * k), k);
         }
         return buffer.Slice(0, k * n);
     }
@@ -219,14 +212,7 @@ public static partial class Kernels
         int panel = PrepackedPanel;
         for (int j = j0; j < j1; j += panel)
         {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                PanelRows512(ref a, k, 1, ref Unsafe.Add(ref packed, j * k), ref Unsafe.Add(ref c, j), m, n, k);
-            }
-            else
-            {
-                PanelRows256(ref a, k, 1, ref Unsafe.Add(ref packed, j * k), ref Unsafe.Add(ref c, j), m, n, k);
-            }
+            PanelRows(Vector512.IsHardwareAccelerated, ref a, k, 1, ref Unsafe.Add(ref packed, j * k), ref Unsafe.Add(ref c, j), m, n, k);
         }
     }
 
