@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using LstmGen;
 using Xunit;
 
@@ -45,6 +46,41 @@ public class KernelTests
                     Assert.InRange(actual[i * n + j], expected - 1e-4, expected + 1e-4);
                 }
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 5)]
+    [InlineData(8, 8)]
+    [InlineData(9, 17)]
+    [InlineData(16, 40)]
+    [InlineData(37, 8)]
+    [InlineData(128, 512)]
+    [InlineData(512, 128)]
+    public void Transpose_writes_every_element_to_its_place_with_tiles_and_without(int rows, int cols)
+    {
+        float[] src = Enumerable.Range(0, rows * cols).Select(i => i + 0.5f).ToArray();
+        foreach (bool scalar in new[] { false, true })
+        {
+            float[] dst = Enumerable.Repeat(float.NaN, rows * cols + 3).ToArray();
+            Kernels.TransposeScalarOnly = scalar;
+            try
+            {
+                Kernels.Transpose(src, dst, rows, cols);
+            }
+            finally
+            {
+                Kernels.TransposeScalarOnly = false;
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < cols; c++)
+                {
+                    Assert.True(dst[c * rows + r] == src[r * cols + c], $"scalar {scalar}: ({r}, {c}) -> {dst[c * rows + r]}");
+                }
+            }
+            Assert.True(float.IsNaN(dst[rows * cols]), "wrote past the end");
         }
     }
 

@@ -1,5 +1,9 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LstmGen;
 
@@ -11,6 +15,44 @@ public static partial class Kernels
         if (src.Length < rows * cols || dst.Length < rows * cols)
         {
             throw new ArgumentException($"Transpose: spans too short for ({rows}, {cols}).");
+        }
+        if (Avx.IsSupported && !TransposeScalarOnly)
+        {
+            // 8 × 8 tiles through registers (unpack, shuffle, swap halves): about 4× the scalar loop on a 128 × 512
+            // kernel, which training transposes every step. The rest (rows or columns past a multiple of 8) is scalar.
+            int r8 = rows & ~7, c8 = cols & ~7;
+            ref float s0 = ref MemoryMarshal.GetReference(src);
+            ref float d0 = ref MemoryMarshal.GetReference(dst);
+            // The tile order whose long stride is the shorter measured fastest (on a 128 × 512 kernel, 12 µs against 25;
+            // on 512 × 128, 11 against 65): along the source's rows when they are the longer side, else down its columns.
+            if (rows <= cols)
+            {
+                for (int r = 0; r < r8; r += 8)
+                {
+                    for (int c = 0; c < c8; c += 8)
+                    {
+                        Transpose8x8(ref Unsafe.Add(ref s0, r * cols + c), cols, ref Unsafe.Add(ref d0, c * rows + r), rows);
+                    }
+                }
+            }
+            else
+            {
+                for (int c = 0; c < c8; c += 8)
+                {
+                    for (int r = 0; r < r8; r += 8)
+                    {
+                        Transpose8x8(ref Unsafe.Add(ref s0, r * cols + c), cols, ref Unsafe.Add(ref d0, c * rows + r), rows);
+                    }
+                }
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = r < r8 ? c8 : 0; c < cols; c++)
+                {
+                    dst[c * rows + r] = src[r * cols + c];
+                }
+            }
+            return;
         }
         const int Block = 16;
         for (int r0 = 0; r0 < rows; r0 += Block)
@@ -28,6 +70,37 @@ public static partial class Kernels
                 }
             }
         }
+    }
+
+    /// <summary>Test hook: transpose with the scalar loop only (the tiles' reference).</summary>
+    [ThreadStatic]
+    internal static bool TransposeScalarOnly;
+
+    private static void Transpose8x8(ref float src, int srcStride, ref float dst, int dstStride)
+    {
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref src), a1 = Vector256.LoadUnsafe(ref src, (nuint)srcStride);
+        Vector256<float> a2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * srcStride)), a3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * srcStride));
+        Vector256<float> a4 = Vector256.LoadUnsafe(ref src, (nuint)(4 * srcStride)), a5 = Vector256.LoadUnsafe(ref src, (nuint)(5 * srcStride));
+        Vector256<float> a6 = Vector256.LoadUnsafe(ref src, (nuint)(6 * srcStride)), a7 = Vector256.LoadUnsafe(ref src, (nuint)(7 * srcStride));
+        // Pairs of rows interleaved: t0 = a0[0] a1[0] a0[1] a1[1] | a0[4] a1[4] a0[5] a1[5], ...
+        Vector256<float> t0 = Avx.UnpackLow(a0, a1), t1 = Avx.UnpackHigh(a0, a1);
+        Vector256<float> t2 = Avx.UnpackLow(a2, a3), t3 = Avx.UnpackHigh(a2, a3);
+        Vector256<float> t4 = Avx.UnpackLow(a4, a5), t5 = Avx.UnpackHigh(a4, a5);
+        Vector256<float> t6 = Avx.UnpackLow(a6, a7), t7 = Avx.UnpackHigh(a6, a7);
+        // Quads: u0 = column 0 of rows 0-3 | column 4 of rows 0-3, ...
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        // Halves joined: column j of rows 0-7.
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref dst);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref dst, (nuint)dstStride);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref dst, (nuint)(2 * dstStride));
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref dst, (nuint)(3 * dstStride));
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref dst, (nuint)(4 * dstStride));
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref dst, (nuint)(5 * dstStride));
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref dst, (nuint)(6 * dstStride));
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref dst, (nuint)(7 * dstStride));
     }
 
     /// <summary>Adds the column sums of <paramref name="x"/> (rows, cols) to <paramref name="sums"/> (cols): a bias gradient.</summary>
