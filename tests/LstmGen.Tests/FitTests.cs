@@ -494,6 +494,28 @@ public class FitTests
     }
 
     [Fact]
+    public void A_Fit_that_reuses_an_earlier_calls_replica_trains_as_on_a_fresh_model()
+    {
+        // Fit keeps a model's replicas between calls: nothing of the earlier call may carry into the next (the replica's
+        // gradients, workspaces, packed weights). Model b gets a's weights after a's first call and trains its first.
+        var rng = new Random(12);
+        float[] x1 = Enumerable.Range(0, 48 * WideLstm.InputLength).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        float[] y1 = Enumerable.Range(0, 48).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] x2 = Enumerable.Range(0, 40 * WideLstm.InputLength).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        float[] y2 = Enumerable.Range(0, 40).Select(_ => (float)rng.NextDouble()).ToArray();
+        FitOptions Options() => new() { Loss = Loss.MeanSquaredError, Epochs = 2, BatchSize = 16, Seed = 3, Workers = 2, Optimizer = new Sgd(0.05f), Verbose = Verbosity.Silent };
+        var a = new WideLstm(new ModelOptions { Seed = 5 });
+        a.Fit(x1, y1, Options());
+        var b = new WideLstm(new ModelOptions { Seed = 9 });
+        a.Weights.Parameters.CopyTo(b.Weights.Parameters, 0);
+        float[] afterFirst = a.Weights.Parameters.ToArray();
+        a.Fit(x2, y2, Options());
+        b.Fit(x2, y2, Options());
+        Assert.Equal(b.Weights.Parameters, a.Weights.Parameters);
+        Assert.NotEqual(afterFirst, a.Weights.Parameters); // the second call trained
+    }
+
+    [Fact]
     public void Early_stopping_stops_and_restores_the_best_weights()
     {
         (float[] x, float[] y) = SineWindows(128, 4);
@@ -714,6 +736,25 @@ public class MultiThreadAllocationTests
             }
         }
         Assert.Equal(0, Allocations.DuringOnAllThreads(Step, repeats: 1));
+    }
+
+    [Fact]
+    public void Fit_on_two_workers_keeps_its_replica_and_threads_for_the_next_call()
+    {
+        // A replica's workspaces (sized for MaxBatch) and a new worker thread's kernel buffers were allocated by every
+        // Fit call; short calls, as in a hand-written epoch loop, paid for them each time. Now the second call allocates
+        // only its batch buffers and history.
+        var model = new WideLstm(new ModelOptions { Seed = 5, MaxBatch = 256 });
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        model.CreateReplica();
+        long replica = GC.GetAllocatedBytesForCurrentThread() - before;
+        var rng = new Random(8);
+        float[] x = Enumerable.Range(0, 32 * WideLstm.InputLength).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        float[] y = Enumerable.Range(0, 32).Select(_ => (float)rng.NextDouble()).ToArray();
+        var options = new FitOptions { Loss = Loss.MeanSquaredError, BatchSize = 16, Workers = 2, Verbose = Verbosity.Silent };
+        long fit = Allocations.DuringOnAllThreads(() => model.Fit(x, y, options), repeats: 1, rounds: 5);
+        Assert.True(replica > 1_000_000, $"replica {replica} bytes"); // what a new replica per call would cost
+        Assert.True(fit < replica / 10, $"a Fit call allocated {fit} bytes; a replica is {replica}");
     }
 
     [Fact]

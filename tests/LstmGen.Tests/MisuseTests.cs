@@ -175,6 +175,44 @@ public class NonFiniteLossTests
         Assert.False(Kernels.AllFinite(model.Weights.Parameters));
     }
 
+    /// <summary>Mean squared error, but a NaN gradient (and a finite loss term) for a target of exactly -1.</summary>
+    private sealed class NaNGradientAtMinusOne : Loss
+    {
+        public override string Name => "nan_gradient_at_minus_one";
+
+        public override double Accumulate(ReadOnlySpan<float> p, ReadOnlySpan<float> y, Span<float> g, int rows, int width, float scale, bool fused)
+        {
+            double sum = MeanSquaredError.Accumulate(p, y, g, rows, width, scale, fused);
+            for (int i = 0; i < rows * width; i++)
+            {
+                if (y[i] == -1f) g[i] = float.NaN;
+            }
+            return sum;
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 6)]
+    [InlineData(2, 1)] // two workers: the NaN in the first part's gradients, found while the parts are summed
+    [InlineData(2, 6)] // ... in the second part's
+    public void A_non_finite_gradient_under_a_finite_loss_is_named_and_not_applied(int workers, int badSample)
+    {
+        (float[] x, float[] y) = Data(40);
+        y[8 + badSample] = -1f; // in the second batch of 8
+        var model = new ManyToOne(new ModelOptions { Seed = 4 });
+        var ex = Assert.Throws<NonFiniteLossException>(() => model.Fit(x, y, new FitOptions
+        {
+            Loss = new NaNGradientAtMinusOne(), Optimizer = new Sgd(0.01f), Epochs = 1, BatchSize = 8, Shuffle = false,
+            Workers = workers, Verbose = Verbosity.Silent,
+        }));
+        Assert.True(float.IsFinite(ex.Loss), $"loss {ex.Loss}");
+        Assert.Equal(2, ex.Batch);
+        Assert.Equal("lstm/kernel", ex.Tensor);
+        Assert.Contains("but the gradient of 'lstm/kernel' is NaN at element ", ex.Message);
+        Assert.True(Kernels.AllFinite(model.Weights.Parameters)); // the first batch's update only
+    }
+
     [Fact]
     public void An_undefined_action_is_rejected()
     {

@@ -61,11 +61,14 @@ public sealed class NonFiniteLossException : ArithmeticException
 /// <summary>The check of each training batch before its update (<see cref="FitOptions.OnNonFiniteLoss"/>).</summary>
 internal static class NonFiniteLoss
 {
-    /// <summary>Null when the loss and every gradient are finite; else what is not, and where.</summary>
-    public static (string Message, string? Tensor)? Check(float loss, ReadOnlySpan<float> gradients, WeightStore weights,
+    /// <summary>
+    /// Null when the loss and every gradient are finite; else what is not, and where. <paramref name="gradientsFinite"/>:
+    /// the caller has already found every gradient finite (the gradients are then not read again).
+    /// </summary>
+    public static (string Message, string? Tensor)? Check(float loss, ReadOnlySpan<float> gradients, bool gradientsFinite, WeightStore weights,
         int epoch, int batch, int batches, float learningRate)
     {
-        if (float.IsFinite(loss) && Kernels.AllFinite(gradients))
+        if (float.IsFinite(loss) && (gradientsFinite || Kernels.AllFinite(gradients)))
         {
             return null;
         }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 
 namespace LstmGen;
@@ -33,6 +34,47 @@ internal sealed class WorkerPool : IDisposable
     }
 
     public int Workers { get; }
+
+    // Pools that Fit calls have finished with, kept for the next call. A new pool starts new threads, and each new thread
+    // allocates and pages in its own thread-static kernel buffers (panels and blocks, about 1.4 MB for W5 of
+    // docs/performance.md): with a pool per call, 8-batch Fit calls of W5 on two workers allocated that much per call and
+    // varied from 1.1 to 3.5 ms a step. The threads of a kept pool are background threads blocked on a semaphore.
+    private static readonly System.Collections.Concurrent.ConcurrentBag<WorkerPool> s_idle = new();
+    private const int MaxIdle = 4;
+
+    /// <summary>
+    /// A pool of <paramref name="workers"/> workers for one caller at a time, reused from an earlier <see cref="Lease"/>
+    /// where one of that size is idle; disposing the lease returns it.
+    /// </summary>
+    public static Lease Rent(int workers, out WorkerPool? pool)
+    {
+        pool = null;
+        if (workers <= 1) return default;
+        var passed = new List<WorkerPool>();
+        while (s_idle.TryTake(out WorkerPool? idle))
+        {
+            if (idle.Workers == workers)
+            {
+                pool = idle;
+                break;
+            }
+            passed.Add(idle);
+        }
+        foreach (WorkerPool p in passed) s_idle.Add(p);
+        pool ??= new WorkerPool(workers);
+        return new Lease(pool);
+    }
+
+    /// <summary>Returns its pool to the idle set (or stops its threads when enough are idle).</summary>
+    public readonly struct Lease(WorkerPool? pool) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (pool is null) return;
+            if (s_idle.Count < MaxIdle) s_idle.Add(pool);
+            else pool.Dispose();
+        }
+    }
 
     /// <summary>Runs <paramref name="body"/>(w) for every worker w, in parallel; rethrows the first failure.</summary>
     public void Run(Action<int> body) => Run(body, Workers);
