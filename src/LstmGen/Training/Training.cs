@@ -65,6 +65,9 @@ public sealed class FitOptions
     /// 1 (default) runs on the calling thread; 0 uses every core. The default stays 1 because the result depends on the
     /// worker count (the batch is summed in other parts): the same seed trains the same weights on every machine.
     /// docs/performance.md ("Beyond two cores") models what more workers pay for a given model.
+    /// The replicas Fit creates for the extra workers (sharing the weights, each with its own workspaces for the model's
+    /// MaxBatch) and the worker threads are kept for the next Fit call: the replicas live as long as the model, the idle
+    /// threads (background threads, up to four pools) as long as the process.
     /// </summary>
     public int Workers { get; init; } = 1;
 
