@@ -127,37 +127,23 @@ public class ConcurrencyTests
     [Fact]
     public void Two_worker_Fit_calls_on_separate_models_at_once_train_as_they_do_alone()
     {
-        // Fit keeps its worker pools between calls and hands idle ones to the next caller: calls running at once on four
-        // threads (each on its own model) must each get a pool of their own and train exactly as one call alone does.
+        // Fit keeps its worker pools between calls and hands idle ones to the next caller: calls running at once on every
+        // thread (each on its own model) must each get a pool of their own and train exactly as one call alone does.
         var rng = new Random(4);
         float[] x = Enumerable.Range(0, 48 * Stacked.InputLength).Select(_ => (float)rng.NextDouble()).ToArray();
         float[] y = Enumerable.Range(0, 48).Select(_ => (float)rng.NextDouble()).ToArray();
-        FitOptions Options() => new() { Loss = Loss.MeanSquaredError, Epochs = 1, BatchSize = 8, Seed = 2, Workers = 2, Optimizer = new Sgd(0.05f), Verbose = Verbosity.Silent };
-        float[] Train(int calls)
+        float[] Train()
         {
             var model = new Stacked(new ModelOptions { Seed = 5 });
-            for (int i = 0; i < calls; i++) model.Fit(x, y, Options());
+            for (int i = 0; i < 6; i++)
+            {
+                model.Fit(x, y, new FitOptions { Loss = Loss.MeanSquaredError, Epochs = 1, BatchSize = 8, Seed = 2, Workers = 2, Optimizer = new Sgd(0.05f), Verbose = Verbosity.Silent });
+            }
             return model.Weights.Parameters;
         }
-        float[] alone = Train(6);
-        var results = new float[4][];
-        var errors = new ConcurrentQueue<Exception>();
-        var start = new Barrier(results.Length);
-        Thread[] threads = Enumerable.Range(0, results.Length).Select(t => new Thread(() =>
-        {
-            try
-            {
-                start.SignalAndWait();
-                results[t] = Train(6);
-            }
-            catch (Exception e)
-            {
-                errors.Enqueue(e);
-            }
-        })).ToArray();
-        foreach (Thread t in threads) t.Start();
-        foreach (Thread t in threads) t.Join();
-        Assert.Empty(errors);
-        foreach (float[] r in results) Assert.Equal(alone, r);
+        float[] alone = Train();
+        (int correct, int refused) = Hammer((t, i) => Train().AsSpan().SequenceEqual(alone), callsPerThread: 1);
+        Assert.Equal(0, refused);
+        Assert.Equal(Threads, correct);
     }
 }
